@@ -1,0 +1,10 @@
+// The one guarded HTTP client and its parts (contract sections 4 and 5).
+export { HttpClient } from './http-client.js';
+export type { FetchInit, HttpClientOptions, HttpMethod, RetryOptions } from './http-client.js';
+export type { HttpExchange } from './exchange.js';
+export { InProcessHostGate } from './host-gate.js';
+export type { HostGate, InProcessHostGateOptions } from './host-gate.js';
+export { parseConnectTo } from './routes.js';
+export type { ConnectRoute } from './routes.js';
+export { backoffDelay, parseRetryAfter } from './retry-timing.js';
+export type { BackoffOptions } from './retry-timing.js';
