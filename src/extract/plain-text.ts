@@ -1,0 +1,152 @@
+// The plain text of a document (tags stripped, entities decoded), read by
+// position. For HTML it is kept as the parser's text events, each mapped to its
+// place in the markup, and never joined into one string: the readers only ever
+// look at short stretches of it (around a link, a trailer, an occurrence).
+
+/** Marks a block element boundary in the plain text of HTML: a paragraph break. */
+export const BLOCK_BREAK = '\u2029';
+/** Marks a <br>: a line break inside a paragraph. */
+export const LINE_BREAK = '\u2028';
+
+/** Read access to a plain text by position: a string is one, and so is a PlainTextBuilder. */
+export interface TextSlices {
+  readonly length: number;
+  /** The text in [start, end), clamped to the text like String.prototype.slice with non-negative bounds. */
+  slice(start: number, end: number): string;
+}
+
+const CONTEXT_RADIUS = 100;
+
+/** Up to ~200 characters of the plain text around `position`, whitespace collapsed. */
+export function contextAround(text: TextSlices, position: number): string {
+  const start = Math.max(0, position - CONTEXT_RADIUS);
+  let window = text.slice(start, position + CONTEXT_RADIUS);
+  // Never keep half a surrogate pair at either edge.
+  if (isLowSurrogate(window.charCodeAt(0))) window = window.slice(1);
+  if (isHighSurrogate(window.charCodeAt(window.length - 1))) window = window.slice(0, -1);
+  return collapseWhitespace(window);
+}
+
+/** Every position of `needle` in `text`, ascending. */
+export function* positionsOf(text: string, needle: string): Generator<number> {
+  for (let index = text.indexOf(needle); index >= 0; index = text.indexOf(needle, index + needle.length)) yield index;
+}
+
+export function collapseWhitespace(text: string): string {
+  return text.trim().replace(/\s+/g, ' ');
+}
+
+function isLowSurrogate(code: number): boolean {
+  return code >= 0xdc00 && code <= 0xdfff;
+}
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
+}
+
+/** Plain text and markup positions of one piece of the plain text. */
+interface Piece {
+  plainStart: number;
+  markupStart: number;
+  markupEnd: number;
+  text: string;
+}
+
+/**
+ * Builds the plain text of HTML from the parser's text events. Each piece is
+ * mapped to its markup range: text copied as it is maps character for character;
+ * a decoded entity, or a break standing for a tag, maps as a whole.
+ */
+export class PlainTextBuilder implements TextSlices {
+  private readonly pieces: Piece[] = [];
+  /** Where each paragraph after the first starts: just after a block break. */
+  private readonly paragraphStarts: number[] = [];
+  private endsWithBreak = true;
+  length = 0;
+
+  /** Adds `text`, which the parser read from markup[markupStart, markupEnd). */
+  append(text: string, markupStart: number, markupEnd: number): void {
+    if (text === '') return;
+    this.pieces.push({ plainStart: this.length, markupStart, markupEnd, text });
+    this.length += text.length;
+    this.endsWithBreak = false;
+  }
+
+  /** Adds a break standing for the tag at `markupPosition`; a run of breaks counts as one. */
+  addBreak(marker: typeof BLOCK_BREAK | typeof LINE_BREAK, markupPosition: number): void {
+    if (this.endsWithBreak) return;
+    this.pieces.push({ plainStart: this.length, markupStart: markupPosition, markupEnd: markupPosition, text: marker });
+    this.length += 1;
+    this.endsWithBreak = true;
+    if (marker === BLOCK_BREAK) this.paragraphStarts.push(this.length);
+  }
+
+  slice(start: number, end: number): string {
+    const to = Math.min(end, this.length);
+    let text = '';
+    for (let index = Math.max(0, this.pieceAt(start)); index < this.pieces.length; index++) {
+      const piece = this.pieces[index];
+      if (piece === undefined || piece.plainStart >= to) break;
+      text += piece.text.slice(Math.max(0, start - piece.plainStart), to - piece.plainStart);
+    }
+    return text;
+  }
+
+  /** The start of the paragraph holding `position`, and of the one before it (0 where there is none). */
+  paragraphAround(position: number): { start: number; previousStart: number } {
+    const index = lastIndexAtOrBefore(this.paragraphStarts, position, (start) => start);
+    return { start: this.paragraphStarts[index] ?? 0, previousStart: this.paragraphStarts[index - 1] ?? 0 };
+  }
+
+  /** The markup offset where the plain character at `plainStart` was written. */
+  markupStart(plainStart: number): number {
+    const piece = this.pieces[this.pieceAt(plainStart)];
+    if (piece === undefined) return 0;
+    return isCopied(piece) ? piece.markupStart + (plainStart - piece.plainStart) : piece.markupStart;
+  }
+
+  /** The markup offset just after the plain character at `plainEnd - 1`. */
+  markupEnd(plainEnd: number): number {
+    const piece = this.pieces[this.pieceAt(plainEnd - 1)];
+    if (piece === undefined) return 0;
+    return isCopied(piece) ? piece.markupStart + (plainEnd - piece.plainStart) : piece.markupEnd;
+  }
+
+  /** The plain position of the character at `markupOffset`, where it was copied into the plain text as it is. */
+  plainPositionOf(markupOffset: number): number | undefined {
+    const piece = this.pieces[lastIndexAtOrBefore(this.pieces, markupOffset, (candidate) => candidate.markupStart)];
+    if (piece === undefined || !isCopied(piece) || markupOffset >= piece.markupEnd) return undefined;
+    return piece.plainStart + (markupOffset - piece.markupStart);
+  }
+
+  private pieceAt(plainIndex: number): number {
+    return lastIndexAtOrBefore(this.pieces, plainIndex, (piece) => piece.plainStart);
+  }
+}
+
+/**
+ * Whether a piece's text was copied from the markup as it is. The parser hands out
+ * text either sliced from the markup or decoded from an entity, which is always
+ * shorter than the entity as written; a break has no markup at all.
+ */
+function isCopied(piece: Piece): boolean {
+  return piece.text.length === piece.markupEnd - piece.markupStart;
+}
+
+/** Binary search: the last index whose key is at or before `position` in a list sorted by key, or -1. */
+function lastIndexAtOrBefore<T>(items: readonly T[], position: number, key: (item: T) => number): number {
+  let low = 0;
+  let high = items.length - 1;
+  let found = -1;
+  while (low <= high) {
+    const middle = (low + high) >>> 1;
+    const item = items[middle];
+    if (item !== undefined && key(item) <= position) {
+      found = middle;
+      low = middle + 1;
+    } else {
+      high = middle - 1;
+    }
+  }
+  return found;
+}
