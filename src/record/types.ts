@@ -149,7 +149,7 @@ export interface Capture {
   at: string;
   via: 'syndication' | 'oembed' | 'page' | 'wayback' | 'media';
   warc: WarcLocation;
-  /** sha256 of the payload, as `sha256:<hex>`. */
+  /** sha256 of the payload, lowercase hex (the WARC-Payload-Digest of the same record, without its prefix). */
   sha256: string;
   truncated?: boolean;
 }

@@ -1,0 +1,83 @@
+import { resolve } from 'node:path';
+import { parseDuration } from './duration.js';
+import { UsageError } from './errors.js';
+import { parseConnectTo, type ConnectRoute } from './net/routes.js';
+import { PROJECT_URL, VERSION } from './version.js';
+
+/** Everything citesnap can be told, parsed and validated once, at start (contract section 4). */
+export interface Config {
+  /** CITESNAP_DATA_DIR, absolute: where records, WARC files and the index live. */
+  readonly dataDir: string;
+  /** REDIS_URL: the queue's Redis. */
+  readonly redisUrl: string;
+  /** CITESNAP_CONNECT_TO: operator routes with curl's --connect-to meaning. */
+  readonly connectTo: readonly ConnectRoute[];
+  /** CITESNAP_USER_AGENT. */
+  readonly userAgent: string;
+  /** CITESNAP_TIMEOUT_MS: connect, headers and body each. */
+  readonly timeoutMs: number;
+  /** CITESNAP_MAX_REDIRECTS: hops followed from one citation. */
+  readonly maxRedirects: number;
+  /** CITESNAP_MAX_BODY_BYTES: bytes kept of one response. */
+  readonly maxBodyBytes: number;
+  /** CITESNAP_HOST_CONCURRENCY: requests in flight to one host at once. */
+  readonly hostConcurrency: number;
+  /** CITESNAP_REFRESH_AFTER in milliseconds: a capture younger than this is reused. */
+  readonly refreshAfterMs: number;
+}
+
+/** Flags that override the environment; each named after its variable's meaning. */
+export type ConfigFlags = Partial<Record<keyof typeof VARIABLES, string>>;
+
+export const DEFAULT_USER_AGENT = `citesnap/${VERSION} (+${PROJECT_URL})`;
+
+const VARIABLES = {
+  dataDir: 'CITESNAP_DATA_DIR',
+  redisUrl: 'REDIS_URL',
+  connectTo: 'CITESNAP_CONNECT_TO',
+  userAgent: 'CITESNAP_USER_AGENT',
+  timeoutMs: 'CITESNAP_TIMEOUT_MS',
+  maxRedirects: 'CITESNAP_MAX_REDIRECTS',
+  maxBodyBytes: 'CITESNAP_MAX_BODY_BYTES',
+  hostConcurrency: 'CITESNAP_HOST_CONCURRENCY',
+  refreshAfterMs: 'CITESNAP_REFRESH_AFTER',
+} as const;
+
+/**
+ * Builds the one frozen configuration: flags win over environment variables, which
+ * win over defaults. An invalid value throws a UsageError naming the variable and
+ * what it expects (the CLI turns that into exit 2).
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFlags = {}): Config {
+  const raw = (key: keyof typeof VARIABLES): string | undefined => {
+    const value = flags[key] ?? env[VARIABLES[key]];
+    return value === undefined || value.trim() === '' ? undefined : value.trim();
+  };
+  const integer = (key: keyof typeof VARIABLES, fallback: number, min: number): number => {
+    const value = raw(key);
+    if (value === undefined) return fallback;
+    if (!/^\d+$/.test(value) || Number(value) < min || !Number.isSafeInteger(Number(value))) {
+      throw new UsageError(`${VARIABLES[key]}: expected a whole number of at least ${min}, got ${JSON.stringify(value)}`);
+    }
+    return Number(value);
+  };
+
+  const redisUrl = raw('redisUrl') ?? 'redis://127.0.0.1:6379';
+  if (!/^rediss?:\/\/[^\s]+$/.test(redisUrl) || !URL.canParse(redisUrl)) {
+    throw new UsageError(`REDIS_URL: expected a redis:// or rediss:// URL, got ${JSON.stringify(redisUrl)}`);
+  }
+  const connectTo = raw('connectTo');
+  const refreshAfter = raw('refreshAfterMs');
+
+  return Object.freeze({
+    dataDir: resolve(raw('dataDir') ?? './citesnap-data'),
+    redisUrl,
+    connectTo: Object.freeze(connectTo === undefined ? [] : parseConnectTo(connectTo)),
+    userAgent: raw('userAgent') ?? DEFAULT_USER_AGENT,
+    timeoutMs: integer('timeoutMs', 15_000, 1),
+    maxRedirects: integer('maxRedirects', 10, 0),
+    maxBodyBytes: integer('maxBodyBytes', 10_485_760, 1),
+    hostConcurrency: integer('hostConcurrency', 4, 1),
+    refreshAfterMs: refreshAfter === undefined ? 24 * 3_600_000 : parseDuration(refreshAfter, 'CITESNAP_REFRESH_AFTER'),
+  });
+}

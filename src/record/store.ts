@@ -1,0 +1,62 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from './atomic-file.js';
+import { validateDocId } from './doc-id.js';
+import type { DocumentRecord } from './types.js';
+
+/** The document records under `<dataDir>/documents/`, one JSON file a document. */
+export class DocumentStore {
+  readonly directory: string;
+
+  constructor(options: { dataDir: string }) {
+    this.directory = join(options.dataDir, 'documents');
+  }
+
+  pathOf(docId: string): string {
+    return join(this.directory, `${validateDocId(docId)}.json`);
+  }
+
+  /** The record, or undefined when none was written for this doc id. */
+  async read(docId: string): Promise<DocumentRecord | undefined> {
+    try {
+      return JSON.parse(await readFile(this.pathOf(docId), 'utf8')) as DocumentRecord;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+  }
+
+  async write(record: DocumentRecord): Promise<string> {
+    const path = this.pathOf(record.docId);
+    await writeFileAtomic(path, serializeRecord(record));
+    return path;
+  }
+
+  /** Every doc id with a record, in name order. */
+  async list(): Promise<string[]> {
+    let names: string[];
+    try {
+      names = await readdir(this.directory);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    }
+    // Temp files of writes in progress start with a dot and end in .tmp: skip them.
+    return names
+      .filter((name) => name.endsWith('.json') && !name.startsWith('.'))
+      .map((name) => name.slice(0, -'.json'.length))
+      .sort();
+  }
+}
+
+export function serializeRecord(record: DocumentRecord): string {
+  return `${JSON.stringify(record, null, 2)}\n`;
+}
+
+/** `article.html` -> `article.citations.json`, in the same folder. */
+export function sidecarPathFor(sourcePath: string): string {
+  const dot = sourcePath.lastIndexOf('.');
+  const slash = Math.max(sourcePath.lastIndexOf('/'), sourcePath.lastIndexOf('\\'));
+  const stem = dot > slash + 1 ? sourcePath.slice(0, dot) : sourcePath;
+  return `${stem}.citations.json`;
+}

@@ -1,0 +1,47 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from './atomic-file.js';
+
+/** One target's newest outcome, as the index keeps it. */
+export interface IndexEntry<T> {
+  key: string;
+  /** ISO time of the check that produced `outcome`. */
+  checkedAt: string;
+  outcome: T;
+}
+
+/**
+ * The index of targets already checked, under `<dataDir>/index/`: what lets a
+ * target cited by many documents (or re-run within the refresh window) be reused
+ * without a new upstream request. One small file a target, replaced atomically, so
+ * several processes can share the data dir without a lock.
+ */
+export class TargetIndex<T> {
+  readonly directory: string;
+
+  constructor(options: { dataDir: string }) {
+    this.directory = join(options.dataDir, 'index');
+  }
+
+  async get(key: string): Promise<IndexEntry<T> | undefined> {
+    try {
+      const entry = JSON.parse(await readFile(this.pathOf(key), 'utf8')) as IndexEntry<T>;
+      // A hash collision is practically impossible, but a wrong target would be a wrong archive.
+      return entry.key === key ? entry : undefined;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+  }
+
+  async put(entry: IndexEntry<T>): Promise<void> {
+    await writeFileAtomic(this.pathOf(entry.key), `${JSON.stringify(entry)}\n`);
+  }
+
+  private pathOf(key: string): string {
+    const hash = createHash('sha256').update(key).digest('hex');
+    // Two levels of fan-out keep directories small for millions of targets.
+    return join(this.directory, hash.slice(0, 2), `${hash}.json`);
+  }
+}

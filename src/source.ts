@@ -1,0 +1,122 @@
+import { createHash } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { UsageError } from './errors.js';
+import { decodeHtmlBytes } from './extract/index.js';
+
+/** Where a document comes from: the CLI's sources and the queue's public job data. */
+export type SourceSpec =
+  | { path: string }
+  | { url: string }
+  | { stdin: true }
+  | { html: string; uri?: string }
+  | { text: string; uri?: string };
+
+export type SourceMediaType = 'text/html' | 'text/plain';
+
+/** A document read and decoded, ready for extraction. */
+export interface LoadedSource {
+  uri: string;
+  mediaType: SourceMediaType;
+  /** The bytes as read, for the record's sha256 and size. */
+  bytes: Buffer;
+  /** The decoded text: offsets in the record index into this. */
+  text: string;
+  /** The local file, when there is one: the sidecar goes next to it. */
+  path?: string;
+}
+
+/** Fetches an article over the network; the pipeline provides it (the guarded client). */
+export type FetchArticle = (url: string) => Promise<{ finalUrl: string; contentType?: string; body: Buffer }>;
+
+const BINARY_SNIFF_BYTES = 8192;
+
+export async function loadSource(
+  spec: SourceSpec,
+  ports: { fetchArticle?: FetchArticle; readStdin?: () => Promise<Buffer> } = {},
+): Promise<LoadedSource> {
+  if ('path' in spec) return loadFile(spec.path);
+  if ('url' in spec) {
+    if (!ports.fetchArticle) throw new UsageError(`${spec.url}: fetching articles by URL needs the network client, which this command does not have`);
+    const fetched = await ports.fetchArticle(spec.url);
+    const mediaType = /html/i.test(fetched.contentType ?? '') || looksLikeHtml(fetched.body) ? 'text/html' : 'text/plain';
+    return decodeSource({ uri: fetched.finalUrl, mediaType, bytes: fetched.body, contentType: fetched.contentType, where: spec.url });
+  }
+  if ('stdin' in spec) {
+    const bytes = await (ports.readStdin ?? readAllStdin)();
+    return decodeSource({ uri: 'stdin:', mediaType: looksLikeHtml(bytes) ? 'text/html' : 'text/plain', bytes, where: 'standard input' });
+  }
+  const isHtml = 'html' in spec;
+  const text = isHtml ? spec.html : spec.text;
+  return {
+    uri: spec.uri ?? (isHtml ? 'inline:html' : 'inline:text'),
+    mediaType: isHtml ? 'text/html' : 'text/plain',
+    bytes: Buffer.from(text, 'utf8'),
+    text,
+  };
+}
+
+async function loadFile(path: string): Promise<LoadedSource> {
+  const absolute = resolve(path);
+  let bytes: Buffer;
+  try {
+    const info = await stat(absolute);
+    if (info.isDirectory()) throw new UsageError(`${path}: is a directory, expected an article file`);
+    bytes = await readFile(absolute);
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason =
+      code === 'ENOENT' ? 'no such file' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : `cannot read (${code ?? String(error)})`;
+    throw new UsageError(`${path}: ${reason}, expected a readable article file`);
+  }
+  const mediaType = /\.html?$/i.test(absolute) ? 'text/html' : 'text/plain';
+  return { ...decodeSource({ uri: pathToFileURL(absolute).href, mediaType, bytes, where: path }), path: absolute };
+}
+
+function decodeSource(input: { uri: string; mediaType: SourceMediaType; bytes: Buffer; contentType?: string | undefined; where: string }): LoadedSource {
+  const { bytes, mediaType } = input;
+  if (looksBinary(bytes)) {
+    throw new UsageError(`${input.where}: looks like binary data, expected an HTML or plain-text article`);
+  }
+  const text = mediaType === 'text/html' ? decodeHtmlBytes(bytes, input.contentType).text : decodePlainText(bytes);
+  return { uri: input.uri, mediaType, bytes, text };
+}
+
+/**
+ * Plain text has no place to declare its charset: honour a BOM, else take UTF-8
+ * when the bytes are valid UTF-8, else windows-1252 (what older French and Belgian
+ * newsroom exports are in).
+ */
+export function decodePlainText(bytes: Uint8Array): string {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return new TextDecoder('utf-16le').decode(bytes);
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return new TextDecoder('utf-16be').decode(bytes);
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return new TextDecoder('windows-1252').decode(bytes);
+  }
+}
+
+/** NUL bytes near the start mean binary data, unless a UTF-16 BOM explains them. */
+function looksBinary(bytes: Uint8Array): boolean {
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) return false;
+  const head = bytes.subarray(0, BINARY_SNIFF_BYTES);
+  return head.includes(0);
+}
+
+function looksLikeHtml(bytes: Uint8Array): boolean {
+  const head = Buffer.from(bytes.subarray(0, 1024)).toString('latin1').trimStart().toLowerCase();
+  return head.startsWith('<!doctype html') || head.startsWith('<html') || /<(head|body|article|p|div|blockquote)[\s>]/.test(head);
+}
+
+async function readAllStdin(): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}

@@ -1,0 +1,64 @@
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DocumentStore, sidecarPathFor } from '../../src/record/store.js';
+import type { DocumentRecord } from '../../src/record/types.js';
+
+function record(docId: string, marker: string): DocumentRecord {
+  return {
+    schemaVersion: 1,
+    docId,
+    source: { uri: `file:///${marker}`, mediaType: 'text/plain', sha256: 'ab'.repeat(32), bytes: marker.length },
+    processedAt: '2026-11-29T00:00:00.000Z',
+    citations: [],
+  };
+}
+
+describe('DocumentStore', () => {
+  it('writes, reads and lists records', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'citesnap-store-'));
+    const store = new DocumentStore({ dataDir });
+    expect(await store.read('missing')).toBeUndefined();
+    expect(await store.list()).toEqual([]);
+    await store.write(record('b', 'one'));
+    await store.write(record('a', 'two'));
+    expect(await store.list()).toEqual(['a', 'b']);
+    expect(await store.read('b')).toEqual(record('b', 'one'));
+    expect(JSON.parse(await readFile(join(dataDir, 'documents', 'a.json'), 'utf8'))).toEqual(record('a', 'two'));
+  });
+
+  it('never lets a reader see half a record while writers race', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'citesnap-store-'));
+    const store = new DocumentStore({ dataDir });
+    const big = (n: number) => ({ ...record('race', 'x'.repeat(200_000)), processedAt: `writer-${n}` });
+    const writes = Array.from({ length: 20 }, (_, n) => store.write(big(n)));
+    const reads: Promise<DocumentRecord | undefined>[] = [];
+    for (let n = 0; n < 50; n++) reads.push(store.read('race'));
+    await Promise.all(writes);
+    // Every read either found nothing yet or a whole record: JSON.parse would have thrown on half of one.
+    for (const result of await Promise.all(reads)) {
+      if (result) expect(result.source.bytes).toBe(200_000);
+    }
+    expect((await store.read('race'))?.processedAt).toMatch(/^writer-\d+$/);
+    expect((await readdir(join(dataDir, 'documents'))).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('refuses a doc id that could escape the data dir', () => {
+    const store = new DocumentStore({ dataDir: '/tmp/x' });
+    expect(() => store.pathOf('../x')).toThrow(/invalid doc id/);
+  });
+});
+
+describe('sidecarPathFor', () => {
+  it.each([
+    ['/a/article.html', '/a/article.citations.json'],
+    ['/a/article.txt', '/a/article.citations.json'],
+    ['/a/article', '/a/article.citations.json'],
+    ['/a.b/article', '/a.b/article.citations.json'],
+    ['/a/.hidden', '/a/.hidden.citations.json'],
+    ['/a/x.tar.gz', '/a/x.tar.citations.json'],
+  ])('%s -> %s', (source, expected) => {
+    expect(sidecarPathFor(source)).toBe(expected);
+  });
+});
