@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildExchangeRecords, type WarcExchange } from '../../src/capture/warc-format.js';
-import { textExchange } from './warc-helpers.js';
+import { textExchange } from '../support/warc-records.js';
 
 const recordIds = { request: 'urn:uuid:request', response: 'urn:uuid:response' };
 

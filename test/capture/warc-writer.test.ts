@@ -16,7 +16,7 @@ import {
   sequentialRecordIds,
   sha256Hex,
   textExchange,
-} from './warc-helpers.js';
+} from '../support/warc-records.js';
 
 let dataDir: string;
 let removeDataDir: () => Promise<void>;

@@ -103,3 +103,23 @@ export async function listWarcFiles(dataDir: string): Promise<string[]> {
 export async function readWarcFile(dataDir: string, name: string): Promise<Buffer> {
   return readFile(join(dataDir, 'warc', name));
 }
+
+/**
+ * Reads every WARC file under the data dir with warcio and checks what any reader
+ * relies on: a warcinfo record first in each file, both sha256 digests of every
+ * record, and each request tied to its response. Returns the records read.
+ */
+export async function expectEveryWarcRecordValid(dataDir: string): Promise<ParsedRecord[]> {
+  const all: ParsedRecord[] = [];
+  for (const name of await listWarcFiles(dataDir)) {
+    const records = await parseWarc(await readWarcFile(dataDir, name));
+    expect(records[0]?.type).toBe('warcinfo');
+    const responseIds = new Set(records.filter((record) => record.type === 'response').map((record) => record.warcHeaders.get('WARC-Record-ID')));
+    for (const record of records) {
+      expectDigestsMatch(record);
+      if (record.type === 'request') expect(responseIds.has(record.warcHeaders.get('WARC-Concurrent-To'))).toBe(true);
+    }
+    all.push(...records);
+  }
+  return all;
+}

@@ -1,0 +1,117 @@
+import type { IndexEntry, TargetIndex } from '../record/target-index.js';
+import type { ExchangeRecorder, Fetcher, LinkCheck } from '../resolve/ports.js';
+import { resolveLink } from '../resolve/resolve-link.js';
+import { capturePost, type PostCheck } from './capture-post.js';
+import { linkCheckOf } from './capture-page.js';
+
+/** A post check with the time it was made. */
+export type TimedPostCheck = PostCheck & { checkedAt: string };
+
+/** What the index keeps of a target: the newest check, whole. */
+export type TargetOutcome = { kind: 'link'; check: LinkCheck } | { kind: 'post'; check: TimedPostCheck };
+
+export interface TargetCheckerOptions {
+  fetcher: Fetcher;
+  record: ExchangeRecorder;
+  index: TargetIndex<TargetOutcome>;
+  /** CITESNAP_REFRESH_AFTER: a check younger than this is reused instead of asking again. */
+  refreshAfterMs: number;
+  /** CITESNAP_MAX_REDIRECTS. */
+  maxRedirects: number;
+  /** The non-browser User-Agent t.co gets. */
+  shortLinkUserAgent: string;
+  now: () => Date;
+  /**
+   * Claims a target across processes while it is being checked, so that two workers
+   * never fetch the same target at once (the queue provides a Redis one). Without
+   * it, only checks within this process are shared.
+   */
+  claims?: TargetClaims;
+}
+
+export interface TargetClaims {
+  /** Waits until this process holds the claim on `key`; resolves to its release. */
+  acquire(key: string): Promise<() => Promise<void>>;
+}
+
+/**
+ * Checks targets (cited links and posts) once: a target checked within the refresh
+ * window, by this process or another sharing the data dir, is reused without a new
+ * upstream request; two citations of one target in flight at once share one check.
+ * Failed checks are not reused, so the next run retries them.
+ */
+export class TargetChecker {
+  private readonly inFlight = new Map<string, Promise<TargetOutcome>>();
+
+  constructor(private readonly options: TargetCheckerOptions) {}
+
+  async checkLink(url: string, force = false): Promise<LinkCheck> {
+    const outcome = await this.check(`link:${url}`, force, async () => {
+      const checkedAt = this.options.now().toISOString();
+      const resolution = await resolveLink(url, {
+        fetcher: this.options.fetcher,
+        record: this.options.record,
+        maxRedirects: this.options.maxRedirects,
+        shortLinkUserAgent: this.options.shortLinkUserAgent,
+      });
+      return { kind: 'link', check: linkCheckOf(resolution, checkedAt) };
+    });
+    if (outcome.kind !== 'link') throw new Error(`index entry link:${url} holds a ${outcome.kind}`);
+    return outcome.check;
+  }
+
+  async checkPost(target: { id: string; handle?: string }, force = false): Promise<TimedPostCheck> {
+    const outcome = await this.check(`post:${target.id}`, force, async () => {
+      const checkedAt = this.options.now().toISOString();
+      const check = await capturePost(target, { fetcher: this.options.fetcher, record: this.options.record });
+      return { kind: 'post', check: { ...check, checkedAt } };
+    });
+    if (outcome.kind !== 'post') throw new Error(`index entry post:${target.id} holds a ${outcome.kind}`);
+    return outcome.check;
+  }
+
+  private async check(key: string, force: boolean, fresh: () => Promise<TargetOutcome>): Promise<TargetOutcome> {
+    const running = this.inFlight.get(key);
+    if (running) return running;
+    const work = (async () => {
+      if (!force) {
+        const reusable = await this.reusable(key);
+        if (reusable) return reusable.outcome;
+      }
+      const release = await this.options.claims?.acquire(key);
+      try {
+        // Another process may have checked it while this one waited for the claim.
+        const reusable = release === undefined || force ? undefined : await this.reusable(key);
+        if (reusable) return reusable.outcome;
+        const outcome = await fresh();
+        await this.options.index.put({ key, checkedAt: checkedAtOf(outcome), outcome });
+        return outcome;
+      } finally {
+        await release?.();
+      }
+    })();
+    this.inFlight.set(key, work);
+    try {
+      return await work;
+    } finally {
+      this.inFlight.delete(key);
+    }
+  }
+
+  private async reusable(key: string): Promise<IndexEntry<TargetOutcome> | undefined> {
+    const entry = await this.options.index.get(key);
+    if (!entry) return undefined;
+    const age = this.options.now().getTime() - Date.parse(entry.checkedAt);
+    if (!(age >= 0 && age < this.options.refreshAfterMs)) return undefined;
+    return isFailed(entry.outcome) ? undefined : entry;
+  }
+}
+
+function checkedAtOf(outcome: TargetOutcome): string {
+  return outcome.check.checkedAt;
+}
+
+function isFailed(outcome: TargetOutcome): boolean {
+  if (outcome.kind === 'post') return outcome.check.status === 'failed';
+  return outcome.check.end.kind === 'error' && outcome.check.end.status === 'failed';
+}

@@ -1,0 +1,135 @@
+import { canonicalPostUrl, type ExtractedCitation } from '../extract/index.js';
+import type { Link, Occurrence, Post } from '../record/types.js';
+import type { CheckLink, LinkCheckEnd } from './ports.js';
+
+/** A citation once its links are resolved: posts known by id where a link told it. */
+export interface ResolvedCitation {
+  id: string;
+  type: 'post' | 'link';
+  occurrences: Occurrence[];
+  parent?: string;
+  /** For posts: what the article printed, and the id/handle/url once known. */
+  post?: Post;
+  /** How the cited URL was resolved (for a post: the short link that led to it). */
+  link?: Link;
+  /** Where the link ended, and when that was checked. */
+  linkEnd?: LinkCheckEnd;
+  linkCheckedAt?: string;
+}
+
+export interface ResolveCitationsOptions {
+  /** Checks one link; the caller bounds how many run at once. */
+  checkLink: CheckLink;
+}
+
+/**
+ * Resolves every link citation and folds the answers into the citation list
+ * (contract section 6): a short link that resolves to a post joins that post's
+ * citation; one inside an embed whose id is unknown, resolving to a post of the
+ * embed's handle, identifies the embed's post.
+ */
+export async function resolveCitations(extracted: readonly ExtractedCitation[], options: ResolveCitationsOptions): Promise<ResolvedCitation[]> {
+  const citations = new Map<string, ResolvedCitation>(extracted.map((citation) => [citation.id, toResolved(citation)]));
+  const links = [...citations.values()].filter((citation) => citation.type === 'link' && citation.link !== undefined);
+
+  await Promise.all(
+    links.map(async (citation) => {
+      const check = await options.checkLink(citation.link!.url);
+      citation.link = check.link;
+      citation.linkEnd = check.end;
+      citation.linkCheckedAt = check.checkedAt;
+    }),
+  );
+
+  const renamed = new Map<string, string>();
+  identifyEmbeds(citations, links, renamed);
+  for (const citation of links) {
+    if (citation.linkEnd?.kind !== 'post' || !citations.has(citation.id)) continue;
+    joinPost(citations, citation, citation.linkEnd);
+  }
+
+  const result = [...citations.values()];
+  for (const citation of result) {
+    if (citation.parent === undefined) continue;
+    const parent = renamed.get(citation.parent) ?? citation.parent;
+    if (parent === citation.id || !citations.has(parent)) delete citation.parent;
+    else citation.parent = parent;
+  }
+  return result.sort((a, b) => firstOffset(a) - firstOffset(b));
+}
+
+function toResolved(citation: ExtractedCitation): ResolvedCitation {
+  const resolved: ResolvedCitation = { id: citation.id, type: citation.type, occurrences: [...citation.occurrences] };
+  if (citation.parent !== undefined) resolved.parent = citation.parent;
+  if (citation.post !== undefined) resolved.post = structuredClone(citation.post);
+  if (citation.link !== undefined) resolved.link = { url: citation.link.url, hops: [] };
+  return resolved;
+}
+
+/**
+ * An embed (or its residue) known only by handle and date gets its id from a link
+ * inside it that resolves to a post of the same handle. The photo or video link is
+ * the embed's own post (`…/status/ID/photo/1`); another link by the same author may
+ * be a quote or a thread, so it is used only where there is no media link.
+ */
+function identifyEmbeds(citations: Map<string, ResolvedCitation>, links: readonly ResolvedCitation[], renamed: Map<string, string>): void {
+  for (const embed of [...citations.values()]) {
+    if (embed.type !== 'post' || embed.post?.id !== undefined) continue;
+    const handle = (embed.post?.embed?.handle ?? embed.post?.handle)?.toLowerCase();
+    if (handle === undefined) continue;
+    const candidates = links.filter(
+      (link) => link.parent === embed.id && link.linkEnd?.kind === 'post' && link.linkEnd.handle?.toLowerCase() === handle,
+    );
+    const chosen = candidates.find((link) => /\/(?:photo|video)\/\d+\/?(?:[?#]|$)/.test(link.link?.finalUrl ?? '')) ?? candidates[0];
+    if (chosen?.linkEnd?.kind !== 'post') continue;
+    const { id, handle: resolvedHandle } = chosen.linkEnd;
+    const newId = `post:${id}`;
+    renamed.set(embed.id, newId);
+    citations.delete(embed.id);
+    const post = embed.post ?? { platform: 'twitter', media: [], links: [] };
+    post.id = id;
+    if (resolvedHandle !== undefined) post.handle = resolvedHandle;
+    post.url = canonicalPostUrl(id, post.handle);
+    const existing = citations.get(newId);
+    if (existing) mergeInto(existing, { ...embed, id: newId, post });
+    else citations.set(newId, { ...embed, id: newId, post });
+  }
+}
+
+/** A link that resolves to a post becomes an occurrence of that post's citation. */
+function joinPost(citations: Map<string, ResolvedCitation>, link: ResolvedCitation, end: { id: string; handle?: string }): void {
+  const postId = `post:${end.id}`;
+  citations.delete(link.id);
+  const target = citations.get(postId);
+  const post: Post = { platform: 'twitter', id: end.id, url: canonicalPostUrl(end.id, end.handle), media: [], links: [] };
+  if (end.handle !== undefined) post.handle = end.handle;
+  const joined: ResolvedCitation = { ...link, id: postId, type: 'post', post };
+  delete joined.linkEnd;
+  if (target) mergeInto(target, joined);
+  else citations.set(postId, joined);
+}
+
+function mergeInto(target: ResolvedCitation, other: ResolvedCitation): void {
+  const seen = new Set(target.occurrences.map((occurrence) => `${occurrence.offset}:${occurrence.form}`));
+  for (const occurrence of other.occurrences) {
+    if (!seen.has(`${occurrence.offset}:${occurrence.form}`)) target.occurrences.push(occurrence);
+  }
+  target.occurrences.sort((a, b) => a.offset - b.offset);
+  if (target.parent === undefined && other.parent !== undefined) target.parent = other.parent;
+  if (target.link === undefined && other.link !== undefined) {
+    target.link = other.link;
+    if (other.linkCheckedAt !== undefined) target.linkCheckedAt = other.linkCheckedAt;
+  }
+  if (other.post) target.post = target.post ? fillMissing(target.post, other.post) : other.post;
+}
+
+/** Keeps what `base` has, takes from `extra` what it lacks. */
+function fillMissing(base: Post, extra: Post): Post {
+  const merged = { ...extra, ...base } as Post;
+  if (base.embed === undefined && extra.embed !== undefined) merged.embed = extra.embed;
+  return merged;
+}
+
+function firstOffset(citation: ResolvedCitation): number {
+  return citation.occurrences[0]?.offset ?? Number.MAX_SAFE_INTEGER;
+}
