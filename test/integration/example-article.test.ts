@@ -1,0 +1,165 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readResponseRecord } from '../../src/capture/warc-reader.js';
+import type { Citation, DocumentRecord } from '../../src/record/types.js';
+import { FakeUpstream } from '../support/fake-upstream/index.js';
+import { startPipeline, type PipelineHarness } from '../support/pipeline-harness.js';
+import { expectEveryWarcRecordValid } from '../support/warc-records.js';
+
+const DGSN_ID = '1729555061938819317';
+const SUDINFO_ID = '1729135262233043236';
+const CITY_ID = '1729181542325883288';
+
+/** The three posts the example article cites, as the fake upstream serves them. */
+function addExamplePosts(upstream: FakeUpstream): void {
+  upstream.addPost({
+    id: DGSN_ID,
+    handle: 'DGSN_MAROC',
+    name: 'DGSN MAROC',
+    lang: 'ar',
+    text: '#مكافحة_الإجرام_السيبراني\n\nتوقيف مستخدم في مركز للنداء بمدينة الدار البيضاء',
+    photos: [{ url: 'https://pbs.twimg.com/media/GAB12cdXwAA3xyz.jpg', width: 1200, height: 675 }],
+    mediaShortCode: 'rdI6rg3QRE',
+  });
+  upstream.addPost({
+    id: SUDINFO_ID,
+    handle: 'sudinfo_be',
+    name: 'Sudinfo.be',
+    lang: 'fr',
+    text: 'Alerte à la bombe dans 27 écoles à Bruxelles et en Brabant wallon',
+    urls: [{ tco: 'https://t.co/Q558GooFYF', expanded: 'https://sudinfo.example.com/alerte-a-la-bombe' }],
+  });
+  upstream.addPost({
+    id: CITY_ID,
+    handle: 'city_bruxelles',
+    name: 'bruxelles city news',
+    lang: 'fr',
+    text: 'Alerte à la bombe : Fermeture de multiples écoles du réseau Wallonie-Bruxelle',
+    urls: [{ tco: 'https://t.co/KNbFdafcns', expanded: 'https://news.test/ecoles-fermees' }],
+  });
+  upstream.addPage('https://sudinfo.example.com/alerte-a-la-bombe', {
+    body: `<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Alerte | Sudinfo</title>
+      <meta property="og:title" content="Alerte à la bombe dans 27 écoles">
+      <meta property="og:site_name" content="Sudinfo"><link rel="canonical" href="https://sudinfo.example.com/alerte-a-la-bombe">
+      <meta property="article:published_time" content="2023-11-27T09:12:00+01:00"></head><body><p>…</p></body></html>`,
+    gzip: true,
+  });
+  upstream.addPage('https://news.test/ecoles-fermees', {
+    charset: 'windows-1252',
+    body: '<html lang="fr"><head><title>Écoles fermées à Bruxelles</title></head><body>Fermées.</body></html>',
+  });
+}
+
+function byId(record: DocumentRecord, id: string): Citation {
+  const citation = record.citations.find((candidate) => candidate.id === id);
+  if (!citation) throw new Error(`no citation ${id} in ${record.citations.map((c) => c.id).join(', ')}`);
+  return citation;
+}
+
+describe('the example article, end to end', () => {
+  let upstream: FakeUpstream;
+  let harness: PipelineHarness;
+  let text: string;
+  let record: DocumentRecord;
+
+  beforeAll(async () => {
+    upstream = await FakeUpstream.start();
+    addExamplePosts(upstream);
+    harness = await startPipeline(upstream);
+    text = await readFile(new URL('../../examples/casablanca-extortion-2023-11.txt', import.meta.url), 'utf8');
+    record = await harness.archive({ text }, 'casablanca');
+  });
+
+  afterAll(async () => {
+    await harness.close();
+    await upstream.close();
+  });
+
+  it('identifies the DGSN residue through its photo link and captures the post and its photo', () => {
+    const dgsn = byId(record, `post:${DGSN_ID}`);
+    expect(dgsn).toMatchObject({
+      type: 'post',
+      status: 'archived',
+      post: {
+        platform: 'twitter',
+        id: DGSN_ID,
+        handle: 'DGSN_MAROC',
+        authorName: 'DGSN MAROC',
+        url: `https://x.com/DGSN_MAROC/status/${DGSN_ID}`,
+        lang: 'ar',
+        embed: { authorName: 'DGSN MAROC', handle: 'DGSN_MAROC', date: '2023-11-28', dateText: 'November 28, 2023' },
+      },
+      capture: { via: 'syndication' },
+    });
+    expect(dgsn.post?.createdAt).toBe('2023-11-28T17:37:15.002Z');
+    // The residue and the pic.twitter.com link are both occurrences of the one post.
+    expect(dgsn.occurrences.map((occurrence) => occurrence.form)).toEqual(['attribution', 'media-link']);
+    expect(dgsn.occurrences[1]?.raw).toBe('pic.twitter.com/rdI6rg3QRE');
+    expect(dgsn.link?.hops[0]).toMatchObject({ url: 'https://t.co/rdI6rg3QRE', status: 301, via: 'http' });
+    expect(dgsn.link?.finalUrl).toBe(`https://twitter.com/DGSN_MAROC/status/${DGSN_ID}/photo/1`);
+    expect(dgsn.post?.media).toHaveLength(1);
+    expect(dgsn.post?.media[0]).toMatchObject({ type: 'photo', url: 'https://pbs.twimg.com/media/GAB12cdXwAA3xyz?format=jpg&name=orig', capture: { via: 'media' } });
+    expect(record.citations.some((citation) => citation.id === 'tco:rdI6rg3QRE')).toBe(false);
+  });
+
+  it('keeps every occurrence exactly located in the source', () => {
+    for (const citation of record.citations) {
+      for (const occurrence of citation.occurrences) expect(text.substr(occurrence.offset, occurrence.raw.length)).toBe(occurrence.raw);
+    }
+  });
+
+  it('captures the links to articles as pages, with their metadata', () => {
+    const sudinfo = byId(record, 'tco:Q558GooFYF');
+    expect(sudinfo).toMatchObject({
+      type: 'link',
+      status: 'archived',
+      link: {
+        url: 'https://t.co/Q558GooFYF',
+        finalUrl: 'https://sudinfo.example.com/alerte-a-la-bombe',
+        httpStatus: 200,
+        page: { title: 'Alerte à la bombe dans 27 écoles', siteName: 'Sudinfo', lang: 'fr', publishedAt: '2023-11-27T09:12:00+01:00' },
+      },
+      capture: { via: 'page' },
+    });
+    expect(sudinfo.link?.hops.map((hop) => [hop.status, hop.via])).toEqual([
+      [301, 'http'],
+      [200, 'http'],
+    ]);
+    expect(byId(record, 'tco:KNbFdafcns').link?.page?.title).toBe('Écoles fermées à Bruxelles');
+    // The residues the links sit in stay posts without an id: no link leads to them.
+    const parent = byId(record, sudinfo.parent ?? '');
+    expect(parent).toMatchObject({ type: 'post', status: 'unidentified', post: { embed: { handle: 'sudinfo_be', date: '2023-11-27' } } });
+  });
+
+  it('writes WARC records whose digests hold, the payload as it came off the wire', async () => {
+    const captures = record.citations.flatMap((citation) => [citation.capture, ...(citation.post?.media.map((item) => item.capture) ?? [])]);
+    expect(captures.filter(Boolean).length).toBeGreaterThanOrEqual(4);
+    for (const capture of captures) {
+      if (!capture) continue;
+      const stored = await readResponseRecord(harness.dataDir, capture.warc);
+      expect(createHash('sha256').update(stored.payload).digest('hex')).toBe(capture.sha256);
+    }
+    const records = await expectEveryWarcRecordValid(harness.dataDir);
+    // Every request made is archived: syndication, the photo, t.co hops, pages.
+    expect(records.filter((stored) => stored.type === 'response').length).toBe(upstream.requestCount());
+    // The Sudinfo page came gzip-encoded: stored so, parsed decoded.
+    const page = await readResponseRecord(harness.dataDir, byId(record, 'tco:Q558GooFYF').capture!.warc);
+    expect(page.headers.find(([name]) => name.toLowerCase() === 'content-encoding')?.[1]).toBe('gzip');
+    expect([...page.payload.subarray(0, 2)]).toEqual([0x1f, 0x8b]);
+  });
+
+  it('reuses every check on a second run: no upstream request, the same citations', async () => {
+    const requestsBefore = upstream.requestCount();
+    const again = await harness.archive({ text }, 'casablanca');
+    expect(upstream.requestCount()).toBe(requestsBefore);
+    expect(again.citations).toEqual(record.citations);
+  });
+
+  it('reuses a capture for another document citing the same post', async () => {
+    const requestsBefore = upstream.requestCount();
+    const other = await harness.archive({ html: `<p><a href="https://twitter.com/DGSN_MAROC/status/${DGSN_ID}?s=20">La DGSN</a></p>` }, 'other');
+    expect(upstream.requestCount()).toBe(requestsBefore);
+    expect(other.citations[0]?.capture).toEqual(byId(record, `post:${DGSN_ID}`).capture);
+  });
+});
