@@ -2,12 +2,17 @@
 // against the fake upstream, run as a process of its own with 50 ms added to every
 // response, as the real services' latency would be.
 //
-//   npm run bench:capture -- [--documents N] [--parallel-documents N] [--latency-ms N]
+//   npm run bench:capture -- [--documents N] [--concurrency N] [--latency-ms N]
 //
-// Prints wall time, citations/s, upstream requests made (against the requests the
-// corpus needs when every target is fetched once), the ratio to the ideal time
-// (requests x latency / concurrency in use) and peak RSS. Targets: a ratio of at least
-// 0.8, and one upstream request per request the unique targets need.
+// The concurrency in use is a cap on requests in flight at once, over all hosts,
+// given to the pipeline through its HostGate port; documents are fed in faster than
+// that cap lets them finish, so the network slots, not the supply of work, are the
+// limit. The ideal time is then requests x latency / concurrency, and the ratio to it
+// says how much of the run the pipeline's own work (parsing, WARC and index writes,
+// scheduling) adds. Prints wall time, citations/s, upstream requests made (against
+// the requests the corpus needs when every target is fetched once), that ratio and
+// peak RSS. Targets: a ratio of at least 0.8, and one upstream request per request
+// the unique targets need.
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,18 +20,19 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.js';
+import { InProcessHostGate, type HostGate } from '../src/net/index.js';
 import { archiveDocument, openPipeline } from '../src/pipeline.js';
 import { loadSource } from '../src/source.js';
 
 const { values } = parseArgs({
   options: {
     documents: { type: 'string', default: '100' },
-    'parallel-documents': { type: 'string', default: '8' },
+    concurrency: { type: 'string', default: '32' },
     'latency-ms': { type: 'string', default: '50' },
   },
 });
 const DOCUMENTS = Number(values.documents);
-const PARALLEL_DOCUMENTS = Number(values['parallel-documents']);
+const CONCURRENCY = Number(values.concurrency);
 const LATENCY_MS = Number(values['latency-ms']);
 /** The pipeline's default: citations checked at once within one document. */
 const PER_DOCUMENT_CONCURRENCY = 8;
@@ -81,26 +87,29 @@ async function startFakeUpstream(scenarioPath: string): Promise<{ routes: string
   return { routes, httpPort, stop: () => child.kill('SIGTERM') };
 }
 
+/** One limit for all hosts together: the bench's "concurrency in use". */
+function totalRequestLimit(limit: number): HostGate {
+  const gate = new InProcessHostGate({ hostConcurrency: limit });
+  return { acquire: (_host, signal) => gate.acquire('every host', signal), slowDown: (host, delayMs) => gate.slowDown(host, delayMs) };
+}
+
 async function main(): Promise<void> {
   const corpus = buildCorpus();
   const work = await mkdtemp(join(tmpdir(), 'citesnap-bench-capture-'));
   const scenarioPath = join(work, 'scenario.json');
   await writeFile(scenarioPath, JSON.stringify(corpus.scenario));
   const upstream = await startFakeUpstream(scenarioPath);
-  const concurrency = PARALLEL_DOCUMENTS * PER_DOCUMENT_CONCURRENCY;
-  // The host limit is set so that it does not bind: this measures the pipeline, not politeness.
-  const config = loadConfig({
-    CITESNAP_DATA_DIR: join(work, 'data'),
-    CITESNAP_CONNECT_TO: upstream.routes,
-    CITESNAP_HOST_CONCURRENCY: String(concurrency),
-  });
-  const pipeline = openPipeline(config);
+  const concurrency = CONCURRENCY;
+  const config = loadConfig({ CITESNAP_DATA_DIR: join(work, 'data'), CITESNAP_CONNECT_TO: upstream.routes });
+  const pipeline = openPipeline(config, { hostGate: totalRequestLimit(concurrency) });
+  // Enough documents at once that their citations always ask for more slots than the cap.
+  const parallelDocuments = Math.ceil(concurrency / 2);
   try {
     let next = 0;
     let archived = 0;
     const started = performance.now();
     await Promise.all(
-      Array.from({ length: PARALLEL_DOCUMENTS }, async () => {
+      Array.from({ length: parallelDocuments }, async () => {
         while (next < corpus.documents.length) {
           const index = next++;
           const source = await loadSource({ html: corpus.documents[index]!, uri: `bench:${index}` });
@@ -113,13 +122,13 @@ async function main(): Promise<void> {
     const stats = (await (await fetch(`http://127.0.0.1:${upstream.httpPort}/__fake/stats`)).json()) as { requests: number };
     const idealMs = (stats.requests * LATENCY_MS) / concurrency;
     const lines = [
-      ['documents', `${DOCUMENTS} (${PARALLEL_DOCUMENTS} at once, ${PER_DOCUMENT_CONCURRENCY} citations at once in each)`],
+      ['documents', `${DOCUMENTS} (${parallelDocuments} at once, up to ${PER_DOCUMENT_CONCURRENCY} citations at once in each)`],
       ['citations', `${corpus.citations} (${archived} archived)`],
       ['latency per response', `${LATENCY_MS} ms`],
       ['wall time', `${(wallMs / 1000).toFixed(2)} s`],
       ['citations/s', (corpus.citations / (wallMs / 1000)).toFixed(1)],
       ['upstream requests', `${stats.requests} (the unique targets need ${corpus.requestsNeeded})`],
-      ['concurrency in use', String(concurrency)],
+      ['concurrency in use', `${concurrency} requests in flight at most, over all hosts`],
       ['ideal time', `${(idealMs / 1000).toFixed(2)} s (requests x latency / concurrency)`],
       ['ratio to ideal', (idealMs / wallMs).toFixed(2)],
       ['peak RSS', `${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`],

@@ -1,4 +1,4 @@
-import { load } from 'cheerio';
+import { loadHtml } from '../html.js';
 
 export function oembedUrl(postUrl: string): string {
   return `https://publish.twitter.com/oembed?url=${encodeURIComponent(postUrl)}&omit_script=1&dnt=true`;
@@ -39,7 +39,7 @@ export function readOembedAnswer(status: number, body: string): OembedVerdict {
     const handle = /^https?:\/\/(?:www\.)?(?:twitter|x)\.com\/(\w{1,15})\/?$/i.exec(answer.author_url)?.[1];
     if (handle !== undefined) verdict.handle = handle;
   }
-  const paragraph = load(answer.html.replace(/<br\s*\/?>/gi, '\n'))('blockquote p').first();
+  const paragraph = loadHtml(answer.html.replace(/<br\s*\/?>/gi, '\n'))('blockquote p').first();
   const text = paragraph.length > 0 ? paragraph.text().trim() : '';
   if (text) verdict.text = text;
   return verdict;

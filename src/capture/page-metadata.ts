@@ -1,4 +1,5 @@
-import { load } from 'cheerio';
+import type { CheerioAPI } from 'cheerio';
+import { loadHtml } from '../html.js';
 import type { Page } from '../record/types.js';
 
 /**
@@ -8,7 +9,7 @@ import type { Page } from '../record/types.js';
  * `article:published_time` is missing.
  */
 export function readPageMetadata(html: string, pageUrl: string): Page {
-  const $ = load(html, { scriptingEnabled: false });
+  const $ = loadHtml(html);
   const meta = (selector: string): string | undefined => clean($(selector).first().attr('content'));
   const absolute = (value: string | undefined): string | undefined => {
     if (value === undefined) return undefined;
@@ -43,7 +44,7 @@ function clean(value: string | undefined): string | undefined {
 }
 
 /** The first datePublished in the page's JSON-LD blocks (objects, arrays and @graph alike). */
-function jsonLdDatePublished($: ReturnType<typeof load>): string | undefined {
+function jsonLdDatePublished($: CheerioAPI): string | undefined {
   for (const element of $('script[type="application/ld+json"]').toArray()) {
     let data: unknown;
     try {

@@ -42,6 +42,13 @@ export interface WrittenExchange {
   payloadSha256: string;
 }
 
+interface PendingExchange {
+  requestRecord: Uint8Array;
+  responseRecord: Uint8Array;
+  resolve: (location: WarcLocation) => void;
+  reject: (error: unknown) => void;
+}
+
 interface OpenWarcFile {
   /** Relative to the data dir, with forward slashes on every platform: what a WarcLocation names. */
   relativePath: string;
@@ -73,6 +80,9 @@ export class WarcWriter {
   /** The end of the write queue. It never rejects, so one failed write does not stop those behind it. */
   private queueTail: Promise<unknown> = Promise.resolve();
   private closing: Promise<void> | undefined;
+  /** Exchanges waiting for the next flush, and whether one is queued already. */
+  private pending: PendingExchange[] = [];
+  private flushQueued = false;
 
   constructor(options: WarcWriterOptions) {
     const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
@@ -92,13 +102,17 @@ export class WarcWriter {
    * document record that points at them never outlives them in a crash.
    */
   async writeExchange(exchange: WarcExchange): Promise<WrittenExchange> {
-    // Checked and queued without an await in between, so a write called before
-    // close() is always queued ahead of it and completes.
     if (this.closing) {
       throw new CitesnapError('WARC_WRITER_CLOSED', 'WarcWriter.writeExchange() called after close()');
     }
     const records = buildExchangeRecords(exchange, { request: this.newRecordId(), response: this.newRecordId() });
-    const response = await this.enqueue(() => this.appendExchange(records.request, records.response));
+    const response = await new Promise<WarcLocation>((resolve, reject) => {
+      this.pending.push({ requestRecord: records.request, responseRecord: records.response, resolve, reject });
+      if (!this.flushQueued) {
+        this.flushQueued = true;
+        void this.enqueue(() => this.flushPending());
+      }
+    });
     return { response, payloadSha256: records.payloadSha256 };
   }
 
@@ -118,19 +132,55 @@ export class WarcWriter {
     return result;
   }
 
-  private async appendExchange(requestRecord: Uint8Array, responseRecord: Uint8Array): Promise<WarcLocation> {
-    // Each record its own gzip member, so a reader can decompress the response
-    // alone from its offset and length.
-    const [requestMember, responseMember] = await Promise.all([gzipAsync(requestRecord), gzipAsync(responseRecord)]);
-    const file = await this.fileWithRoomFor(requestMember.byteLength + responseMember.byteLength);
-    const requestOffset = file.size;
-    await this.appendToFile(file, Buffer.concat([requestMember, responseMember]));
-    file.holdsExchanges = true;
-    return {
-      file: file.relativePath,
-      offset: requestOffset + requestMember.byteLength,
-      length: responseMember.byteLength,
+  /**
+   * Writes every exchange waiting at this moment: compressed side by side, then
+   * appended with one write and one fdatasync a file (group commit). Under load
+   * that is one flush for many exchanges instead of one each; alone, it is one.
+   */
+  private async flushPending(): Promise<void> {
+    const batch = this.pending;
+    this.pending = [];
+    this.flushQueued = false;
+    let members: [Buffer, Buffer][];
+    try {
+      members = await Promise.all(batch.map(async (item) => Promise.all([gzipAsync(item.requestRecord), gzipAsync(item.responseRecord)])));
+    } catch (error) {
+      for (const item of batch) item.reject(error);
+      return;
+    }
+    let run: { file: OpenWarcFile; chunks: Buffer[]; items: { item: PendingExchange; location: WarcLocation }[]; size: number } | undefined;
+    const writeRun = async (): Promise<void> => {
+      if (!run) return;
+      const { file, chunks, items } = run;
+      run = undefined;
+      try {
+        await this.appendToFile(file, Buffer.concat(chunks));
+        file.holdsExchanges = true;
+        for (const { item, location } of items) item.resolve(location);
+      } catch (error) {
+        for (const { item } of items) item.reject(error);
+      }
     };
+    for (const [index, item] of batch.entries()) {
+      const [requestMember, responseMember] = members[index]!;
+      const byteCount = requestMember.byteLength + responseMember.byteLength;
+      try {
+        // Roll over as fileWithRoomFor does: a file that holds an exchange takes no pair past the limit.
+        if (run && (run.file.holdsExchanges || run.items.length > 0) && run.size + byteCount > this.maxFileBytes) await writeRun();
+        if (!run) {
+          const file = await this.fileWithRoomFor(byteCount);
+          run = { file, chunks: [], items: [], size: file.size };
+        }
+      } catch (error) {
+        item.reject(error);
+        continue;
+      }
+      const offset = run.size + requestMember.byteLength;
+      run.chunks.push(requestMember, responseMember);
+      run.items.push({ item, location: { file: run.file.relativePath, offset, length: responseMember.byteLength } });
+      run.size += byteCount;
+    }
+    await writeRun();
   }
 
   private async fileWithRoomFor(byteCount: number): Promise<OpenWarcFile> {

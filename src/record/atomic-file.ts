@@ -1,19 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, open, rename, unlink } from 'node:fs/promises';
+import { mkdir, open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join, basename } from 'node:path';
 
 /**
  * Writes a file so that a reader, in this process or another, sees either the old
- * content or the new, never half of it: write a temp file beside it, flush it to
- * disk, then rename over the target (atomic within one file system).
+ * content or the new, never half of it: write a temp file beside it, then rename
+ * over the target (atomic within one file system). `durable` (the default) flushes
+ * the content to disk before the rename, so a crash cannot leave an empty file in
+ * the old one's place; a cache that can be rebuilt may skip that cost.
  */
-export async function writeFileAtomic(path: string, content: string | Uint8Array): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomUUID()}.tmp`);
-  const handle = await open(temp, 'wx');
+export async function writeFileAtomic(path: string, content: string | Uint8Array, options: { durable?: boolean } = {}): Promise<void> {
+  const directory = dirname(path);
+  const temp = join(directory, `.${basename(path)}.${process.pid}.${randomUUID()}.tmp`);
+  const handle = await openCreatingDirectory(temp);
   try {
     await handle.writeFile(content);
-    await handle.sync();
+    if (options.durable !== false) await handle.sync();
   } catch (error) {
     await handle.close();
     await unlink(temp).catch(() => undefined);
@@ -25,5 +27,16 @@ export async function writeFileAtomic(path: string, content: string | Uint8Array
   } catch (error) {
     await unlink(temp).catch(() => undefined);
     throw error;
+  }
+}
+
+/** Most writes go to a folder that exists: make it only when the open says it is missing. */
+async function openCreatingDirectory(path: string): Promise<FileHandle> {
+  try {
+    return await open(path, 'wx');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    await mkdir(dirname(path), { recursive: true });
+    return open(path, 'wx');
   }
 }

@@ -36,7 +36,9 @@ export class TargetIndex<T> {
   }
 
   async put(entry: IndexEntry<T>): Promise<void> {
-    await writeFileAtomic(this.pathOf(entry.key), `${JSON.stringify(entry)}\n`);
+    // The index only saves requests: an entry lost in a crash is fetched again, so it
+    // is replaced atomically but not flushed to disk (records and WARC files are).
+    await writeFileAtomic(this.pathOf(entry.key), `${JSON.stringify(entry)}\n`, { durable: false });
   }
 
   private pathOf(key: string): string {

@@ -1,4 +1,4 @@
-import { load } from 'cheerio';
+import { loadHtml } from '../html.js';
 
 export interface PageRedirect {
   url: string;
@@ -6,6 +6,8 @@ export interface PageRedirect {
 }
 
 const MAX_REDIRECT_PAGE_CHARS = 64 * 1024;
+/** A cheap look before the parse: most pages hold neither a refresh nor a script redirect. */
+const MIGHT_REDIRECT = /http-equiv\s*=\s*["']?refresh|location\s*(?:\.\s*(?:replace|assign|href)|=)/i;
 
 /**
  * The onward URL of an HTML page that redirects without a 3xx: t.co answers browsers
@@ -16,9 +18,8 @@ const MAX_REDIRECT_PAGE_CHARS = 64 * 1024;
  */
 export function findPageRedirect(html: string, pageUrl: string): PageRedirect | undefined {
   // Redirect pages are tiny; a full article is never one, and need not be parsed for it.
-  if (html.length > MAX_REDIRECT_PAGE_CHARS) return undefined;
-  // scriptingEnabled: false makes <noscript> content markup, where t.co puts its <META>.
-  const $ = load(html, { scriptingEnabled: false });
+  if (html.length > MAX_REDIRECT_PAGE_CHARS || !MIGHT_REDIRECT.test(html)) return undefined;
+  const $ = loadHtml(html);
   for (const element of $('meta[http-equiv]').toArray()) {
     if ($(element).attr('http-equiv')?.trim().toLowerCase() !== 'refresh') continue;
     const target = refreshTarget($(element).attr('content') ?? '');
