@@ -1,4 +1,5 @@
 import type { IndexEntry, TargetIndex } from '../record/target-index.js';
+import type { ErrorCode } from '../record/types.js';
 import type { ExchangeRecorder, Fetcher, LinkCheck } from '../resolve/ports.js';
 import { resolveLink } from '../resolve/resolve-link.js';
 import { capturePost, type PostCheck } from './capture-post.js';
@@ -38,7 +39,7 @@ export interface TargetClaims {
  * Checks targets (cited links and posts) once: a target checked within the refresh
  * window, by this process or another sharing the data dir, is reused without a new
  * upstream request; two citations of one target in flight at once share one check.
- * Failed checks are not reused, so the next run retries them.
+ * Checks that got no answer are not reused, so the next run retries them.
  */
 export class TargetChecker {
   private readonly inFlight = new Map<string, Promise<TargetOutcome>>();
@@ -103,7 +104,7 @@ export class TargetChecker {
     if (!entry) return undefined;
     const age = this.options.now().getTime() - Date.parse(entry.checkedAt);
     if (!(age >= 0 && age < this.options.refreshAfterMs)) return undefined;
-    return isFailed(entry.outcome) ? undefined : entry;
+    return isReusable(entry.outcome) ? entry : undefined;
   }
 }
 
@@ -111,7 +112,16 @@ function checkedAtOf(outcome: TargetOutcome): string {
   return outcome.check.checkedAt;
 }
 
-function isFailed(outcome: TargetOutcome): boolean {
-  if (outcome.kind === 'post') return outcome.check.status === 'failed';
-  return outcome.check.end.kind === 'error' && outcome.check.end.status === 'failed';
+/**
+ * A check is worth reusing when an upstream answered it. A failure, or a link whose
+ * last request got no answer at all (a name that did not resolve, a timeout), may be
+ * the network here rather than the target: the next run asks again.
+ */
+function isReusable(outcome: TargetOutcome): boolean {
+  if (outcome.kind === 'post') return outcome.check.status !== 'failed';
+  const { end } = outcome.check;
+  if (end.kind !== 'error') return true;
+  return end.status !== 'failed' && !NO_ANSWER_CODES.has(end.error.code);
 }
+
+const NO_ANSWER_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['DNS', 'TIMEOUT', 'CONNECTION', 'TLS']);

@@ -224,6 +224,16 @@ describe('link statuses and error codes', () => {
     expect(records.filter((stored) => stored.type === 'response').length).toBeGreaterThan(20);
   });
 
+  it('asks again, on the next run, only where no answer came', async () => {
+    const asked = (path: string) => upstream.requests.filter((request) => request.host === 'news.test' && request.path === path).length;
+    const before = { hangs: asked('/hangs'), ok: asked('/ok'), gone: asked('/gone') };
+    const again = await harness.archive({ text: 'See https://t.co/hangs, https://t.co/okPage and https://t.co/gone410.' }, 'links-again');
+    // The timed-out page is asked again (with its retries); the answered ones are reused.
+    expect(asked('/hangs')).toBeGreaterThan(before.hangs);
+    expect({ ok: asked('/ok'), gone: asked('/gone') }).toEqual({ ok: before.ok, gone: before.gone });
+    expect(again.citations.map((citation) => citation.status)).toEqual(['failed', 'archived', 'dead']);
+  });
+
   it('marks a capture cut by the body cap as truncated', async () => {
     const capture = linkCitation(record, 'huge').capture!;
     expect(capture.truncated).toBe(true);
