@@ -7,8 +7,9 @@
 // fresh prefix: in process (archiveDocument, BENCH_CONCURRENCY documents at once), then
 // through the queue with 1 and with 2 worker processes (BENCH_CONCURRENCY each). Prints
 // documents/s, the ratio to in-process, Redis commands per document (INFO
-// commandstats) and Redis memory per 10,000 finished jobs under the retention of
-// workers/queues.ts, then one JSON line of the same figures.
+// commandstats, which counts the commands inside Lua scripts too) and the Redis memory
+// the run left, with the finished jobs the retention of workers/queues.ts kept (run
+// with BENCH_DOCS=10000 for the memory of 10,000 finished jobs), then one JSON line.
 //
 // CITESNAP_HOST_CONCURRENCY is raised (BENCH_HOST_CONCURRENCY, default 64) so that the
 // upstream's latency, not the per-host limit, bounds the run: every post is on the
@@ -42,7 +43,9 @@ interface Run {
   seconds: number;
   docsPerSecond: number;
   redisCommandsPerDoc?: number;
-  redisBytesPer10kJobs?: number;
+  /** Redis memory grown by the run, with the finished jobs that retention kept. */
+  redisBytesAfter?: number;
+  jobsKept?: number;
 }
 
 const fake = await FakeUpstream.start({ latencyMs: LATENCY_MS });
@@ -72,11 +75,11 @@ try {
 
 const base = runs[0]?.docsPerSecond ?? 1;
 console.log(`${DOCS} documents × ${CITATIONS} citations, upstream latency ${LATENCY_MS} ms, concurrency ${CONCURRENCY} a process\n`);
-console.log('run                 s      docs/s  vs in-process  redis cmds/doc  redis bytes/10k jobs');
+console.log('run                 s      docs/s  vs in-process  redis cmds/doc  redis bytes after  jobs kept');
 for (const run of runs) {
   console.log(
     `${run.name.padEnd(18)}${run.seconds.toFixed(1).padStart(6)}${run.docsPerSecond.toFixed(1).padStart(12)}${(run.docsPerSecond / base).toFixed(2).padStart(15)}` +
-      `${(run.redisCommandsPerDoc?.toFixed(1) ?? '-').padStart(16)}${(run.redisBytesPer10kJobs?.toFixed(0) ?? '-').padStart(22)}`,
+      `${(run.redisCommandsPerDoc?.toFixed(1) ?? '-').padStart(16)}${(run.redisBytesAfter?.toFixed(0) ?? '-').padStart(19)}${String(run.jobsKept ?? '-').padStart(11)}`,
   );
 }
 console.log(JSON.stringify({ docs: DOCS, citations: CITATIONS, latencyMs: LATENCY_MS, concurrency: CONCURRENCY, runs }));
@@ -106,6 +109,7 @@ async function throughQueue(processes: number): Promise<Run> {
   );
   await Promise.all(workers.map((worker) => worker.event('worker.started')));
 
+  await admin.call('MEMORY', 'PURGE').catch(() => undefined);
   const memoryBefore = await usedMemory();
   const commandsBefore = await commandCalls();
   let finished = 0;
@@ -125,6 +129,7 @@ async function throughQueue(processes: number): Promise<Run> {
   const seconds = (performance.now() - started) / 1000;
   const commands = (await commandCalls()) - commandsBefore;
   const memory = (await usedMemory()) - memoryBefore;
+  const jobsKept = (await queue.getCompletedCount()) + (await queue.getFailedCount());
 
   for (const worker of workers) worker.child.kill('SIGTERM');
   await Promise.all(workers.map((worker) => worker.exited));
@@ -138,8 +143,8 @@ async function throughQueue(processes: number): Promise<Run> {
     docsPerSecond: DOCS / seconds,
     // Includes the commands of QueueEvents and of this script's adds.
     redisCommandsPerDoc: commands / DOCS,
-    // Finished jobs kept under the retention settings (the oldest trimmed), per 10,000 finished.
-    redisBytesPer10kJobs: (memory / DOCS) * 10_000,
+    redisBytesAfter: memory,
+    jobsKept,
   };
 }
 

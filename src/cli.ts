@@ -3,6 +3,7 @@ import { loadConfig, type Config, type ConfigFlags } from './config.js';
 import { CitesnapError, UsageError } from './errors.js';
 import { parseDuration } from './duration.js';
 import { archiveDocument, openPipeline, recheckDocument } from './pipeline.js';
+import { newestCheckBefore } from './record/checks.js';
 import { deriveDocId, validateDocId } from './record/doc-id.js';
 import { DocumentStore } from './record/store.js';
 import type { DocumentRecord } from './record/types.js';
@@ -19,6 +20,12 @@ const USAGE = `usage: citesnap <command> [options]
   show <doc-id>     print the document record
   recheck [--doc-id ID] [--older-than DURATION]
                     ask again about citations whose newest check is older (default 7d)
+  enqueue <source>... [--doc-id ID]
+                    add archive jobs to the queue (file, - for stdin, or http(s) URL); prints one job id a line
+  worker [--concurrency N] [--metrics-port P]
+                    run the queue workers until SIGTERM/SIGINT
+  schedule [--recheck CRON] [--retry-failed CRON] [--older-than DURATION] [--list] [--remove NAME]
+                    create or update the cron schedulers (UTC), list them, or remove one
   --version         print the version
 
 Configuration comes from CITESNAP_* environment variables (see the README).`;
@@ -43,6 +50,13 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await showCommand(rest);
       case 'recheck':
         return await recheckCommand(rest);
+      case 'enqueue':
+      case 'worker':
+      case 'schedule': {
+        // Loaded only for these commands: archive, show and recheck never load BullMQ or ioredis.
+        const { runQueueCommand } = await import('../workers/commands.js');
+        return await runQueueCommand(command, rest);
+      }
       case '--version':
       case 'version':
         process.stdout.write(`${VERSION}\n`);
@@ -151,12 +165,6 @@ async function recheckCommand(args: readonly string[]): Promise<number> {
     await pipeline.close();
   }
   return EXIT.ok;
-}
-
-/** True when the newest check is older than `cutoff` (ms since the epoch), or there is none. */
-export function newestCheckBefore(checks: readonly { at: string }[], cutoff: number): boolean {
-  const newest = checks.reduce((latest, check) => Math.max(latest, Date.parse(check.at)), Number.NEGATIVE_INFINITY);
-  return newest < cutoff;
 }
 
 async function showCommand(args: readonly string[]): Promise<number> {

@@ -24,7 +24,14 @@ export interface Config {
   readonly hostConcurrency: number;
   /** CITESNAP_REFRESH_AFTER in milliseconds: a capture younger than this is reused. */
   readonly refreshAfterMs: number;
+  /** CITESNAP_QUEUE_PREFIX: the BullMQ key prefix every queue, gate and claim key starts with. */
+  readonly queuePrefix: string;
+  /** CITESNAP_SHUTDOWN_GRACE in milliseconds: after SIGTERM, how long a worker's active jobs may finish. */
+  readonly shutdownGraceMs: number;
 }
+
+/** A BullMQ prefix starts every Redis key of the queue: kept to characters safe in any key. */
+export const QUEUE_PREFIX_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
 /** Flags that override the environment; each named after its variable's meaning. */
 export type ConfigFlags = Partial<Record<keyof typeof VARIABLES, string>>;
@@ -41,6 +48,8 @@ const VARIABLES = {
   maxBodyBytes: 'CITESNAP_MAX_BODY_BYTES',
   hostConcurrency: 'CITESNAP_HOST_CONCURRENCY',
   refreshAfterMs: 'CITESNAP_REFRESH_AFTER',
+  queuePrefix: 'CITESNAP_QUEUE_PREFIX',
+  shutdownGraceMs: 'CITESNAP_SHUTDOWN_GRACE',
 } as const;
 
 /**
@@ -68,6 +77,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
   }
   const connectTo = raw('connectTo');
   const refreshAfter = raw('refreshAfterMs');
+  const shutdownGrace = raw('shutdownGraceMs');
+  const queuePrefix = raw('queuePrefix') ?? 'citesnap';
+  if (!QUEUE_PREFIX_PATTERN.test(queuePrefix)) {
+    throw new UsageError(
+      `CITESNAP_QUEUE_PREFIX: expected 1 to 100 characters of A-Z a-z 0-9 . _ -, starting with a letter or digit, got ${JSON.stringify(queuePrefix)}`,
+    );
+  }
 
   return Object.freeze({
     dataDir: resolve(raw('dataDir') ?? './citesnap-data'),
@@ -79,5 +95,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
     maxBodyBytes: integer('maxBodyBytes', 10_485_760, 1),
     hostConcurrency: integer('hostConcurrency', 4, 1),
     refreshAfterMs: refreshAfter === undefined ? 24 * 3_600_000 : parseDuration(refreshAfter, 'CITESNAP_REFRESH_AFTER'),
+    queuePrefix,
+    shutdownGraceMs: shutdownGrace === undefined ? 20_000 : parseDuration(shutdownGrace, 'CITESNAP_SHUTDOWN_GRACE'),
   });
 }

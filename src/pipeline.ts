@@ -10,6 +10,7 @@ import { DocumentStore, serializeRecord, sidecarPathFor } from './record/store.j
 import { TargetIndex } from './record/target-index.js';
 import { SCHEMA_VERSION, type Citation, type DocumentRecord } from './record/types.js';
 import { resolveCitations, type ResolvedCitation } from './resolve/resolve-citations.js';
+import type { Fetcher } from './resolve/ports.js';
 import { resolveLink } from './resolve/resolve-link.js';
 import { HttpClient, type HostGate } from './net/index.js';
 import { sha256Hex, type FetchArticle, type LoadedSource } from './source.js';
@@ -228,7 +229,16 @@ export interface OpenPipeline {
  * and the worker both start here; the worker passes `hostGate` and `claims` to
  * share host limits and target checks across processes.
  */
-export function openPipeline(config: Config, options: { hostGate?: HostGate; claims?: TargetClaims } = {}): OpenPipeline {
+export interface OpenPipelineOptions {
+  /** Shares host limits across processes (the worker's Redis gate); default: this process only. */
+  hostGate?: HostGate;
+  /** Shares target checks across processes (the worker's Redis claims); default: none. */
+  claims?: TargetClaims;
+  /** Wraps the HTTP client, e.g. to count upstream requests for metrics. */
+  wrapFetcher?: (fetcher: Fetcher) => Fetcher;
+}
+
+export function openPipeline(config: Config, options: OpenPipelineOptions = {}): OpenPipeline {
   const client = new HttpClient({
     routes: config.connectTo,
     userAgent: config.userAgent,
@@ -237,11 +247,12 @@ export function openPipeline(config: Config, options: { hostGate?: HostGate; cla
     hostConcurrency: config.hostConcurrency,
     ...(options.hostGate === undefined ? {} : { hostGate: options.hostGate }),
   });
+  const fetcher = options.wrapFetcher === undefined ? client : options.wrapFetcher(client);
   const writer = new WarcWriter({ dataDir: config.dataDir, software: `citesnap/${VERSION}` });
   const record = warcRecorder(writer);
   const now = (): Date => new Date();
   const checker = new TargetChecker({
-    fetcher: client,
+    fetcher,
     record,
     index: new TargetIndex<TargetOutcome>({ dataDir: config.dataDir }),
     refreshAfterMs: config.refreshAfterMs,
@@ -251,7 +262,7 @@ export function openPipeline(config: Config, options: { hostGate?: HostGate; cla
     ...(options.claims === undefined ? {} : { claims: options.claims }),
   });
   const fetchArticle: FetchArticle = async (url) => {
-    const resolution = await resolveLink(url, { fetcher: client, record, maxRedirects: config.maxRedirects, shortLinkUserAgent: SHORT_LINK_USER_AGENT });
+    const resolution = await resolveLink(url, { fetcher, record, maxRedirects: config.maxRedirects, shortLinkUserAgent: SHORT_LINK_USER_AGENT });
     const { end } = resolution;
     if (end.kind === 'page') {
       const contentType = end.exchange.header('content-type');

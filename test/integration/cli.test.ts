@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { DocumentRecord } from '../../src/record/types.js';
 import { FakeUpstream } from '../support/fake-upstream/index.js';
 import { BIN, runCli } from '../support/run-cli.js';
@@ -162,5 +163,20 @@ describe('citesnap on the command line', () => {
     expect(result.stdout).toMatch(/^casablanca: 5 citations .*\nrechecked \d+ citations in 1 document\n$/);
     const record = await readRecord('casablanca');
     expect(record.citations.find((citation) => citation.id === 'post:1729555061938819317')?.checks).toHaveLength(2);
+  });
+
+  it('dispatches the queue commands: schedules upserted, listed, removed; Redis down is exit 1', async () => {
+    const queueEnv = { ...env, REDIS_URL: inject('redisUrl'), CITESNAP_QUEUE_PREFIX: `citesnap-cli-${randomUUID()}` };
+    const upserted = await runCli(['schedule', '--recheck', '0 4 * * *'], { env: queueEnv });
+    expect(upserted.stderr).toBe('');
+    expect(upserted.stdout).toMatch(/^recheck 0 4 \* \* \* \d{4}-\d\d-\d\dT04:00:00\.000Z\n$/);
+    expect((await runCli(['schedule', '--list'], { env: queueEnv })).stdout).toMatch(/^recheck 0 4 \* \* \* /m);
+    expect((await runCli(['schedule', '--remove', 'recheck'], { env: queueEnv })).code).toBe(0);
+    expect((await runCli(['schedule', '--list'], { env: queueEnv })).stdout).toBe('');
+
+    const down = await runCli(['enqueue', 'https://news.test/article'], { env: { ...queueEnv, REDIS_URL: 'redis://127.0.0.1:1' } });
+    expect(down.code).toBe(1);
+    expect(down.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(down.stderr).toMatch(/^citesnap: .*redis:\/\/127\.0\.0\.1:1/);
   });
 });

@@ -1,0 +1,208 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Queue} from 'bullmq';
+import { Job, QueueEvents } from 'bullmq';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { TargetOutcome } from '../../src/capture/target-checker.js';
+import { TargetIndex } from '../../src/record/target-index.js';
+import type { DocumentRecord } from '../../src/record/types.js';
+import { FakeUpstream, TEST_CA_PATH } from '../support/fake-upstream/index.js';
+import { redisOptionsFromUrl } from '../../workers/connection.js';
+import { archiveJobOptions, JOB, openDocumentsQueue, QUEUE } from '../../workers/queues.js';
+import { ArticleServer } from '../workers/support/article-server.js';
+import { spawnQueueCli, spawnTsx, type TestProcess } from '../workers/support/processes.js';
+import { adminRedis, deleteKeys, testRedisUrl, uniquePrefix } from '../workers/support/redis.js';
+
+// Worker processes of their own, stopped with SIGTERM or killed with SIGKILL, and
+// several sharing one Redis: what contract section 9 promises of a fleet.
+
+const WORKER_SCRIPT = 'test/workers/support/worker-process.ts';
+/** A killed worker's jobs are taken up after about a second, not thirty. */
+const FAST_LOCKS = { lockDurationMs: 1_000, stalledIntervalMs: 300, claimTtlMs: 1_000, hostGateLeaseMs: 1_000 };
+
+describe('worker processes', () => {
+  let site: ArticleServer;
+  let fake: FakeUpstream;
+  let prefix: string;
+  let dataDir: string;
+  let queue: Queue;
+  let events: QueueEvents;
+  const processes: TestProcess[] = [];
+  const connection = () => redisOptionsFromUrl(testRedisUrl());
+
+  beforeAll(async () => {
+    site = await ArticleServer.start();
+    fake = await FakeUpstream.start({ latencyMs: 40 });
+  });
+
+  afterAll(async () => {
+    await site.close();
+    await fake.close();
+  });
+
+  beforeEach(async () => {
+    prefix = uniquePrefix();
+    dataDir = await mkdtemp(join(tmpdir(), 'citesnap-workers-'));
+    queue = openDocumentsQueue({ connection: connection(), prefix });
+    events = new QueueEvents(QUEUE.documents, { connection: connection(), prefix });
+    await events.waitUntilReady();
+  });
+
+  afterEach(async () => {
+    for (const child of processes.splice(0)) {
+      if (child.child.exitCode === null && child.child.signalCode === null) child.child.kill('SIGKILL');
+      await child.exited;
+    }
+    site.releaseAll();
+    fake.reset();
+    await events.close();
+    await queue.obliterate({ force: true });
+    await queue.close();
+    const admin = adminRedis();
+    await deleteKeys(admin, prefix);
+    await admin.quit();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  const env = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({
+    REDIS_URL: testRedisUrl(),
+    CITESNAP_QUEUE_PREFIX: prefix,
+    CITESNAP_DATA_DIR: dataDir,
+    CITESNAP_CONNECT_TO: `${fake.routes},${site.route('site.news.test')}`,
+    NODE_EXTRA_CA_CERTS: TEST_CA_PATH,
+    CITESNAP_TIMEOUT_MS: '10000',
+    ...extra,
+  });
+  const track = (child: TestProcess) => {
+    processes.push(child);
+    return child;
+  };
+  const startWorker = (knobs: Record<string, unknown> = {}, extraEnv: Record<string, string> = {}) =>
+    track(spawnTsx(WORKER_SCRIPT, [], env({ TEST_WORKER_OPTIONS: JSON.stringify({ prefix, ...FAST_LOCKS, ...knobs }), ...extraEnv })));
+  const addHeldJob = async (docId: string) => {
+    site.holding = true;
+    const requested = site.nextRequest();
+    const job = await queue.add(JOB.archive, { docId, source: { url: `http://site.news.test/${docId}` } }, archiveJobOptions(docId));
+    return { job, requested };
+  };
+  const readRecord = async (docId: string) => JSON.parse(await readFile(join(dataDir, 'documents', `${docId}.json`), 'utf8')) as DocumentRecord;
+
+  it('on SIGTERM, lets the active job finish, then exits 0 (citesnap worker)', async () => {
+    const worker = track(spawnQueueCli(['worker', '--concurrency', '2'], env({ CITESNAP_SHUTDOWN_GRACE: '30s' })));
+    await worker.event('worker.started');
+    const { job, requested } = await addHeldJob('finishing');
+    await requested;
+    worker.child.kill('SIGTERM');
+    await worker.event('worker.closing');
+    site.releaseAll();
+    expect(await worker.exited, worker.stderr()).toBe(0);
+    expect(await (await Job.fromId(queue, job.id!))?.getState()).toBe('completed');
+    expect((await readRecord('finishing')).source.uri).toBe('http://site.news.test/finishing');
+    await worker.event('worker.closed');
+  });
+
+  it('on SIGTERM, hands back a job that outlasts the grace period, exits 0, and another worker finishes it', async () => {
+    const worker = track(spawnQueueCli(['worker'], env({ CITESNAP_SHUTDOWN_GRACE: '0.2s' })));
+    await worker.event('worker.started');
+    const { job, requested } = await addHeldJob('handed-back');
+    await requested;
+    worker.child.kill('SIGTERM');
+    await worker.event('job.handed_back', (line) => line.jobId === job.id);
+    // The handed-back request still waits on the site; answering it lets the process end now.
+    site.releaseAll();
+    expect(await worker.exited, worker.stderr()).toBe(0);
+    const stored = await Job.fromId(queue, job.id!);
+    expect(await stored?.getState()).toBe('waiting');
+    expect(stored?.attemptsMade).toBe(0);
+
+    const next = startWorker();
+    await job.waitUntilFinished(events);
+    await next.event('job.completed', (line) => line.jobId === job.id);
+  });
+
+  it('takes up the job of a worker killed with SIGKILL mid-job, and finishes it once', async () => {
+    const doomed = startWorker();
+    await doomed.event('worker.started');
+    const { job, requested } = await addHeldJob('orphaned');
+    await requested;
+    doomed.child.kill('SIGKILL');
+    expect(await doomed.exited).toBe('SIGKILL');
+
+    site.releaseAll();
+    const rescuer = startWorker();
+    await expect(job.waitUntilFinished(events)).resolves.toEqual({ docId: 'orphaned', citations: 0, statuses: {} });
+    await rescuer.event('job.completed', (line) => line.jobId === job.id);
+    const stored = await Job.fromId(queue, job.id!);
+    expect(await stored?.getState()).toBe('completed');
+    expect(stored?.attemptsMade).toBe(1);
+    expect(site.requests.filter((path) => path === '/orphaned')).toHaveLength(2);
+  });
+
+  it('after a worker killed half-way, the rerun reuses what was captured and captures nothing twice', async () => {
+    fake.addShortLink('fast', 'https://news.test/story');
+    fake.addPage('https://news.test/story', { body: '<html><head><title>Story</title></head><body>s</body></html>' });
+    fake.addShortLink('slow', 'http://site.news.test/held');
+    const html = '<p>One https://t.co/fast and one https://t.co/slow</p>';
+    const doomed = startWorker();
+    await doomed.event('worker.started');
+    site.holding = true;
+    const held = site.nextRequest();
+    const job = await queue.add(JOB.archive, { docId: 'half-way', source: { html } }, archiveJobOptions('half-way'));
+    expect(await held).toBe('/held');
+    // Kill it once the fast link's check is in the index, while the slow one hangs.
+    const index = new TargetIndex<TargetOutcome>({ dataDir });
+    const fastEntry = await vi.waitFor(async () => {
+      const entry = await index.get('link:https://t.co/fast');
+      if (!entry) throw new Error('not indexed yet');
+      return entry;
+    });
+    doomed.child.kill('SIGKILL');
+    await doomed.exited;
+
+    site.releaseAll();
+    startWorker();
+    await job.waitUntilFinished(events);
+    const record = await readRecord('half-way');
+    expect(record.citations.map((citation) => [citation.id, citation.status])).toEqual([
+      ['tco:fast', 'archived'],
+      ['tco:slow', 'archived'],
+    ]);
+    // The fast link was fetched once, by the dead worker; the rerun reused its capture.
+    expect(fake.requestCount('news.test')).toBe(1);
+    expect(fake.requests.filter((request) => request.host === 't.co' && request.path === '/fast')).toHaveLength(1);
+    const fast = record.citations[0];
+    expect(fast?.capture).toEqual(fastEntry.outcome.kind === 'link' && fastEntry.outcome.check.end.kind === 'page' ? fastEntry.outcome.check.end.capture : 'no capture');
+    expect(fast?.checks).toHaveLength(1);
+  });
+
+  it('holds the per-host limit across two worker processes', async () => {
+    const posts = Array.from({ length: 18 }, (_, index) => String(1720000000000000100n + BigInt(index)));
+    for (const id of posts) fake.addPost({ id, handle: 'bob', name: 'Bob', text: `post ${id}` });
+    const workers = [0, 1].map(() => startWorker({ concurrency: 4 }, { CITESNAP_HOST_CONCURRENCY: '2' }));
+    await Promise.all(workers.map((worker) => worker.event('worker.started')));
+
+    const jobs = await Promise.all(
+      Array.from({ length: 6 }, (_, doc) => {
+        const html = posts
+          .slice(doc * 3, doc * 3 + 3)
+          .map((id) => `<p><a href="https://twitter.com/bob/status/${id}">post</a></p>`)
+          .join('\n');
+        return queue.add(JOB.archive, { docId: `burst-${doc}`, source: { html } }, archiveJobOptions(`burst-${doc}`));
+      }),
+    );
+    const results = await Promise.all(jobs.map((job) => job.waitUntilFinished(events) as Promise<{ statuses: Record<string, number> }>));
+    expect(results.map((result) => result.statuses)).toEqual(jobs.map(() => ({ archived: 3 })));
+
+    const stats = fake.stats();
+    for (const [host, traffic] of Object.entries(stats.hosts)) {
+      expect(traffic.maxInFlight, `${host}: ${JSON.stringify(stats.hosts)}`).toBeLessThanOrEqual(2);
+    }
+    expect(fake.maxInFlight('cdn.syndication.twimg.com')).toBe(2);
+    // Both processes took part: each logged some of the completions.
+    await Promise.all(jobs.map((job) => Promise.any(workers.map((worker) => worker.event('job.completed', (line) => line.jobId === job.id)))));
+    const doneBy = workers.map((worker) => worker.lines().filter((line) => line.event === 'job.completed').length);
+    expect(doneBy[0]! + doneBy[1]!).toBe(6);
+    expect(Math.min(...doneBy)).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,210 @@
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { workerConnectionOptions } from '../../workers/connection.js';
+import { RedisHostGate } from '../../workers/redis-host-gate.js';
+import { spawnTsx } from './support/processes.js';
+import { adminRedis, deleteKeys, testRedisUrl, uniquePrefix } from './support/redis.js';
+
+/** A "process" of the gate: its own connection and its own gate, as another worker would have. */
+function openGate(prefix: string, options: { limit?: number; leaseMs?: number } = {}) {
+  const redis = new Redis(workerConnectionOptions(testRedisUrl(), `${prefix}:gate`));
+  const gate = new RedisHostGate({ redis, hostConcurrency: options.limit ?? 2, prefix, pollMs: 50, ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}) });
+  return {
+    redis,
+    gate,
+    close: async () => {
+      await gate.close();
+      redis.disconnect();
+    },
+  };
+}
+
+describe('RedisHostGate', () => {
+  let prefix = uniquePrefix();
+  const opened: { close(): Promise<void> }[] = [];
+  const open = (options?: { limit?: number; leaseMs?: number }) => {
+    const gate = openGate(prefix, options);
+    opened.push(gate);
+    return gate;
+  };
+
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((gate) => gate.close()));
+    const admin = adminRedis();
+    await deleteKeys(admin, prefix);
+    await admin.quit();
+    prefix = uniquePrefix();
+  });
+
+  it('never lets more than the limit in flight across gates, and reaches it', async () => {
+    const gates = [open({ limit: 3 }).gate, open({ limit: 3 }).gate];
+    let inFlight = 0;
+    let maxInFlight = 0;
+    let done = 0;
+    await Promise.all(
+      Array.from({ length: 40 }, async (_, index) => {
+        const gate = gates[index % 2]!;
+        const release = await gate.acquire('news.example');
+        inFlight += 1;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        // The request takes a moment, so the others really wait.
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        inFlight -= 1;
+        done += 1;
+        release();
+      }),
+    );
+    expect(done).toBe(40);
+    expect(maxInFlight).toBe(3);
+  });
+
+  it('keeps hosts apart', async () => {
+    const { gate } = open({ limit: 1 });
+    const first = await gate.acquire('a.example');
+    const other = await gate.acquire('b.example');
+    other();
+    first();
+  });
+
+  it('makes every gate wait out a slowdown another asked for', async () => {
+    const asker = open().gate;
+    const other = open().gate;
+    await asker.slowDown('busy.example', 600);
+    // A shorter slowdown does not cut the longer one short.
+    await other.slowDown('busy.example', 10);
+    const started = Date.now();
+    const release = await other.acquire('busy.example');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(450);
+    release();
+    const free = Date.now();
+    (await other.acquire('calm.example'))();
+    expect(Date.now() - free).toBeLessThan(300);
+  });
+
+  it('frees the places of a process that died once their leases expire, and renews the leases of one that lives', async () => {
+    const dying = open({ limit: 1, leaseMs: 600 });
+    const living = open({ limit: 1, leaseMs: 600 });
+    await dying.gate.acquire('news.example');
+    // The process dies: no release, no renewal.
+    dying.gate.abandon();
+    dying.redis.disconnect();
+    const started = Date.now();
+    const release = await living.gate.acquire('news.example');
+    const waited = Date.now() - started;
+    expect(waited).toBeGreaterThanOrEqual(300);
+    expect(waited).toBeLessThan(3_000);
+
+    // Held past three lease periods, the place is still held (renewed), so a third waits.
+    const third = open({ limit: 1, leaseMs: 600 }).gate;
+    const controller = new AbortController();
+    const waiting = third.acquire('news.example', controller.signal);
+    const outcome = await Promise.race([waiting.then(() => 'acquired'), new Promise((resolve) => setTimeout(resolve, 1_800, 'still waiting'))]);
+    expect(outcome).toBe('still waiting');
+    controller.abort(new Error('gave up'));
+    await expect(waiting).rejects.toThrow('gave up');
+    release();
+    release();
+    (await third.acquire('news.example'))();
+  });
+
+  it('gives up the places it holds when closed', async () => {
+    const closing = open({ limit: 1 }).gate;
+    await closing.acquire('news.example');
+    const other = open({ limit: 1 }).gate;
+    const waiting = other.acquire('news.example');
+    await closing.close();
+    (await waiting)();
+  });
+
+  it('rejects at once for an aborted signal, and after close', async () => {
+    const { gate } = open();
+    await expect(gate.acquire('a.example', AbortSignal.abort(new Error('no')))).rejects.toThrow('no');
+    await gate.close();
+    await expect(gate.acquire('a.example')).rejects.toThrow('closed');
+  });
+});
+
+describe('RedisHostGate across processes', () => {
+  const prefix = uniquePrefix();
+  let server: Server;
+  let target: string;
+  const barrier: (() => void)[] = [];
+  const inFlight = new Map<string, number>();
+  let total = 0;
+  let maxInFlight = 0;
+  let sawBothAtOnce = false;
+
+  beforeAll(async () => {
+    server = createServer((request, response) => {
+      if (request.url === '/go') {
+        // Both processes start hammering together.
+        barrier.push(() => response.end('go'));
+        if (barrier.length === 2) for (const go of barrier.splice(0)) go();
+        return;
+      }
+      const pid = String(request.headers['x-process']);
+      inFlight.set(pid, (inFlight.get(pid) ?? 0) + 1);
+      total += 1;
+      const now = [...inFlight.values()].reduce((sum, count) => sum + count, 0);
+      maxInFlight = Math.max(maxInFlight, now);
+      if ([...inFlight.values()].filter((count) => count > 0).length === 2) sawBothAtOnce = true;
+      setTimeout(() => {
+        inFlight.set(pid, (inFlight.get(pid) ?? 1) - 1);
+        response.end('ok');
+      }, 15);
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    target = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    server.closeAllConnections();
+    server.close();
+    const admin = adminRedis();
+    await deleteKeys(admin, prefix);
+    await admin.quit();
+  });
+
+  const env = (mode: string, extra: Record<string, string> = {}) => ({
+    REDIS_URL: testRedisUrl(),
+    GATE_PREFIX: prefix,
+    GATE_HOST: 'hammered.example',
+    GATE_LIMIT: '3',
+    GATE_MODE: mode,
+    ...extra,
+  });
+
+  it('holds the limit across two processes hammering one host', async () => {
+    const processes = [0, 1].map(() => spawnTsx('test/workers/support/gate-process.ts', [], env('hammer', { GATE_TARGET: target, GATE_COUNT: '40' })));
+    const codes = await Promise.all(processes.map((child) => child.exited));
+    expect(codes, processes.map((child) => child.stderr()).join('\n')).toEqual([0, 0]);
+    expect(total).toBe(80);
+    expect(maxInFlight).toBe(3);
+    expect(sawBothAtOnce).toBe(true);
+  });
+
+  it('makes this process wait out a slowdown another process asked for', async () => {
+    const delayMs = 2_000;
+    const { gate, close } = openGate(prefix, { limit: 3 });
+    const slower = spawnTsx('test/workers/support/gate-process.ts', [], env('slowdown', { GATE_DELAY_MS: String(delayMs) }));
+    const { slowedAt } = (await slower.event('done')) as { slowedAt: number };
+    try {
+      const askedAt = Date.now();
+      expect(askedAt, 'asked while the slowdown still ran').toBeLessThan(slowedAt + delayMs - 500);
+      const release = await gate.acquire('hammered.example');
+      expect(Date.now()).toBeGreaterThanOrEqual(slowedAt + delayMs - 50);
+      release();
+    } finally {
+      await close();
+    }
+    expect(await slower.exited).toBe(0);
+    const admin = adminRedis();
+    const remaining = await admin.pttl(`${prefix}:host-gate:{hammered.example}:slowed-until`);
+    await admin.quit();
+    expect(remaining).toBeLessThanOrEqual(0);
+  });
+});

@@ -1,0 +1,96 @@
+import { Redis } from 'ioredis';
+import { afterEach, describe, expect, it } from 'vitest';
+import { workerConnectionOptions } from '../../workers/connection.js';
+import { RedisTargetClaims } from '../../workers/redis-target-claims.js';
+import { adminRedis, deleteKeys, testRedisUrl, uniquePrefix } from './support/redis.js';
+
+describe('RedisTargetClaims', () => {
+  let prefix = uniquePrefix();
+  const clients: Redis[] = [];
+  const claimsOf = (ttlMs = 30_000) => {
+    const redis = new Redis(workerConnectionOptions(testRedisUrl(), `${prefix}:claims`));
+    clients.push(redis);
+    return { redis, claims: new RedisTargetClaims({ redis, prefix, ttlMs, pollMs: 20, maxPollMs: 100 }) };
+  };
+
+  afterEach(async () => {
+    for (const client of clients.splice(0)) client.disconnect();
+    const admin = adminRedis();
+    await deleteKeys(admin, prefix);
+    await admin.quit();
+    prefix = uniquePrefix();
+  });
+
+  it('lets one holder at a time have a target; the next gets it on release', async () => {
+    const a = claimsOf().claims;
+    const b = claimsOf().claims;
+    const order: string[] = [];
+    const releaseA = await a.acquire('link:https://news.example/a');
+    order.push('a acquired');
+    const waitingB = b.acquire('link:https://news.example/a').then((release) => {
+      order.push('b acquired');
+      return release;
+    });
+    // Another target is not held up.
+    const other = await b.acquire('link:https://news.example/other');
+    await other();
+    order.push('a releases');
+    await releaseA();
+    const releaseB = await waitingB;
+    await releaseB();
+    expect(order).toEqual(['a acquired', 'a releases', 'b acquired']);
+  });
+
+  it('frees the claim of a holder that died once it expires, and renews a living holder', async () => {
+    const dying = claimsOf(400);
+    await dying.claims.acquire('post:1');
+    dying.claims.abandon();
+    dying.redis.disconnect();
+    const living = claimsOf(400).claims;
+    const started = Date.now();
+    const release = await living.acquire('post:1');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(200);
+
+    // Renewed every ttl/3: still held after three ttl periods.
+    const third = claimsOf(400).claims;
+    let thirdGotIt = false;
+    const waiting = third.acquire('post:1').then((releaseThird) => {
+      thirdGotIt = true;
+      return releaseThird;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1_300));
+    expect(thirdGotIt).toBe(false);
+    await release();
+    await (await waiting)();
+  });
+
+  it('never releases a claim that expired and went to another holder', async () => {
+    const late = claimsOf(300);
+    const releaseLate = await late.claims.acquire('post:2');
+    late.claims.abandon(); // stops renewing: the claim expires while "late" still works
+    const next = claimsOf(300).claims;
+    const releaseNext = await next.acquire('post:2');
+    await releaseLate();
+    const admin = adminRedis();
+    expect(await admin.exists(next.keyOf('post:2'))).toBe(1);
+    await releaseNext();
+    expect(await admin.exists(next.keyOf('post:2'))).toBe(0);
+    await admin.quit();
+  });
+
+  it('gives up what it holds, and claims nothing more, once closed', async () => {
+    const closing = claimsOf().claims;
+    await closing.acquire('post:3');
+    const other = claimsOf().claims;
+    const waiting = other.acquire('post:3');
+    await closing.close();
+    await (await waiting)();
+    await expect(closing.acquire('post:4')).rejects.toThrow('closed');
+  });
+
+  it('keeps keys short', () => {
+    const { claims } = claimsOf();
+    expect(claims.keyOf('post:1')).toBe(`${prefix}:claim:post:1`);
+    expect(claims.keyOf(`link:https://news.example/${'x'.repeat(500)}`)).toMatch(new RegExp(`^${prefix}:claim:sha256:[0-9a-f]{64}$`));
+  });
+});

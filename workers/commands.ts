@@ -1,0 +1,272 @@
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { Redis } from 'ioredis';
+import { loadConfig, type Config, type ConfigFlags } from '../src/config.js';
+import { parseDuration } from '../src/duration.js';
+import { CitesnapError, UsageError } from '../src/errors.js';
+import { deriveDocId, validateDocId } from '../src/record/doc-id.js';
+import { loadSource } from '../src/source.js';
+import { connectProducerRedis, isConnectionError, RedisUnavailableError, unavailable } from './connection.js';
+import { parseArchiveJobData, type ArchiveJobData, DEFAULT_RECHECK_OLDER_THAN } from './job-data.js';
+import { createJsonLogger } from './log.js';
+import { archiveJobOptions, JOB, openDocumentsQueue, openMaintenanceQueue } from './queues.js';
+import {
+  DEFAULT_PATTERNS,
+  formatSchedule,
+  listSchedules,
+  removeSchedule,
+  upsertSchedules,
+  validateCronPattern,
+  type ScheduleSpec,
+} from './schedules.js';
+import { runWorker } from './worker.js';
+
+/**
+ * The queue's commands of contract section 3, for src/cli.ts to dispatch to with a
+ * dynamic import (so that `citesnap archive` never loads BullMQ):
+ *
+ *   enqueue <source>... [--doc-id ID]      one job id a line on stdout
+ *   worker [--concurrency N] [--metrics-port P]
+ *   schedule [--recheck CRON] [--retry-failed CRON] [--older-than DURATION] [--list] [--remove NAME]
+ *
+ * Each takes `--data-dir DIR` like every command. Returns the exit code: 0 done,
+ * 2 bad usage or input (one line on stderr), 1 Redis unreachable or another failure.
+ *
+ * Besides the variables of contract section 4, these read:
+ *   CITESNAP_QUEUE_PREFIX     BullMQ key prefix (default `citesnap`), read by loadConfig
+ *   CITESNAP_SHUTDOWN_GRACE   after SIGTERM, how long active jobs may finish before
+ *                             they are handed back (default 20s)
+ */
+export type QueueCommand = 'enqueue' | 'worker' | 'schedule';
+
+export const QUEUE_USAGE = `  enqueue <source>... [--doc-id ID]
+                    add archive jobs to the queue (file, - for stdin, or http(s) URL); prints one job id a line
+  worker [--concurrency N] [--metrics-port P]
+                    run the queue workers until SIGTERM/SIGINT
+  schedule [--recheck CRON] [--retry-failed CRON] [--older-than DURATION] [--list] [--remove NAME]
+                    create or update the cron schedulers (UTC), list them, or remove one`;
+
+export const EXIT = { ok: 0, internal: 1, usage: 2 } as const;
+
+export interface QueueCommandIo {
+  stdout?: (text: string) => void;
+  stderr?: (text: string) => void;
+  env?: NodeJS.ProcessEnv;
+  readStdin?: () => Promise<Buffer>;
+}
+
+export async function runQueueCommand(command: QueueCommand, args: readonly string[], io: QueueCommandIo = {}): Promise<number> {
+  const out = io.stdout ?? ((text: string) => void process.stdout.write(text));
+  const err = io.stderr ?? ((text: string) => void process.stderr.write(text));
+  const env = io.env ?? process.env;
+  try {
+    switch (command) {
+      case 'enqueue':
+        return await enqueueCommand(args, { out, err, env, readStdin: io.readStdin });
+      case 'worker':
+        return await workerCommand(args, env);
+      case 'schedule':
+        return await scheduleCommand(args, { out, env });
+      default:
+        throw new UsageError(`unknown queue command ${JSON.stringify(command)}`);
+    }
+  } catch (error) {
+    return reportError(error, err);
+  }
+}
+
+function reportError(error: unknown, err: (text: string) => void): number {
+  if (error instanceof UsageError) {
+    err(`citesnap: ${error.message}\n`);
+    return EXIT.usage;
+  }
+  if (error instanceof RedisUnavailableError) {
+    err(`citesnap: ${error.message}\n`);
+    return EXIT.internal;
+  }
+  const message = error instanceof CitesnapError || error instanceof Error ? error.message : String(error);
+  err(`citesnap: internal error: ${message.split('\n')[0] ?? ''}\n`);
+  if (process.env.CITESNAP_DEBUG) err(`${(error as Error).stack ?? ''}\n`);
+  return EXIT.internal;
+}
+
+const CONFIG_OPTIONS = { 'data-dir': { type: 'string' } } as const satisfies ParseArgsConfig['options'];
+
+function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>>(command: string, args: readonly string[], options: T) {
+  try {
+    return parseArgs({ args: [...args], options: { ...CONFIG_OPTIONS, ...options }, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError(`${command}: ${(error as Error).message}`);
+  }
+}
+
+function configFrom(values: { 'data-dir'?: unknown }, env: NodeJS.ProcessEnv): Config {
+  const flags: ConfigFlags = {};
+  if (typeof values['data-dir'] === 'string') flags.dataDir = values['data-dir'];
+  return loadConfig(env, flags);
+}
+
+function wholeNumber(value: string | undefined, where: string, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+    throw new UsageError(`${where}: expected a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`);
+  }
+  return Number(value);
+}
+
+// ---- enqueue ------------------------------------------------------------------
+
+async function enqueueCommand(
+  args: readonly string[],
+  io: { out: (text: string) => void; err: (text: string) => void; env: NodeJS.ProcessEnv; readStdin: (() => Promise<Buffer>) | undefined },
+): Promise<number> {
+  const { values, positionals } = parseCommandArgs('enqueue', args, { 'doc-id': { type: 'string' } });
+  if (positionals.length === 0) throw new UsageError('enqueue: expected at least one source (a file, - for stdin, or an http(s) URL)');
+  if (values['doc-id'] !== undefined && positionals.length > 1) throw new UsageError('enqueue: --doc-id goes with a single source only');
+  if (values['doc-id'] !== undefined) validateDocId(values['doc-id']);
+  if (positionals.filter((source) => source === '-').length > 1) throw new UsageError('enqueue: standard input (-) can be read once only');
+  const config = configFrom(values, io.env);
+  const prefix = config.queuePrefix;
+
+  // Every source is checked before Redis is touched: bad input exits 2 with nothing enqueued.
+  const jobs: ArchiveJobData[] = [];
+  for (const source of positionals) jobs.push(await jobDataFor(source, values['doc-id'], io.readStdin));
+
+  const client = await connectProducerRedis(config.redisUrl, { connectionName: `${prefix}:enqueue` });
+  const queue = openDocumentsQueue({ connection: client, prefix });
+  try {
+    for (const data of jobs) {
+      const waiting = await queue.getDeduplicationJobId(data.docId);
+      const job = await queue.add(JOB.archive, data, archiveJobOptions(data.docId));
+      if (job.id === undefined) throw new Error(`the queue gave no job id for ${data.docId}`);
+      if (waiting !== null && waiting === job.id) io.err(`citesnap: ${data.docId}: already queued as job ${job.id}; not added again\n`);
+      io.out(`${job.id}\n`);
+    }
+  } catch (error) {
+    throw asRedisError(error, config.redisUrl);
+  } finally {
+    await closeProducer(queue, client);
+  }
+  return EXIT.ok;
+}
+
+/**
+ * The public job data for one command-line source. A file becomes its absolute
+ * path (the workers read it there: the producer and the workers must share that
+ * file system, as they share the data dir); standard input is sent inline.
+ */
+async function jobDataFor(source: string, docIdFlag: string | undefined, readStdin: (() => Promise<Buffer>) | undefined): Promise<ArchiveJobData> {
+  let data: ArchiveJobData;
+  if (source === '-') {
+    const loaded = await loadSource({ stdin: true }, readStdin === undefined ? {} : { readStdin });
+    const docId = docIdFlag ?? deriveDocId({ content: loaded.bytes });
+    data = { docId, source: loaded.mediaType === 'text/html' ? { html: loaded.text, uri: 'stdin:' } : { text: loaded.text, uri: 'stdin:' } };
+  } else if (/^https?:\/\//i.test(source)) {
+    data = { docId: docIdFlag ?? deriveDocId({ url: source }), source: { url: source } };
+  } else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(source)) {
+    throw new UsageError(`${source}: unsupported scheme, expected a file, - or an http(s) URL`);
+  } else {
+    const path = resolve(source);
+    try {
+      const info = await stat(path);
+      if (!info.isFile()) throw new UsageError(`${source}: is not a regular file, expected an article file`);
+    } catch (error) {
+      if (error instanceof UsageError) throw error;
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new UsageError(`${source}: ${code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? String(error)})`}, expected a readable article file`);
+    }
+    data = { docId: docIdFlag ?? deriveDocId({ path }), source: { path } };
+  }
+  try {
+    return parseArchiveJobData(data);
+  } catch (error) {
+    throw new UsageError(`${source}: ${(error as Error).message}`);
+  }
+}
+
+// ---- worker -------------------------------------------------------------------
+
+async function workerCommand(args: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const { values, positionals } = parseCommandArgs('worker', args, {
+    concurrency: { type: 'string' },
+    'metrics-port': { type: 'string' },
+  });
+  if (positionals.length > 0) throw new UsageError(`worker: unexpected argument ${JSON.stringify(positionals[0])}`);
+  const concurrency = wholeNumber(values.concurrency, '--concurrency', 1, 1000) ?? 4;
+  const metricsPort = wholeNumber(values['metrics-port'], '--metrics-port', 0, 65535);
+  const config = configFrom(values, env);
+  const running = await runWorker({
+    config,
+    concurrency,
+    prefix: config.queuePrefix,
+    log: createJsonLogger(),
+    shutdownGraceMs: config.shutdownGraceMs,
+    ...(metricsPort === undefined ? {} : { metricsPort }),
+  });
+  await running.closed;
+  return EXIT.ok;
+}
+
+// ---- schedule -----------------------------------------------------------------
+
+async function scheduleCommand(args: readonly string[], io: { out: (text: string) => void; env: NodeJS.ProcessEnv }): Promise<number> {
+  const { values, positionals } = parseCommandArgs('schedule', args, {
+    recheck: { type: 'string' },
+    'retry-failed': { type: 'string' },
+    'older-than': { type: 'string' },
+    list: { type: 'boolean' },
+    remove: { type: 'string', multiple: true },
+  });
+  if (positionals.length > 0) throw new UsageError(`schedule: unexpected argument ${JSON.stringify(positionals[0])}`);
+  const removals = values.remove ?? [];
+  const onlyListOrRemove = values.list === true || removals.length > 0;
+  const explicit = values.recheck !== undefined || values['retry-failed'] !== undefined;
+  if (values['older-than'] !== undefined && explicit && values.recheck === undefined) {
+    throw new UsageError('schedule: --older-than goes with --recheck');
+  }
+  const olderThan = values['older-than'] ?? DEFAULT_RECHECK_OLDER_THAN;
+  parseDuration(olderThan, '--older-than');
+
+  // Nothing asked but schedulers: both, with their default patterns.
+  const upsertAll = !explicit && !onlyListOrRemove;
+  const specs: ScheduleSpec[] = [];
+  if (values.recheck !== undefined || upsertAll) specs.push({ name: JOB.recheck, pattern: values.recheck ?? DEFAULT_PATTERNS[JOB.recheck], olderThan });
+  if (values['retry-failed'] !== undefined || upsertAll) specs.push({ name: JOB.retryFailed, pattern: values['retry-failed'] ?? DEFAULT_PATTERNS[JOB.retryFailed] });
+  // Checked before Redis: a bad pattern is bad usage, whatever Redis says.
+  for (const spec of specs) validateCronPattern(spec.pattern, `--${spec.name}`);
+
+  const config = configFrom(values, io.env);
+  const prefix = config.queuePrefix;
+  const client = await connectProducerRedis(config.redisUrl, { connectionName: `${prefix}:schedule` });
+  const queue = openMaintenanceQueue({ connection: client, prefix });
+  try {
+    for (const name of removals) {
+      if (!(await removeSchedule(queue, name))) throw new UsageError(`schedule --remove: no scheduler named ${JSON.stringify(name)}`);
+    }
+    if (specs.length > 0) {
+      for (const info of await upsertSchedules(queue, specs)) io.out(`${formatSchedule(info)}\n`);
+    }
+    if (values.list === true) {
+      for (const info of await listSchedules(queue)) io.out(`${formatSchedule(info)}\n`);
+    }
+  } catch (error) {
+    throw asRedisError(error, config.redisUrl);
+  } finally {
+    await closeProducer(queue, client);
+  }
+  return EXIT.ok;
+}
+
+// ---- shared -------------------------------------------------------------------
+
+async function closeProducer(queue: { close(): Promise<void> }, client: Redis): Promise<void> {
+  await queue.close().catch(() => undefined);
+  client.disconnect();
+}
+
+/** A connection lost during a command is an infrastructure failure (exit 1) with the usual message. */
+function asRedisError(error: unknown, redisUrl: string): unknown {
+  if (error instanceof CitesnapError) return error;
+  return isConnectionError(error) ? unavailable(redisUrl, error) : error;
+}

@@ -1,0 +1,175 @@
+import { Redis } from 'ioredis';
+import { CitesnapError, UsageError } from '../src/errors.js';
+import { QUEUE_PREFIX_PATTERN } from '../src/config.js';
+
+/**
+ * Redis connections for the queue, of two kinds (BullMQ's "going to production"):
+ *
+ * - long-lived ones for workers, which must ride out Redis going away and coming
+ *   back: `maxRetriesPerRequest: null` (a command waits for the reconnection
+ *   instead of failing the job), offline queue on, reconnect for ever;
+ * - fail-fast ones for producers and CLI commands (`enqueue`, `schedule`): no
+ *   offline queue, no reconnection, a connect timeout, so that an unreachable Redis
+ *   is one clear error (exit 1) instead of a command that hangs.
+ */
+
+/** The BullMQ key prefix of contract section 9; tests pass their own. */
+export const DEFAULT_PREFIX = 'citesnap';
+
+/** Redis could not be reached, or went away during a command that does not wait for it. The CLI exits 1. */
+export class RedisUnavailableError extends CitesnapError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('REDIS_UNAVAILABLE', message, options);
+  }
+}
+
+/** A BullMQ prefix: the start of every key, so nothing that could break a key pattern. */
+
+export function validatePrefix(prefix: string, where = 'prefix'): string {
+  if (!QUEUE_PREFIX_PATTERN.test(prefix)) {
+    throw new UsageError(`${where}: expected 1 to 100 characters of A-Z a-z 0-9 . _ -, starting with a letter or digit, got ${JSON.stringify(prefix)}`);
+  }
+  return prefix;
+}
+
+/** Where and how to connect, as both ioredis and BullMQ take it. */
+export interface RedisUrlOptions {
+  host: string;
+  port: number;
+  username?: string;
+  password?: string;
+  db?: number;
+  tls?: { servername: string };
+}
+
+/** Options of a worker's connections; assignable to ioredis's and to BullMQ's connection options. */
+export type WorkerConnectionOptions = RedisUrlOptions & {
+  connectionName: string;
+  maxRetriesPerRequest: null;
+  enableOfflineQueue: true;
+  retryStrategy: (attempt: number) => number;
+};
+
+/**
+ * ioredis options from a `redis://` or `rediss://` URL: host, port, user, password,
+ * database number (`/2`) and TLS for `rediss`. The config has validated the URL's form.
+ */
+export function redisOptionsFromUrl(redisUrl: string): RedisUrlOptions {
+  const url = new URL(redisUrl);
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+    throw new UsageError(`REDIS_URL: expected a redis:// or rediss:// URL, got ${JSON.stringify(redactRedisUrl(redisUrl))}`);
+  }
+  const options: RedisUrlOptions = {
+    host: url.hostname.replace(/^\[(.*)\]$/, '$1') || '127.0.0.1',
+    port: url.port === '' ? 6379 : Number(url.port),
+  };
+  if (url.username !== '') options.username = decodeURIComponent(url.username);
+  if (url.password !== '') options.password = decodeURIComponent(url.password);
+  const db = url.pathname.replace(/^\//, '');
+  if (db !== '') {
+    if (!/^\d+$/.test(db)) throw new UsageError(`REDIS_URL: the path must be a database number such as /0, got ${JSON.stringify(url.pathname)}`);
+    options.db = Number(db);
+  }
+  if (url.protocol === 'rediss:') options.tls = { servername: options.host };
+  return options;
+}
+
+/** The URL without its password, for messages and logs. */
+export function redactRedisUrl(redisUrl: string): string {
+  try {
+    const url = new URL(redisUrl);
+    if (url.password !== '') url.password = '***';
+    return url.href;
+  } catch {
+    return '(an invalid URL)';
+  }
+}
+
+/** Milliseconds between reconnection attempts: quick at first, at most 5 s, for ever. */
+export function reconnectDelay(attempt: number): number {
+  return Math.min(250 * 2 ** Math.max(0, attempt - 1), 5_000);
+}
+
+/**
+ * Options for a worker's connections (BullMQ Worker, the host gate, the target
+ * claims): commands wait out a disconnection and are sent again on reconnection.
+ */
+export function workerConnectionOptions(redisUrl: string, connectionName = 'citesnap-worker'): WorkerConnectionOptions {
+  return {
+    ...redisOptionsFromUrl(redisUrl),
+    connectionName,
+    maxRetriesPerRequest: null,
+    enableOfflineQueue: true,
+    retryStrategy: reconnectDelay,
+  };
+}
+
+/** A connection of a worker's kind, for the parts BullMQ does not own (host gate, claims). */
+export function createWorkerRedis(redisUrl: string, connectionName?: string): Redis {
+  return new Redis(workerConnectionOptions(redisUrl, connectionName));
+}
+
+export interface ProducerConnectionOptions {
+  /** Connecting, including TLS and AUTH, must end within this. Default 5000 ms. */
+  connectTimeoutMs?: number;
+  /** Each command must be answered within this. Default 10000 ms. */
+  commandTimeoutMs?: number;
+  connectionName?: string;
+}
+
+/**
+ * Connects a fail-fast client for a producer or a CLI command. Rejects with a
+ * RedisUnavailableError naming the (password-free) URL and saying how to get a Redis.
+ */
+export async function connectProducerRedis(redisUrl: string, options: ProducerConnectionOptions = {}): Promise<Redis> {
+  const client = new Redis({
+    ...redisOptionsFromUrl(redisUrl),
+    connectionName: options.connectionName ?? 'citesnap-producer',
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    connectTimeout: options.connectTimeoutMs ?? 5_000,
+    commandTimeout: options.commandTimeoutMs ?? 10_000,
+    retryStrategy: () => null,
+  });
+  // Without a listener, a connection error would be an unhandled 'error' event.
+  let lastError: Error | undefined;
+  client.on('error', (error: Error) => {
+    lastError = error;
+  });
+  try {
+    await client.connect();
+    await client.ping();
+  } catch (error) {
+    client.disconnect();
+    throw unavailable(redisUrl, lastError ?? error);
+  }
+  return client;
+}
+
+/** The error to show when Redis cannot be reached at `redisUrl`. */
+export function unavailable(redisUrl: string, cause: unknown): RedisUnavailableError {
+  const reason = describeConnectionError(cause);
+  return new RedisUnavailableError(
+    `cannot reach Redis at ${redactRedisUrl(redisUrl)} (${reason}); start one (e.g. 'docker compose up -d redis') or set REDIS_URL`,
+    { cause },
+  );
+}
+
+/** True for the errors ioredis gives when the connection is down, not for a command's own error. */
+export function isConnectionError(error: unknown): boolean {
+  if (error instanceof RedisUnavailableError) return true;
+  if (!(error instanceof Error)) return false;
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code !== undefined && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|EPIPE)$/.test(code)) return true;
+  return /Connection is closed|Stream isn't writeable|enableOfflineQueue|connect ETIMEDOUT|Command timed out|Reached the max retries/i.test(error.message);
+}
+
+function describeConnectionError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ECONNREFUSED') return 'connection refused';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'host not found';
+  if (/ETIMEDOUT|timed out/i.test(`${code ?? ''} ${error.message}`)) return 'timed out';
+  return error.message.split('\n')[0] ?? 'unknown error';
+}

@@ -1,0 +1,141 @@
+import { isAbsolute } from 'node:path';
+import { parseDuration } from '../src/duration.js';
+import { CitesnapError } from '../src/errors.js';
+import { DOC_ID_PATTERN } from '../src/record/doc-id.js';
+
+/**
+ * The public job data of contract section 9. Other systems add these jobs straight
+ * to Redis, so the worker treats `job.data` as `unknown` until it has passed
+ * `parseArchiveJobData`: a job that does not match fails at once, unretried, with a
+ * reason that names the field.
+ */
+export interface ArchiveJobData {
+  docId: string;
+  source: ArchiveJobSource;
+}
+
+export type ArchiveJobSource =
+  | { url: string }
+  /** An absolute path, readable by every worker: the producer and the workers must share the file system. */
+  | { path: string }
+  | { html: string; uri?: string }
+  | { text: string; uri?: string };
+
+/** Data of the `recheck` maintenance job (its scheduler's template). */
+export interface RecheckJobData {
+  /** Citations whose newest check is older than this are checked again. */
+  olderThanMs: number;
+}
+
+export const DEFAULT_RECHECK_OLDER_THAN = '7d';
+
+/** Job data that does not match the public shape; `message` starts with `job data: <field>:`. */
+export class JobDataError extends CitesnapError {
+  readonly field: string;
+  constructor(field: string, expected: string) {
+    super('INVALID_JOB_DATA', `job data: ${field === '' ? '' : `${field}: `}${expected}`);
+    this.field = field;
+  }
+}
+
+const SOURCE_KINDS = ['url', 'path', 'html', 'text'] as const;
+
+export function parseArchiveJobData(data: unknown): ArchiveJobData {
+  const record = asRecord(data, '');
+  rejectUnknownFields(record, ['docId', 'source'], '');
+  const docId = record.docId;
+  if (docId === undefined) throw new JobDataError('docId', 'missing; expected a doc id');
+  if (typeof docId !== 'string' || !DOC_ID_PATTERN.test(docId)) {
+    throw new JobDataError('docId', `expected 1 to 200 characters of A-Z a-z 0-9 . _ -, starting with a letter or digit, got ${describe(docId)}`);
+  }
+  if (record.source === undefined) throw new JobDataError('source', 'missing; expected one of { url }, { path }, { html, uri? } or { text, uri? }');
+  return { docId, source: parseSource(asRecord(record.source, 'source')) };
+}
+
+function parseSource(source: Record<string, unknown>): ArchiveJobSource {
+  const kinds = SOURCE_KINDS.filter((kind) => source[kind] !== undefined);
+  const [kind] = kinds;
+  if (kind === undefined || kinds.length > 1) {
+    throw new JobDataError(
+      'source',
+      `expected exactly one of url, path, html or text, got ${kinds.length === 0 ? 'none' : kinds.join(' and ')}`,
+    );
+  }
+  const value = source[kind];
+  switch (kind) {
+    case 'url': {
+      rejectUnknownFields(source, ['url'], 'source');
+      if (typeof value !== 'string' || !isHttpUrl(value)) throw new JobDataError('source.url', `expected an http(s) URL, got ${describe(value)}`);
+      return { url: value };
+    }
+    case 'path': {
+      rejectUnknownFields(source, ['path'], 'source');
+      if (typeof value !== 'string' || value === '' || value.includes('\0') || !isAbsolute(value)) {
+        throw new JobDataError('source.path', `expected an absolute file path (shared with the workers), got ${describe(value)}`);
+      }
+      return { path: value };
+    }
+    case 'html':
+    case 'text': {
+      rejectUnknownFields(source, [kind, 'uri'], 'source');
+      if (typeof value !== 'string') throw new JobDataError(`source.${kind}`, `expected a string, got ${describe(value)}`);
+      const uri = source.uri;
+      if (uri === undefined) return kind === 'html' ? { html: value } : { text: value };
+      if (typeof uri !== 'string' || uri.trim() === '') throw new JobDataError('source.uri', `expected a non-empty string, got ${describe(uri)}`);
+      return kind === 'html' ? { html: value, uri } : { text: value, uri };
+    }
+  }
+}
+
+/** The `recheck` job's data: `{ olderThan?: "7d" | seconds }`, default 7 days. */
+export function parseRecheckJobData(data: unknown): RecheckJobData {
+  const record = data === undefined || data === null ? {} : asRecord(data, '');
+  rejectUnknownFields(record, ['olderThan'], '');
+  const olderThan = record.olderThan ?? DEFAULT_RECHECK_OLDER_THAN;
+  if (typeof olderThan === 'number' && Number.isFinite(olderThan) && olderThan >= 0) return { olderThanMs: Math.round(olderThan * 1000) };
+  if (typeof olderThan !== 'string') throw new JobDataError('olderThan', `expected a duration such as 7d, got ${describe(olderThan)}`);
+  try {
+    return { olderThanMs: parseDuration(olderThan, 'olderThan') };
+  } catch {
+    throw new JobDataError('olderThan', `expected a duration such as 90s, 30m, 24h, 7d or plain seconds, got ${describe(olderThan)}`);
+  }
+}
+
+/** The `retry-failed` job's data: nothing (an empty object, or none). */
+export function parseRetryFailedJobData(data: unknown): Record<string, never> {
+  const record = data === undefined || data === null ? {} : asRecord(data, '');
+  rejectUnknownFields(record, [], '');
+  return {};
+}
+
+function asRecord(value: unknown, field: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new JobDataError(field, `expected an object, got ${describe(value)}`);
+  }
+  return value as Record<string, unknown>;
+}
+
+/** A misspelt field (`docID`, `source.URL`) is refused rather than silently ignored. */
+function rejectUnknownFields(record: Record<string, unknown>, known: readonly string[], parent: string): void {
+  const unknown = Object.keys(record).find((key) => !known.includes(key));
+  if (unknown !== undefined) {
+    const field = parent === '' ? unknown : `${parent}.${unknown}`;
+    throw new JobDataError(field, `unexpected field; expected only ${known.length === 0 ? 'no fields' : known.join(', ')}`);
+  }
+}
+
+function isHttpUrl(value: string): boolean {
+  if (!URL.canParse(value)) return false;
+  const url = new URL(value);
+  return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+}
+
+/** A short, safe rendering of a bad value for a failure reason. */
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string') return value.length > 60 ? `${JSON.stringify(value.slice(0, 60))}… (${value.length} characters)` : JSON.stringify(value);
+  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return `${typeof value} ${value}`;
+  return typeof value;
+}

@@ -1,0 +1,351 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { HostGate } from '../src/net/host-gate.js';
+import { DEFAULT_PREFIX } from './connection.js';
+import { errorFields, silentLogger, type Logger } from './log.js';
+
+/**
+ * A HostGate shared by every worker process on one Redis (contract section 9): at
+ * most `hostConcurrency` requests in flight to a host across all of them, and a
+ * slowdown after a 429 or 503 that holds back every process, not only the one that
+ * got the answer.
+ *
+ * The algorithm is a sorted-set semaphore with leases, one set a host:
+ *
+ *   <prefix>:host-gate:{<host>}:leases        member = lease id, score = expiry (ms)
+ *   <prefix>:host-gate:{<host>}:slowed-until  string = epoch ms, expiring with it
+ *
+ * One Lua script takes places atomically: it reads Redis's own clock (so the
+ * machines' clocks need not agree), refuses while the host is slowed down, drops
+ * expired leases, and adds leases while fewer than the limit remain (as many at
+ * once as this process has requests waiting for the host). A process
+ * renews its leases every third of `leaseMs` while their requests run, so a
+ * process that dies (SIGKILL, a lost machine) frees its places within `leaseMs`.
+ * Releasing removes the lease and publishes the host on a channel, which wakes the
+ * processes waiting for that host; a short poll covers a lost notice and expiries.
+ * Within a process, waiters of one host queue first come, first served, and one
+ * attempt (for all of them) a host is in flight at a time.
+ */
+export interface RedisHostGateOptions {
+  /** Commands; a worker-style connection (maxRetriesPerRequest: null). Not closed by the gate. */
+  redis: Redis;
+  /** CITESNAP_HOST_CONCURRENCY: requests in flight to one host across all processes. */
+  hostConcurrency: number;
+  /** Key prefix. Default `citesnap`. */
+  prefix?: string;
+  /** How long a place is kept without renewal, i.e. after its process died. Default 20000 ms. */
+  leaseMs?: number;
+  /** Longest wait between two attempts when the host is full. Default 250 ms. */
+  pollMs?: number;
+  log?: Logger;
+}
+
+interface Waiter {
+  resolve(release: () => void): void;
+  reject(reason: unknown): void;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+}
+
+interface HostState {
+  waiting: Waiter[];
+  pumping: boolean;
+  /** Ends the current wait between attempts early (a release was announced). */
+  wake: (() => void) | undefined;
+}
+
+/**
+ * Takes up to #ARGV - 2 places at once (one a lease id given), as many as are free;
+ * returns {places taken, ms until the slowdown ends (0 when not slowed down)}.
+ */
+const ACQUIRE_SCRIPT = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local slowedUntil = tonumber(redis.call('GET', KEYS[2]) or '0')
+if slowedUntil > now then return {0, slowedUntil - now} end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+local limit = tonumber(ARGV[1])
+local leaseMs = tonumber(ARGV[2])
+local free = limit - redis.call('ZCARD', KEYS[1])
+local taken = 0
+for i = 3, #ARGV do
+  if taken >= free then break end
+  redis.call('ZADD', KEYS[1], now + leaseMs, ARGV[i])
+  taken = taken + 1
+end
+if taken > 0 then redis.call('PEXPIRE', KEYS[1], leaseMs) end
+return {taken, 0}
+`;
+
+const RENEW_SCRIPT = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local leaseMs = tonumber(ARGV[1])
+local renewed = 0
+for i = 2, #ARGV do
+  if redis.call('ZSCORE', KEYS[1], ARGV[i]) then
+    redis.call('ZADD', KEYS[1], now + leaseMs, ARGV[i])
+    renewed = renewed + 1
+  end
+end
+if renewed > 0 then redis.call('PEXPIRE', KEYS[1], leaseMs) end
+return renewed
+`;
+
+const RELEASE_SCRIPT = `
+local removed = redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('PUBLISH', ARGV[2], ARGV[3])
+return removed
+`;
+
+const SLOW_DOWN_SCRIPT = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local delayMs = tonumber(ARGV[1])
+local untilMs = now + delayMs
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+if untilMs > current then
+  redis.call('SET', KEYS[1], string.format('%d', untilMs), 'PX', delayMs)
+  return delayMs
+end
+return current - now
+`;
+
+export class RedisHostGate implements HostGate {
+  readonly #redis: Redis;
+  readonly #subscriber: Redis;
+  readonly #limit: number;
+  readonly #prefix: string;
+  readonly #leaseMs: number;
+  readonly #pollMs: number;
+  readonly #log: Logger;
+  readonly #channel: string;
+  readonly #hosts = new Map<string, HostState>();
+  /** Leases held by this process, by host: renewed until released. */
+  readonly #held = new Map<string, Set<string>>();
+  readonly #renewTimer: NodeJS.Timeout;
+  #closed = false;
+
+  constructor(options: RedisHostGateOptions) {
+    if (!Number.isInteger(options.hostConcurrency) || options.hostConcurrency < 1) {
+      throw new RangeError(`hostConcurrency must be an integer of 1 or more, not ${options.hostConcurrency}`);
+    }
+    this.#redis = options.redis;
+    this.#limit = options.hostConcurrency;
+    this.#prefix = options.prefix ?? DEFAULT_PREFIX;
+    this.#leaseMs = options.leaseMs ?? 20_000;
+    this.#pollMs = options.pollMs ?? 250;
+    this.#log = options.log ?? silentLogger;
+    this.#channel = `${this.#prefix}:host-gate:released`;
+
+    this.#subscriber = this.#redis.duplicate({ connectionName: `${this.#prefix}:host-gate-notices` });
+    this.#subscriber.on('error', (error: Error) => this.#log.debug('host_gate.notice_connection_error', errorFields(error)));
+    this.#subscriber.on('message', (_channel: string, host: string) => this.#hosts.get(host)?.wake?.());
+    // ioredis subscribes again after a reconnection; until the first subscription, polling serves.
+    void this.#subscriber.subscribe(this.#channel).catch((error: unknown) => this.#log.warn('host_gate.subscribe_failed', errorFields(error)));
+
+    this.#renewTimer = setInterval(() => this.#renewAll(), Math.max(100, Math.floor(this.#leaseMs / 3)));
+    this.#renewTimer.unref();
+  }
+
+  acquire(host: string, signal?: AbortSignal): Promise<() => void> {
+    if (this.#closed) return Promise.reject(new Error('the host gate is closed'));
+    if (signal?.aborted) return Promise.reject(signal.reason as Error);
+    const state = this.#stateOf(host);
+    return new Promise<() => void>((resolve, reject) => {
+      const waiter: Waiter = { resolve, reject, signal, onAbort: undefined };
+      if (signal) {
+        waiter.onAbort = () => {
+          const index = state.waiting.indexOf(waiter);
+          if (index >= 0) state.waiting.splice(index, 1);
+          reject(signal.reason as Error);
+        };
+        signal.addEventListener('abort', waiter.onAbort, { once: true });
+      }
+      state.waiting.push(waiter);
+      this.#pump(host, state);
+    });
+  }
+
+  async slowDown(host: string, delayMs: number): Promise<void> {
+    if (!(delayMs > 0)) return;
+    await this.#redis.eval(SLOW_DOWN_SCRIPT, 1, this.#slowedUntilKey(host), String(Math.ceil(delayMs)));
+    this.#log.info('host_gate.slow_down', { host, delayMs: Math.ceil(delayMs) });
+  }
+
+  /**
+   * Rejects the waiters still queued and gives up the places still held: they
+   * belong to requests this process abandons as it exits (a job handed back on
+   * shutdown), which would otherwise hold the host's places for `leaseMs`.
+   * Does not close `redis`.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#renewTimer);
+    for (const state of this.#hosts.values()) {
+      for (const waiter of state.waiting.splice(0)) this.#settle(waiter).reject(new Error('the host gate is closed'));
+      state.wake?.();
+    }
+    const held = [...this.#held.entries()];
+    this.#held.clear();
+    this.#subscriber.disconnect();
+    await Promise.all(
+      held.flatMap(([host, leases]) =>
+        [...leases].map((leaseId) =>
+          this.#redis
+            .eval(RELEASE_SCRIPT, 1, this.#leasesKey(host), leaseId, this.#channel, host)
+            .catch((error: unknown) => this.#log.warn('host_gate.release_failed', { host, ...errorFields(error) })),
+        ),
+      ),
+    );
+  }
+
+  /** Stops renewing without giving anything up, as a process that dies would: for tests. */
+  abandon(): void {
+    this.#closed = true;
+    clearInterval(this.#renewTimer);
+    this.#held.clear();
+    this.#subscriber.disconnect();
+  }
+
+  #stateOf(host: string): HostState {
+    let state = this.#hosts.get(host);
+    if (state === undefined) {
+      state = { waiting: [], pumping: false, wake: undefined };
+      this.#hosts.set(host, state);
+    }
+    return state;
+  }
+
+  /** Takes places for this host's waiters, in order, until none waits; one pump a host at a time. */
+  #pump(host: string, state: HostState): void {
+    if (state.pumping) {
+      state.wake?.();
+      return;
+    }
+    state.pumping = true;
+    void (async () => {
+      try {
+        while (state.waiting.length > 0 && !this.#closed) {
+          // One round trip asks for a place for every waiter of this host.
+          const leaseIds = state.waiting.map(() => randomUUID());
+          let taken: number;
+          let slowedForMs: number;
+          try {
+            [taken, slowedForMs] = await this.#tryAcquire(host, leaseIds);
+          } catch (error) {
+            // A disconnection makes the command wait, not fail: this is a real error.
+            this.#log.error('host_gate.acquire_failed', { host, ...errorFields(error) });
+            const waiter = state.waiting.shift();
+            if (waiter) this.#settle(waiter).reject(error);
+            continue;
+          }
+          for (const leaseId of leaseIds.slice(0, taken)) {
+            // A waiter may have given up (aborted) during the round trip: its place goes back.
+            const waiter = state.waiting.shift();
+            this.#hold(host, leaseId);
+            if (waiter === undefined || this.#closed) this.#releaseLease(host, leaseId);
+            else this.#settle(waiter).resolve(this.#releaseFunction(host, leaseId));
+          }
+          if (state.waiting.length === 0) break;
+          // Full: wait for a release notice or the poll; slowed down: wait it out.
+          if (slowedForMs > 0) await this.#waitBeforeRetry(state, slowedForMs, false);
+          else if (taken === 0) await this.#waitBeforeRetry(state, this.#pollMs, true);
+        }
+      } finally {
+        state.pumping = false;
+        if (state.waiting.length === 0 && !this.#held.has(host)) this.#hosts.delete(host);
+        else if (state.waiting.length > 0 && !this.#closed) this.#pump(host, state);
+      }
+    })();
+  }
+
+  async #tryAcquire(host: string, leaseIds: readonly string[]): Promise<[number, number]> {
+    const reply = (await this.#redis.eval(
+      ACQUIRE_SCRIPT,
+      2,
+      this.#leasesKey(host),
+      this.#slowedUntilKey(host),
+      String(this.#limit),
+      String(this.#leaseMs),
+      ...leaseIds,
+    )) as [number, number];
+    return [Number(reply[0]), Number(reply[1])];
+  }
+
+  #waitBeforeRetry(state: HostState, ms: number, wakeOnRelease: boolean): Promise<void> {
+    // Jitter keeps the processes of a fleet from retrying in step; never early, so a slowdown is waited out.
+    const delay = Math.max(1, Math.round(ms * (1 + Math.random() * 0.2)));
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        state.wake = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, delay);
+      state.wake = wakeOnRelease ? done : undefined;
+    });
+  }
+
+  #hold(host: string, leaseId: string): void {
+    let leases = this.#held.get(host);
+    if (leases === undefined) {
+      leases = new Set();
+      this.#held.set(host, leases);
+    }
+    leases.add(leaseId);
+  }
+
+  #releaseFunction(host: string, leaseId: string): () => void {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.#releaseLease(host, leaseId);
+    };
+  }
+
+  #releaseLease(host: string, leaseId: string): void {
+    const leases = this.#held.get(host);
+    leases?.delete(leaseId);
+    if (leases?.size === 0) this.#held.delete(host);
+    const state = this.#hosts.get(host);
+    // Waiters of this process need no notice from Redis to try again.
+    state?.wake?.();
+    if (state && !state.pumping && state.waiting.length === 0 && !this.#held.has(host)) this.#hosts.delete(host);
+    void this.#redis
+      .eval(RELEASE_SCRIPT, 1, this.#leasesKey(host), leaseId, this.#channel, host)
+      .catch((error: unknown) => this.#log.warn('host_gate.release_failed', { host, ...errorFields(error) }));
+  }
+
+  #renewAll(): void {
+    for (const [host, leases] of this.#held) {
+      const ids = [...leases];
+      if (ids.length === 0) continue;
+      void this.#redis
+        .eval(RENEW_SCRIPT, 1, this.#leasesKey(host), String(this.#leaseMs), ...ids)
+        .then((renewed) => {
+          // A lease released while this ran is not lost; one that expired (Redis stalled for leaseMs) is.
+          const stillHeld = ids.filter((id) => this.#held.get(host)?.has(id)).length;
+          if (Number(renewed) < stillHeld) this.#log.warn('host_gate.lease_lost', { host, held: stillHeld, renewed: Number(renewed) });
+        })
+        .catch((error: unknown) => this.#log.warn('host_gate.renew_failed', { host, ...errorFields(error) }));
+    }
+  }
+
+  /** Detaches a waiter from its abort signal before it is settled. */
+  #settle(waiter: Waiter): Waiter {
+    if (waiter.signal && waiter.onAbort) waiter.signal.removeEventListener('abort', waiter.onAbort);
+    return waiter;
+  }
+
+  // The host in braces is a Redis Cluster hash tag: both keys of a host share a slot.
+  #leasesKey(host: string): string {
+    return `${this.#prefix}:host-gate:{${host}}:leases`;
+  }
+
+  #slowedUntilKey(host: string): string {
+    return `${this.#prefix}:host-gate:{${host}}:slowed-until`;
+  }
+}
