@@ -95,8 +95,17 @@ export async function recheckDocument(
   const again = record.citations.filter((citation) => selected.has(citation.id)).map(asExtracted);
   const rechecked = await checkCitations(again, previousById(record), ports, true);
   // Only an unidentified embed changes its id when rechecked, and its children are
-  // rechecked with it, so no citation kept as it is can lose its parent.
-  const kept = record.citations.filter((citation) => !selected.has(citation.id));
+  // rechecked with it, so no citation kept as it is can lose its parent. A link that
+  // now leads to a post already cited elsewhere joins that citation: the rechecked
+  // one carries its history (merged by id), the kept one lends its occurrences.
+  const recheckedById = new Map(rechecked.map((citation) => [citation.id, citation]));
+  const kept: Citation[] = [];
+  for (const citation of record.citations) {
+    if (selected.has(citation.id)) continue;
+    const joined = recheckedById.get(citation.id);
+    if (joined === undefined) kept.push(citation);
+    else joined.occurrences = [...citation.occurrences, ...joined.occurrences].sort((a, b) => a.offset - b.offset);
+  }
   const updated: DocumentRecord = {
     ...record,
     processedAt: ports.now().toISOString(),

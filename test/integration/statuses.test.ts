@@ -94,6 +94,25 @@ describe('post statuses', () => {
     expect(Buffer.from(stored.payload).toString()).toContain('as the Wayback Machine kept it');
   });
 
+  it('rechecks a failed link into the post it leads to, already cited elsewhere in the document', async () => {
+    const postId = '1729000000000000010';
+    upstream.addShortLink('laterPost', `https://twitter.com/user10/status/${postId}`);
+    upstream.failNext('https://t.co/laterPost', [500]);
+    const html = `<p><a href="https://x.com/user10/status/${postId}">The post</a> and again https://t.co/laterPost</p>`;
+    const first = await harness.archive({ html }, 'joins-later');
+    expect(first.citations.map((citation) => [citation.id, citation.status])).toEqual([
+      [`post:${postId}`, 'archived'],
+      ['tco:laterPost', 'failed'],
+    ]);
+    const result = await recheckDocument('joins-later', (citation) => citation.status === 'failed', harness.pipeline.ports);
+    expect(result?.record.citations.map((citation) => [citation.id, citation.status])).toEqual([[`post:${postId}`, 'archived']]);
+    const post = postCitation(result!.record, postId);
+    expect(post.occurrences.map((occurrence) => occurrence.form)).toEqual(['post-url', 'short-link']);
+    // Asked again, as everything a recheck picks is: its history kept, a new check added.
+    expect(post.checks.map((check) => check.status)).toEqual(['archived', 'archived']);
+    expect(post.capture?.via).toBe('oembed');
+  });
+
   it('rechecks: a post deleted after its capture reads deleted with its capture intact', async () => {
     const id = '1729000000000000001';
     const before = postCitation(record, id);
