@@ -171,6 +171,8 @@ describe('link statuses and error codes', () => {
     upstream.addPage('https://news.test/no-location', { status: 302 });
     shortLink('badTls', 'https://untrusted.test/');
     shortLink('refused', 'https://closed.news.test/');
+    // .invalid is reserved never to resolve (RFC 6761): the real resolver says so at once.
+    shortLink('noHost', 'https://no-such-host.invalid/article');
     shortLink('huge', 'https://news.test/huge');
     upstream.addPage('https://news.test/huge', { body: '<title>Huge</title>', bytes: 20 * 1024 * 1024 });
     // closed.news.test is routed to a port where nothing listens; untrusted.test is served
@@ -179,7 +181,7 @@ describe('link statuses and error codes', () => {
       CITESNAP_CONNECT_TO: `${upstream.routes},closed.news.test:443:127.0.0.1:1,untrusted.test:443:127.0.0.1:${upstream.httpsPort}`,
       CITESNAP_TIMEOUT_MS: '300',
     });
-    const codes = ['hangs', 'always429', 'noLocation', 'badTls', 'refused', 'okPage', 'unsafe1', 'missing', 'gone410', 'err500', 'private', 'mapped4', 'metadata', 'internal', 'fileUrl', 'hopPriv', 'loop1', 'chain', 'refresh', 'limited', 'huge'];
+    const codes = ['noHost', 'hangs', 'always429', 'noLocation', 'badTls', 'refused', 'okPage', 'unsafe1', 'missing', 'gone410', 'err500', 'private', 'mapped4', 'metadata', 'internal', 'fileUrl', 'hopPriv', 'loop1', 'chain', 'refresh', 'limited', 'huge'];
     record = await harness.archive({ text: codes.map((code) => `See https://t.co/${code} now.`).join('\n\n') }, 'links');
   });
 
@@ -210,6 +212,7 @@ describe('link statuses and error codes', () => {
     ['noLocation', 'failed', 'BAD_RESPONSE'],
     ['badTls', 'failed', 'TLS'],
     ['refused', 'failed', 'CONNECTION'],
+    ['noHost', 'dead', 'DNS'],
   ])('t.co/%s is %s (%s)', (code, status, errorCode) => {
     const citation = linkCitation(record, code);
     expect(citation.status).toBe(status);
