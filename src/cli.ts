@@ -199,8 +199,12 @@ function summarize(record: DocumentRecord, store: DocumentStore): string {
 function guardStdout(): () => boolean {
   let closed = false;
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE') closed = true;
-    else throw error;
+    closed = true;
+    // Anything but a reader gone away (a full disk behind a redirect) still gets its one line.
+    if (error.code !== 'EPIPE') {
+      process.stderr.write(`citesnap: cannot write to standard output: ${error.message}\n`);
+      process.exitCode = EXIT.internal;
+    }
   });
   return () => closed;
 }

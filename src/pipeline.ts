@@ -50,7 +50,7 @@ export async function archiveDocument(request: ArchiveRequest, ports: PipelinePo
   const { source } = request;
   const extracted = source.mediaType === 'text/html' ? extractFromHtml(source.text) : extractFromText(source.text);
   const previous = await ports.store.read(request.docId);
-  const citations = await checkCitations(extracted.citations, previousById(previous), ports, false);
+  const citations = await checkCitations(extracted.citations, previousById(previous), ports, () => false);
   const record: DocumentRecord = {
     schemaVersion: SCHEMA_VERSION,
     docId: request.docId,
@@ -84,7 +84,12 @@ export async function recheckDocument(
 ): Promise<{ record: DocumentRecord; rechecked: number } | undefined> {
   const record = await ports.store.read(docId);
   if (!record) return undefined;
-  const selected = new Set(record.citations.filter(select).map((citation) => citation.id));
+  const picked = record.citations.filter(select);
+  const selected = new Set(picked.map((citation) => citation.id));
+  // Only what was picked is asked again whatever the index holds; the links of an
+  // unidentified embed come along to identify it, reusing recent checks of theirs,
+  // so a retry schedule does not capture the same healthy page again and again.
+  const forced = new Set(picked.flatMap((citation) => targetKeysOf(citation)));
   for (const citation of record.citations) {
     if (citation.parent !== undefined && selected.has(citation.parent) && record.citations.some((c) => c.id === citation.parent && c.status === 'unidentified')) {
       selected.add(citation.id);
@@ -93,7 +98,7 @@ export async function recheckDocument(
   if (selected.size === 0) return { record, rechecked: 0 };
 
   const again = record.citations.filter((citation) => selected.has(citation.id)).map(asExtracted);
-  const rechecked = await checkCitations(again, previousById(record), ports, true);
+  const rechecked = await checkCitations(again, previousById(record), ports, (key) => forced.has(key));
   // Only an unidentified embed changes its id when rechecked, and its children are
   // rechecked with it, so no citation kept as it is can lose its parent. A link that
   // now leads to a post already cited elsewhere joins that citation: the rechecked
@@ -115,19 +120,31 @@ export async function recheckDocument(
   return { record: updated, rechecked: selected.size };
 }
 
-/** The resolve and capture stages over a list of citations, merged with their previous versions. */
+/** The index keys of what a citation cites: `link:<url>` and `post:<id>`, as TargetChecker keeps them. */
+function targetKeysOf(citation: Citation): string[] {
+  const keys: string[] = [];
+  if (citation.type === 'link' && citation.link !== undefined) keys.push(`link:${citation.link.url}`);
+  if (citation.post?.id !== undefined) keys.push(`post:${citation.post.id}`);
+  return keys;
+}
+
+/**
+ * The resolve and capture stages over a list of citations, merged with their previous
+ * versions. `force` says which targets (by index key) must be asked again even when a
+ * recent check of theirs could be reused.
+ */
 async function checkCitations(
   extracted: readonly ExtractedCitation[],
   previous: ReadonlyMap<string, Citation>,
   ports: PipelinePorts,
-  force: boolean,
+  force: (targetKey: string) => boolean,
 ): Promise<Citation[]> {
   const limit = concurrencyLimit(ports.concurrency ?? DEFAULT_CONCURRENCY);
   const postChecks = new Map<string, Promise<TimedPostCheck>>();
   const checkPost: CheckPost = (target) => {
     let check = postChecks.get(target.id);
     if (check === undefined) {
-      check = limit(() => ports.checker.checkPost(target, force));
+      check = limit(() => ports.checker.checkPost(target, force(`post:${target.id}`)));
       // Awaited below; marked handled now so a failure while links resolve is not "unhandled".
       check.catch(() => undefined);
       postChecks.set(target.id, check);
@@ -140,7 +157,7 @@ async function checkCitations(
     const target = postTargetOf(citation);
     if (target !== undefined) void checkPost(target);
   }
-  const resolved = await resolveCitations(extracted, { checkLink: (url) => limit(() => ports.checker.checkLink(url, force)) });
+  const resolved = await resolveCitations(extracted, { checkLink: (url) => limit(() => ports.checker.checkLink(url, force(`link:${url}`))) });
   const findings = await Promise.all(resolved.map((citation) => findingsFor(citation, resolved, checkPost)));
   return resolved.map((citation, index) => buildCitation(citation, findings[index]!, previous.get(citation.id)));
 }
@@ -280,7 +297,8 @@ export function openPipeline(config: Config, options: OpenPipelineOptions = {}):
     if (end.kind === 'post') throw new UsageError(`${url}: leads to a post (${resolution.link.finalUrl ?? ''}), not an article`);
     const message = `${url}: cannot fetch the article: ${end.error.message}`;
     // A URL that leads nowhere or is refused is bad input; a timeout or a 5xx may pass.
-    throw end.status === 'failed' ? new FetchError(end.error.code, message) : new UsageError(message);
+    const httpStatus = resolution.link.httpStatus;
+    throw end.status === 'failed' ? new FetchError(end.error.code, message, httpStatus === undefined ? {} : { httpStatus }) : new UsageError(message);
   };
   return {
     ports: { store: new DocumentStore({ dataDir: config.dataDir }), checker, now },

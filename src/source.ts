@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
+import iconv from 'iconv-lite';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { UsageError } from './errors.js';
@@ -87,7 +88,8 @@ function decodeSource(input: { uri: string; mediaType: SourceMediaType; bytes: B
 /**
  * Plain text has no place to declare its charset: honour a BOM, else take UTF-8
  * when the bytes are valid UTF-8, else windows-1252 (what older French and Belgian
- * newsroom exports are in).
+ * newsroom exports are in). iconv-lite, not TextDecoder, for windows-1252: Node's
+ * TextDecoder takes that label for latin1 and turns 0x80-0x9F (€, –, ’) into controls.
  */
 export function decodePlainText(bytes: Uint8Array): string {
   if (bytes[0] === 0xff && bytes[1] === 0xfe) return new TextDecoder('utf-16le').decode(bytes);
@@ -95,7 +97,7 @@ export function decodePlainText(bytes: Uint8Array): string {
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    return new TextDecoder('windows-1252').decode(bytes);
+    return iconv.decode(Buffer.from(bytes), 'windows-1252');
   }
 }
 

@@ -43,7 +43,7 @@ export function validateCronPattern(pattern: string, where: string): string {
     next = undefined;
   }
   if (next === undefined || !Number.isFinite(next)) {
-    throw new UsageError(`${where}: expected a cron pattern of 5 fields (minute hour day-of-month month day-of-week, in UTC), e.g. "0 3 * * *", got ${JSON.stringify(pattern)}`);
+    throw new UsageError(`${where}: expected a cron pattern of 5 fields (minute hour day-of-month month day-of-week, in UTC), or 6 with seconds first, e.g. "0 3 * * *", got ${JSON.stringify(pattern)}`);
   }
   return trimmed;
 }

@@ -72,7 +72,9 @@ export class TargetChecker {
   }
 
   private async check(key: string, force: boolean, fresh: () => Promise<TargetOutcome>): Promise<TargetOutcome> {
-    const running = this.inFlight.get(key);
+    // A forced check must ask upstream: it does not join a plain one that may reuse the index.
+    const flightKey = force ? `${key} (forced)` : key;
+    const running = this.inFlight.get(flightKey);
     if (running) return running;
     const work = (async () => {
       if (!force) {
@@ -91,11 +93,11 @@ export class TargetChecker {
         await release?.();
       }
     })();
-    this.inFlight.set(key, work);
+    this.inFlight.set(flightKey, work);
     try {
       return await work;
     } finally {
-      this.inFlight.delete(key);
+      this.inFlight.delete(flightKey);
     }
   }
 

@@ -30,10 +30,11 @@ export async function findWaybackCopy(
   return undefined;
 }
 
-async function closestSnapshot(availabilityUrl: string, options: { fetcher: Fetcher }): Promise<string | undefined> {
+async function closestSnapshot(availabilityUrl: string, options: { fetcher: Fetcher; record: ExchangeRecorder }): Promise<string | undefined> {
   let body: string;
   try {
     const exchange = await options.fetcher.fetch(availabilityUrl, { headers: { accept: 'application/json' } });
+    await options.record(exchange);
     if (exchange.response.status !== 200) return undefined;
     body = exchange.decodedBody().toString('utf8');
   } catch (error) {

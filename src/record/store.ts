@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic-file.js';
-import { validateDocId } from './doc-id.js';
+import { DOC_ID_PATTERN, validateDocId } from './doc-id.js';
 import type { DocumentRecord } from './types.js';
 
 /** The document records under `<dataDir>/documents/`, one JSON file a document. */
@@ -41,10 +41,11 @@ export class DocumentStore {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw error;
     }
-    // Temp files of writes in progress start with a dot and end in .tmp: skip them.
+    // Temp files of writes in progress (dot-prefixed, .tmp) and stray files are no doc ids.
     return names
-      .filter((name) => name.endsWith('.json') && !name.startsWith('.'))
+      .filter((name) => name.endsWith('.json'))
       .map((name) => name.slice(0, -'.json'.length))
+      .filter((docId) => DOC_ID_PATTERN.test(docId))
       .sort();
   }
 }

@@ -25,14 +25,23 @@ export class TargetIndex<T> {
   }
 
   async get(key: string): Promise<IndexEntry<T> | undefined> {
+    let text: string;
     try {
-      const entry = JSON.parse(await readFile(this.pathOf(key), 'utf8')) as IndexEntry<T>;
-      // A hash collision is practically impossible, but a wrong target would be a wrong archive.
-      return entry.key === key ? entry : undefined;
+      text = await readFile(this.pathOf(key), 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw error;
     }
+    let entry: Partial<IndexEntry<T>> | null;
+    try {
+      entry = JSON.parse(text) as Partial<IndexEntry<T>> | null;
+    } catch {
+      // Entries are not flushed to disk: one a crash left empty or cut is a miss, replaced by the next put.
+      return undefined;
+    }
+    // A hash collision is practically impossible, but a wrong target would be a wrong archive.
+    if (entry?.key !== key || typeof entry.checkedAt !== 'string' || entry.outcome === undefined) return undefined;
+    return entry as IndexEntry<T>;
   }
 
   async put(entry: IndexEntry<T>): Promise<void> {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readResponseRecord } from '../../src/capture/warc-reader.js';
+import { recheckDocument } from '../../src/pipeline.js';
 import type { Citation, DocumentRecord } from '../../src/record/types.js';
 import { FakeUpstream } from '../support/fake-upstream/index.js';
 import { startPipeline, type PipelineHarness } from '../support/pipeline-harness.js';
@@ -154,6 +155,14 @@ describe('the example article, end to end', () => {
     const again = await harness.archive({ text }, 'casablanca');
     expect(upstream.requestCount()).toBe(requestsBefore);
     expect(again.citations).toEqual(record.citations);
+  });
+
+  it('retries an unidentified residue without capturing the pages of its links again', async () => {
+    const requestsBefore = upstream.requestCount();
+    const result = await recheckDocument('casablanca', (citation) => citation.status === 'unidentified', harness.pipeline.ports);
+    expect(result?.rechecked).toBe(4);
+    expect(upstream.requestCount()).toBe(requestsBefore);
+    expect(result?.record.citations.map((citation) => [citation.id, citation.status])).toEqual(record.citations.map((citation) => [citation.id, citation.status]));
   });
 
   it('reuses a capture for another document citing the same post', async () => {

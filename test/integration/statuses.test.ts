@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readResponseRecord } from '../../src/capture/warc-reader.js';
+import { FetchError } from '../../src/errors.js';
 import { recheckDocument } from '../../src/pipeline.js';
 import type { Citation, DocumentRecord } from '../../src/record/types.js';
 import { FakeUpstream, type PostState } from '../support/fake-upstream/index.js';
@@ -108,9 +109,9 @@ describe('post statuses', () => {
     expect(result?.record.citations.map((citation) => [citation.id, citation.status])).toEqual([[`post:${postId}`, 'archived']]);
     const post = postCitation(result!.record, postId);
     expect(post.occurrences.map((occurrence) => occurrence.form)).toEqual(['post-url', 'short-link']);
-    // Asked again, as everything a recheck picks is: its history kept, a new check added.
-    expect(post.checks.map((check) => check.status)).toEqual(['archived', 'archived']);
-    expect(post.capture?.via).toBe('oembed');
+    // The post itself was not picked: its recent check is reused, not repeated.
+    expect(post.checks).toEqual(postCitation(first, postId).checks);
+    expect(post.capture).toEqual(postCitation(first, postId).capture);
   });
 
   it('rechecks: a post deleted after its capture reads deleted with its capture intact', async () => {
@@ -234,6 +235,13 @@ describe('link statuses and error codes', () => {
   it('never connects to a refused address', () => {
     const hosts = new Set(upstream.requests.map((request) => request.host));
     for (const refused of ['127.0.0.1', '10.0.0.1', '169.254.169.254', 'db.internal']) expect(hosts.has(refused)).toBe(false);
+  });
+
+  it('gives the worker the status of an article host that stays unavailable, so it can delay the job', async () => {
+    upstream.addPage('https://news.test/busy-article', { status: 503, body: 'Service Unavailable' });
+    const failure = await harness.pipeline.fetchArticle('https://news.test/busy-article').catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(FetchError);
+    expect(failure).toMatchObject({ code: 'HTTP_STATUS', httpStatus: 503 });
   });
 
   it('gives a request that got no answer a hop with status 0', () => {
