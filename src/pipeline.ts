@@ -2,14 +2,14 @@ import { warcRecorder } from './capture/recorder.js';
 import { TargetChecker, type TargetClaims, type TargetOutcome, type TimedPostCheck } from './capture/target-checker.js';
 import { WarcWriter } from './capture/warc-writer.js';
 import type { Config } from './config.js';
-import { FetchError, UsageError } from './errors.js';
+import { CitesnapError, FetchError, UsageError } from './errors.js';
 import { extractFromHtml, extractFromText, type ExtractedCitation } from './extract/index.js';
 import { buildCitation, type CitationFindings } from './record/build-citation.js';
 import { writeFileAtomic } from './record/atomic-file.js';
 import { DocumentStore, serializeRecord, sidecarPathFor } from './record/store.js';
 import { TargetIndex } from './record/target-index.js';
 import { SCHEMA_VERSION, type Citation, type DocumentRecord } from './record/types.js';
-import { resolveCitations, type ResolvedCitation } from './resolve/resolve-citations.js';
+import { mergeOccurrences, resolveCitations, type ResolvedCitation } from './resolve/resolve-citations.js';
 import type { Fetcher } from './resolve/ports.js';
 import { resolveLink } from './resolve/resolve-link.js';
 import { HttpClient, type HostGate } from './net/index.js';
@@ -66,9 +66,28 @@ export async function archiveDocument(request: ArchiveRequest, ports: PipelinePo
   };
   await ports.store.write(record);
   if (source.path !== undefined && request.sidecar !== false) {
-    await writeFileAtomic(sidecarPathFor(source.path), serializeRecord(record));
+    const sidecar = sidecarPathFor(source.path);
+    try {
+      await writeFileAtomic(sidecar, serializeRecord(record));
+    } catch (error) {
+      throw new SidecarError(`${sidecar}: cannot write the sidecar (${(error as Error).message}); the record is in the data dir`, record, { cause: error });
+    }
   }
   return record;
+}
+
+/**
+ * The record is written to the data dir, but not beside its source (a read-only
+ * folder, say): the CLI reports it, the worker logs it and completes the job.
+ */
+export class SidecarError extends CitesnapError {
+  constructor(
+    message: string,
+    readonly record: DocumentRecord,
+    options?: ErrorOptions,
+  ) {
+    super('SIDECAR_WRITE', message, options);
+  }
 }
 
 /**
@@ -99,17 +118,20 @@ export async function recheckDocument(
 
   const again = record.citations.filter((citation) => selected.has(citation.id)).map(asExtracted);
   const rechecked = await checkCitations(again, previousById(record), ports, (key) => forced.has(key));
-  // Only an unidentified embed changes its id when rechecked, and its children are
-  // rechecked with it, so no citation kept as it is can lose its parent. A link that
-  // now leads to a post already cited elsewhere joins that citation: the rechecked
-  // one carries its history (merged by id), the kept one lends its occurrences.
+  // An unidentified embed that changes its id is rechecked with its children, so no
+  // citation kept as it is can lose its parent. A link that now leads to a post
+  // already cited elsewhere joins that citation: the rechecked one carries its
+  // history (merged by id in buildCitation), the kept one lends its occurrences.
   const recheckedById = new Map(rechecked.map((citation) => [citation.id, citation]));
   const kept: Citation[] = [];
   for (const citation of record.citations) {
     if (selected.has(citation.id)) continue;
     const joined = recheckedById.get(citation.id);
     if (joined === undefined) kept.push(citation);
-    else joined.occurrences = [...citation.occurrences, ...joined.occurrences].sort((a, b) => a.offset - b.offset);
+    else {
+      joined.occurrences = mergeOccurrences(citation.occurrences, joined.occurrences);
+      if (joined.parent === undefined && citation.parent !== undefined) joined.parent = citation.parent;
+    }
   }
   const updated: DocumentRecord = {
     ...record,

@@ -2,7 +2,7 @@ import { FetchError } from '../errors.js';
 import type { HttpExchange } from '../net/index.js';
 import type { Capture, ErrorCode, Post, Status } from '../record/types.js';
 import { oembedUrl, readOembedAnswer, type OembedVerdict } from './oembed.js';
-import { decidePostStatus } from './post-status.js';
+import { decidePostStatus, type Inconclusive } from './post-status.js';
 import type { ExchangeRecorder, Fetcher } from '../resolve/ports.js';
 import { snowflakeTime } from './snowflake.js';
 import { readSyndicationAnswer, syndicationUrl } from './syndication.js';
@@ -90,8 +90,8 @@ async function ask<V>(
   fetcher: Fetcher,
   record: ExchangeRecorder,
   url: string,
-  read: (status: number, body: string) => V | { kind: 'inconclusive'; reason: string },
-): Promise<Asked<V | { kind: 'inconclusive'; reason: string }>> {
+  read: (status: number, body: string) => V | Inconclusive,
+): Promise<Asked<V | Inconclusive>> {
   let exchange: HttpExchange;
   try {
     exchange = await fetcher.fetch(url, { headers: { accept: 'application/json', 'accept-encoding': 'gzip, deflate, br' } });

@@ -1,4 +1,5 @@
 import { loadHtml } from '../html.js';
+import type { Inconclusive } from './post-status.js';
 
 export function oembedUrl(postUrl: string): string {
   return `https://publish.twitter.com/oembed?url=${encodeURIComponent(postUrl)}&omit_script=1&dnt=true`;
@@ -9,7 +10,7 @@ export type OembedVerdict =
   | { kind: 'not-found' }
   | { kind: 'protected' }
   | { kind: 'suspended' }
-  | { kind: 'inconclusive'; reason: string };
+  | Inconclusive;
 
 /**
  * Reads an oEmbed answer: 200 JSON with the embed markup; 404 (non-JSON) for a
@@ -20,9 +21,9 @@ export function readOembedAnswer(status: number, body: string): OembedVerdict {
   if (/user has been suspended/i.test(body)) return { kind: 'suspended' };
   if (status === 404) return { kind: 'not-found' };
   if (status === 403) {
-    return /not authorized/i.test(body) ? { kind: 'protected' } : { kind: 'inconclusive', reason: 'oEmbed answered HTTP 403' };
+    return /not authorized/i.test(body) ? { kind: 'protected' } : { kind: 'inconclusive', reason: 'oEmbed answered HTTP 403', httpStatus: status };
   }
-  if (status !== 200) return { kind: 'inconclusive', reason: `oEmbed answered HTTP ${status}` };
+  if (status !== 200) return { kind: 'inconclusive', reason: `oEmbed answered HTTP ${status}`, httpStatus: status };
   let data: unknown;
   try {
     data = JSON.parse(body);

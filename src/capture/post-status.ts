@@ -2,6 +2,13 @@ import type { ErrorCode, Status } from '../record/types.js';
 import type { OembedVerdict } from './oembed.js';
 import type { SyndicationVerdict } from './syndication.js';
 
+/** An answer that says nothing either way about a post; `httpStatus` where it was an HTTP error. */
+export interface Inconclusive {
+  kind: 'inconclusive';
+  reason: string;
+  httpStatus?: number;
+}
+
 export interface PostStatusDecision {
   status: Status;
   error?: { code: ErrorCode; message: string };
@@ -28,7 +35,7 @@ export function decidePostStatus(syndication: SyndicationVerdict, oembed: Oembed
     syndication.kind === 'inconclusive' ? syndication.reason : `syndication: ${syndication.kind}`,
     oembed === undefined ? 'oEmbed not asked' : oembed.kind === 'inconclusive' ? oembed.reason : `oEmbed: ${oembed.kind}`,
   ];
-  const rateLimited = reasons.some((reason) => /HTTP 429/.test(reason));
+  const rateLimited = [syndication, oembed].some((verdict) => verdict?.kind === 'inconclusive' && verdict.httpStatus === 429);
   return {
     status: 'failed',
     error: {

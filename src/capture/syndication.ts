@@ -1,4 +1,5 @@
 import type { MediaType, Post } from '../record/types.js';
+import type { Inconclusive } from './post-status.js';
 
 /**
  * The token the syndication endpoint checks. It depends on JavaScript's own number
@@ -19,7 +20,7 @@ export type SyndicationVerdict =
   | { kind: 'tombstone'; text: string }
   | { kind: 'not-found' }
   /** An answer that says nothing either way: `{}`, HTML instead of JSON, 5xx, 403 and the like. */
-  | { kind: 'inconclusive'; reason: string };
+  | Inconclusive;
 
 /**
  * Reads a syndication answer defensively: the endpoint has answered `{}` for
@@ -27,7 +28,7 @@ export type SyndicationVerdict =
  */
 export function readSyndicationAnswer(status: number, body: string): SyndicationVerdict {
   if (status === 404) return { kind: 'not-found' };
-  if (status !== 200) return { kind: 'inconclusive', reason: `syndication answered HTTP ${status}` };
+  if (status !== 200) return { kind: 'inconclusive', reason: `syndication answered HTTP ${status}`, httpStatus: status };
   let data: unknown;
   try {
     data = JSON.parse(body);

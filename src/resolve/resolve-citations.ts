@@ -110,17 +110,20 @@ function joinPost(citations: Map<string, ResolvedCitation>, link: ResolvedCitati
 }
 
 function mergeInto(target: ResolvedCitation, other: ResolvedCitation): void {
-  const seen = new Set(target.occurrences.map((occurrence) => `${occurrence.offset}:${occurrence.form}`));
-  for (const occurrence of other.occurrences) {
-    if (!seen.has(`${occurrence.offset}:${occurrence.form}`)) target.occurrences.push(occurrence);
-  }
-  target.occurrences.sort((a, b) => a.offset - b.offset);
+  target.occurrences = mergeOccurrences(target.occurrences, other.occurrences);
   if (target.parent === undefined && other.parent !== undefined) target.parent = other.parent;
   if (target.link === undefined && other.link !== undefined) {
     target.link = other.link;
     if (other.linkCheckedAt !== undefined) target.linkCheckedAt = other.linkCheckedAt;
   }
   if (other.post) target.post = target.post ? fillMissing(target.post, other.post) : other.post;
+}
+
+/** Two citations' occurrences as one list, in document order, each place once. */
+export function mergeOccurrences(first: readonly Occurrence[], second: readonly Occurrence[]): Occurrence[] {
+  const seen = new Set(first.map((occurrence) => `${occurrence.offset}:${occurrence.form}`));
+  const merged = [...first, ...second.filter((occurrence) => !seen.has(`${occurrence.offset}:${occurrence.form}`))];
+  return merged.sort((a, b) => a.offset - b.offset);
 }
 
 /** Keeps what `base` has, takes from `extra` what it lacks. */

@@ -40,7 +40,7 @@ describe('decidePostStatus', () => {
   const tweet: SyndicationVerdict = { kind: 'tweet', post: { id: '1', media: [], links: [] } };
   const notFound: SyndicationVerdict = { kind: 'not-found' };
   const empty: SyndicationVerdict = { kind: 'inconclusive', reason: 'syndication answered JSON without a Tweet' };
-  const limited: SyndicationVerdict = { kind: 'inconclusive', reason: 'syndication answered HTTP 429' };
+  const limited: SyndicationVerdict = { kind: 'inconclusive', reason: 'syndication answered HTTP 429', httpStatus: 429 };
   const tombstone = (text: string): SyndicationVerdict => ({ kind: 'tombstone', text });
   const post: OembedVerdict = { kind: 'post', html: '' };
 
@@ -60,7 +60,7 @@ describe('decidePostStatus', () => {
   });
 
   it('names rate limiting as such', () => {
-    expect(decidePostStatus(limited, { kind: 'inconclusive', reason: 'oEmbed answered HTTP 429' })).toEqual({
+    expect(decidePostStatus(limited, { kind: 'inconclusive', reason: 'oEmbed answered HTTP 429', httpStatus: 429 })).toEqual({
       status: 'failed',
       error: { code: 'RATE_LIMITED', message: 'the sources do not agree on this post: syndication answered HTTP 429; oEmbed answered HTTP 429' },
     });

@@ -98,8 +98,8 @@ describe('readSyndicationAnswer', () => {
     [200, '<!DOCTYPE html><html><body>Something went wrong</body></html>', { kind: 'inconclusive', reason: 'syndication answered something that is not JSON' }],
     [200, 'null', { kind: 'inconclusive', reason: 'syndication answered JSON that is not an object' }],
     [200, '[1]', { kind: 'inconclusive', reason: 'syndication answered JSON that is not an object' }],
-    [429, '', { kind: 'inconclusive', reason: 'syndication answered HTTP 429' }],
-    [403, 'Forbidden', { kind: 'inconclusive', reason: 'syndication answered HTTP 403' }],
+    [429, '', { kind: 'inconclusive', reason: 'syndication answered HTTP 429', httpStatus: 429 }],
+    [403, 'Forbidden', { kind: 'inconclusive', reason: 'syndication answered HTTP 403', httpStatus: 403 }],
     [200, '{"__typename":"TweetTombstone","tombstone":{"text":{"text":"Age-restricted adult content."}}}', { kind: 'tombstone', text: 'Age-restricted adult content.' }],
     [200, '{"__typename":"TweetTombstone"}', { kind: 'tombstone', text: '' }],
   ])('HTTP %i %j -> %j', (status, body, verdict) => {
