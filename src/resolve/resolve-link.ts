@@ -3,7 +3,7 @@ import { decodeHtmlBytes, parsePostUrl } from '../extract/index.js';
 import type { HttpExchange } from '../net/index.js';
 import type { ErrorCode, Hop, Link } from '../record/types.js';
 import type { ExchangeRecorder, Fetcher, RecordedExchange } from './ports.js';
-import { findPageRedirect } from './redirect-page.js';
+import { findPageRedirect, MAX_REDIRECT_PAGE_BYTES, type PageRedirect } from './redirect-page.js';
 
 export interface ResolveLinkOptions {
   fetcher: Fetcher;
@@ -83,7 +83,7 @@ export async function resolveLink(citedUrl: string, options: ResolveLinkOptions)
       continue;
     }
     if (status >= 200 && status < 300) {
-      const redirect = isHtml(exchange) ? findPageRedirect(decodeHtmlBytes(exchange.decodedBody(), exchange.header('content-type')).text, url) : undefined;
+      const redirect = isHtml(exchange) ? pageRedirectOf(exchange, url) : undefined;
       if (redirect !== undefined) {
         hops.push({ url, status, location: redirect.url, via: redirect.via });
         url = redirect.url;
@@ -117,6 +117,22 @@ export function unwrapUnsafeLinkWarning(url: string): string {
   } catch {
     return url;
   }
+}
+
+/**
+ * A small HTML answer may be a redirect page (t.co's for browsers). A body that cannot
+ * be decoded is no redirect: it is still captured as it came.
+ */
+function pageRedirectOf(exchange: HttpExchange, url: string): PageRedirect | undefined {
+  let body: Buffer;
+  try {
+    body = exchange.decodedBody();
+  } catch (error) {
+    if (error instanceof FetchError) return undefined;
+    throw error;
+  }
+  if (body.length > MAX_REDIRECT_PAGE_BYTES) return undefined;
+  return findPageRedirect(decodeHtmlBytes(body, exchange.header('content-type')).text, url);
 }
 
 function statusOfFetchError(code: ErrorCode): 'dead' | 'blocked' | 'failed' {

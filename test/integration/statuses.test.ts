@@ -174,6 +174,8 @@ describe('link statuses and error codes', () => {
     shortLink('refused', 'https://closed.news.test/');
     // .invalid is reserved never to resolve (RFC 6761): the real resolver says so at once.
     shortLink('noHost', 'https://no-such-host.invalid/article');
+    shortLink('badGzip', 'https://news.test/bad-gzip');
+    upstream.addPage('https://news.test/bad-gzip', { headers: { 'Content-Type': 'text/html', 'Content-Encoding': 'gzip' }, body: '<title>not gzip at all</title>' });
     shortLink('huge', 'https://news.test/huge');
     upstream.addPage('https://news.test/huge', { body: '<title>Huge</title>', bytes: 20 * 1024 * 1024 });
     // closed.news.test is routed to a port where nothing listens; untrusted.test is served
@@ -182,7 +184,7 @@ describe('link statuses and error codes', () => {
       CITESNAP_CONNECT_TO: `${upstream.routes},closed.news.test:443:127.0.0.1:1,untrusted.test:443:127.0.0.1:${upstream.httpsPort}`,
       CITESNAP_TIMEOUT_MS: '300',
     });
-    const codes = ['noHost', 'hangs', 'always429', 'noLocation', 'badTls', 'refused', 'okPage', 'unsafe1', 'missing', 'gone410', 'err500', 'private', 'mapped4', 'metadata', 'internal', 'fileUrl', 'hopPriv', 'loop1', 'chain', 'refresh', 'limited', 'huge'];
+    const codes = ['badGzip', 'noHost', 'hangs', 'always429', 'noLocation', 'badTls', 'refused', 'okPage', 'unsafe1', 'missing', 'gone410', 'err500', 'private', 'mapped4', 'metadata', 'internal', 'fileUrl', 'hopPriv', 'loop1', 'chain', 'refresh', 'limited', 'huge'];
     record = await harness.archive({ text: codes.map((code) => `See https://t.co/${code} now.`).join('\n\n') }, 'links');
   });
 
@@ -214,6 +216,7 @@ describe('link statuses and error codes', () => {
     ['badTls', 'failed', 'TLS'],
     ['refused', 'failed', 'CONNECTION'],
     ['noHost', 'dead', 'DNS'],
+    ['badGzip', 'archived', undefined],
   ])('t.co/%s is %s (%s)', (code, status, errorCode) => {
     const citation = linkCitation(record, code);
     expect(citation.status).toBe(status);
@@ -242,6 +245,12 @@ describe('link statuses and error codes', () => {
     const failure = await harness.pipeline.fetchArticle('https://news.test/busy-article').catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(FetchError);
     expect(failure).toMatchObject({ code: 'HTTP_STATUS', httpStatus: 503 });
+  });
+
+  it('captures a body that cannot be decoded as it came, without metadata', () => {
+    const citation = linkCitation(record, 'badGzip');
+    expect(citation.capture?.via).toBe('page');
+    expect(citation.link?.page).toBeUndefined();
   });
 
   it('gives a request that got no answer a hop with status 0', () => {
