@@ -102,8 +102,8 @@ async function main(): Promise<void> {
   const concurrency = CONCURRENCY;
   const config = loadConfig({ CITESNAP_DATA_DIR: join(work, 'data'), CITESNAP_CONNECT_TO: upstream.routes });
   const pipeline = openPipeline(config, { hostGate: totalRequestLimit(concurrency) });
-  // Enough documents at once that their citations always ask for more slots than the cap.
-  const parallelDocuments = Math.ceil(concurrency / 2);
+  // Enough documents at once (each asks for up to 8 slots) that the cap, not the supply of work, binds.
+  const parallelDocuments = concurrency;
   try {
     let next = 0;
     let archived = 0;
