@@ -105,7 +105,7 @@ async function throughQueue(processes: number): Promise<Run> {
   const events = new QueueEvents(QUEUE.documents, { connection, prefix });
   await events.waitUntilReady();
   const workers = Array.from({ length: processes }, () =>
-    spawnTsx('test/workers/support/worker-process.ts', [], { ...env(dataDir), TEST_WORKER_OPTIONS: JSON.stringify({ prefix, concurrency: CONCURRENCY }) }),
+    spawnTsx('test/workers/support/worker-process.ts', [], { ...env(dataDir), CITESNAP_QUEUE_PREFIX: prefix, TEST_WORKER_OPTIONS: JSON.stringify({ concurrency: CONCURRENCY }) }),
   );
   await Promise.all(workers.map((worker) => worker.event('worker.started')));
 

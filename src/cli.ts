@@ -1,39 +1,14 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { loadConfig, type Config, type ConfigFlags } from './config.js';
-import { CitesnapError, UsageError } from './errors.js';
+import { checkSources, configFrom, EXIT, parseCommandArgs, reportError, sourceSpecOf, USAGE } from './command-line.js';
+import { UsageError } from './errors.js';
 import { parseDuration } from './duration.js';
 import { archiveDocument, openPipeline, recheckDocument } from './pipeline.js';
+import { countStatuses } from './record/citation-stats.js';
 import { newestCheckBefore } from './record/checks.js';
 import { deriveDocId, validateDocId } from './record/doc-id.js';
 import { DocumentStore } from './record/store.js';
 import type { DocumentRecord } from './record/types.js';
-import { loadSource, type SourceSpec } from './source.js';
+import { loadSource } from './source.js';
 import { VERSION } from './version.js';
-
-/** Exit codes of contract section 3. */
-export const EXIT = { ok: 0, internal: 1, usage: 2 } as const;
-
-const USAGE = `usage: citesnap <command> [options]
-
-  archive <source>... [--doc-id ID] [--json] [--no-sidecar]
-                    run the whole pipeline in this process (file, - for stdin, or http(s) URL)
-  show <doc-id>     print the document record
-  recheck [--doc-id ID] [--older-than DURATION]
-                    ask again about citations whose newest check is older (default 7d)
-  enqueue <source>... [--doc-id ID]
-                    add archive jobs to the queue (file, - for stdin, or http(s) URL); prints one job id a line
-  worker [--concurrency N] [--metrics-port P]
-                    run the queue workers until SIGTERM/SIGINT
-  schedule [--recheck CRON] [--retry-failed CRON] [--older-than DURATION] [--list] [--remove NAME]
-                    create or update the cron schedulers (UTC), list them, or remove one
-  --version         print the version
-
-Configuration comes from CITESNAP_* environment variables (see the README).`;
-
-/** Options every command accepts: they override the matching environment variables. */
-const CONFIG_OPTIONS = {
-  'data-dir': { type: 'string' },
-} as const satisfies ParseArgsConfig['options'];
 
 /**
  * Runs one command and returns its exit code. Errors never escape as stack traces:
@@ -75,44 +50,13 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-function reportError(error: unknown): number {
-  if (error instanceof UsageError) {
-    process.stderr.write(`citesnap: ${error.message}\n`);
-    return EXIT.usage;
-  }
-  const message = error instanceof CitesnapError || error instanceof Error ? error.message : String(error);
-  process.stderr.write(`citesnap: internal error: ${message.split('\n')[0] ?? ''}\n`);
-  if (process.env.CITESNAP_DEBUG) process.stderr.write(`${(error as Error).stack ?? ''}\n`);
-  return EXIT.internal;
-}
-
-/** Parses a command's arguments; a parse error is bad usage (exit 2), not a crash. */
-function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>>(command: string, args: readonly string[], options: T) {
-  try {
-    return parseArgs({ args: [...args], options: { ...CONFIG_OPTIONS, ...options }, allowPositionals: true, strict: true });
-  } catch (error) {
-    throw new UsageError(`${command}: ${(error as Error).message}`);
-  }
-}
-
-function configFrom(values: { 'data-dir'?: string | boolean | undefined }): Config {
-  const flags: ConfigFlags = {};
-  if (typeof values['data-dir'] === 'string') flags.dataDir = values['data-dir'];
-  return loadConfig(process.env, flags);
-}
-
 async function archiveCommand(args: readonly string[], stdoutClosed: () => boolean): Promise<number> {
   const { values, positionals } = parseCommandArgs('archive', args, {
     'doc-id': { type: 'string' },
     json: { type: 'boolean' },
     'no-sidecar': { type: 'boolean' },
   });
-  if (positionals.length === 0) throw new UsageError('archive: expected at least one source (a file, - for stdin, or an http(s) URL)');
-  if (values['doc-id'] !== undefined && positionals.length > 1) {
-    throw new UsageError('archive: --doc-id goes with a single source only');
-  }
-  if (values['doc-id'] !== undefined) validateDocId(values['doc-id']);
-  if (positionals.filter((source) => source === '-').length > 1) throw new UsageError('archive: standard input (-) can be read once only');
+  checkSources('archive', positionals, values['doc-id']);
   const config = configFrom(values);
   const pipeline = openPipeline(config);
   const showProgress = process.stderr.isTTY;
@@ -150,21 +94,32 @@ async function recheckCommand(args: readonly string[]): Promise<number> {
   const olderThanMs = parseDuration(values['older-than'] ?? '7d', '--older-than');
   const config = configFrom(values);
   const pipeline = openPipeline(config);
+  let exitCode: number = EXIT.ok;
   try {
     const docIds = docId === undefined ? await pipeline.ports.store.list() : [docId];
     const cutoff = Date.now() - olderThanMs;
-    let total = 0;
+    let citations = 0;
+    let documents = 0;
     for (const id of docIds) {
-      const result = await recheckDocument(id, (citation) => newestCheckBefore(citation.checks, cutoff), pipeline.ports);
-      if (result === undefined) throw new UsageError(`recheck: no record for doc id ${JSON.stringify(id)} in ${pipeline.ports.store.directory}`);
-      total += result.rechecked;
-      if (result.rechecked > 0) process.stdout.write(`${summarize(result.record, pipeline.ports.store)}\n`);
+      try {
+        const result = await recheckDocument(id, (citation) => newestCheckBefore(citation.checks, cutoff), pipeline.ports);
+        if (result === undefined) throw new UsageError(`recheck: no record for doc id ${JSON.stringify(id)} in ${pipeline.ports.store.directory}`);
+        documents += 1;
+        citations += result.rechecked;
+        if (result.rechecked > 0) process.stdout.write(`${summarize(result.record, pipeline.ports.store)}\n`);
+      } catch (error) {
+        // One document that fails (its record deleted since the listing, say) does not stop the others.
+        exitCode = Math.max(exitCode, reportError(error));
+      }
     }
-    process.stdout.write(`rechecked ${total} citation${total === 1 ? '' : 's'} in ${docIds.length} document${docIds.length === 1 ? '' : 's'}\n`);
+    // When every document failed, the error lines say all there is.
+    if (documents > 0 || exitCode === EXIT.ok) {
+      process.stdout.write(`rechecked ${citations} citation${citations === 1 ? '' : 's'} in ${documents} document${documents === 1 ? '' : 's'}\n`);
+    }
   } finally {
     await pipeline.close();
   }
-  return EXIT.ok;
+  return exitCode;
 }
 
 async function showCommand(args: readonly string[]): Promise<number> {
@@ -178,17 +133,10 @@ async function showCommand(args: readonly string[]): Promise<number> {
   return EXIT.ok;
 }
 
-function sourceSpecOf(source: string): SourceSpec {
-  if (source === '-') return { stdin: true };
-  if (/^https?:\/\//i.test(source)) return { url: source };
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(source)) throw new UsageError(`${source}: unsupported scheme, expected a file, - or an http(s) URL`);
-  return { path: source };
-}
-
 function summarize(record: DocumentRecord, store: DocumentStore): string {
-  const byStatus = new Map<string, number>();
-  for (const citation of record.citations) byStatus.set(citation.status, (byStatus.get(citation.status) ?? 0) + 1);
-  const counts = [...byStatus].map(([status, count]) => `${count} ${status}`).join(', ');
+  const counts = Object.entries(countStatuses(record.citations))
+    .map(([status, count]) => `${count} ${status}`)
+    .join(', ');
   return `${record.docId}: ${record.citations.length} citation${record.citations.length === 1 ? '' : 's'}${counts ? ` (${counts})` : ''} -> ${store.pathOf(record.docId)}`;
 }
 

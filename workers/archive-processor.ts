@@ -1,7 +1,8 @@
 import { DelayedError, UnrecoverableError, WaitingError, type Job } from 'bullmq';
 import type { TargetClaims } from '../src/capture/target-checker.js';
 import { FetchError, UsageError } from '../src/errors.js';
-import { archiveDocument, type OpenPipeline } from '../src/pipeline.js';
+import { archiveDocument, SidecarError, type OpenPipeline } from '../src/pipeline.js';
+import { countStatuses } from '../src/record/citation-stats.js';
 import type { DocumentRecord } from '../src/record/types.js';
 import { loadSource, type LoadedSource, type SourceSpec } from '../src/source.js';
 import { parseArchiveJobData, type ArchiveJobData } from './job-data.js';
@@ -50,6 +51,8 @@ export type ArchiveJob = Job<unknown, ArchiveResult>;
  *   `rateLimitDelayMs` (`DelayedError`), without spending an attempt;
  * - shutdown (the signal aborts): the job moves back to waiting (`WaitingError`)
  *   for another worker; the work done so far is kept in the index and reused;
+ * - the record is in the data dir but its sidecar could not be written beside a
+ *   `{ path }` source (a read-only shared folder): a warning, and the job completes;
  * - anything else: a plain throw, retried with backoff while attempts remain.
  *
  * Running a job twice, or again after it was killed half-way, writes the same
@@ -83,6 +86,11 @@ export function createArchiveProcessor(options: ArchiveProcessorOptions) {
       let record: DocumentRecord;
       try {
         record = await archiveDocument({ docId: data.docId, source, sidecar: options.sidecar !== false }, options.pipeline.ports);
+      } catch (error) {
+        if (!(error instanceof SidecarError)) throw error;
+        // The record in the data dir is what the job is for; a retry would meet the same folder.
+        docLog.warn('job.sidecar_not_written', errorFields(error));
+        record = error.record;
       } finally {
         await release?.();
       }
@@ -129,9 +137,7 @@ async function loadJobSource(data: ArchiveJobData, pipeline: PipelineHandle): Pr
 }
 
 function summarize(record: DocumentRecord): ArchiveResult {
-  const statuses: Record<string, number> = {};
-  for (const citation of record.citations) statuses[citation.status] = (statuses[citation.status] ?? 0) + 1;
-  return { docId: record.docId, citations: record.citations.length, statuses };
+  return { docId: record.docId, citations: record.citations.length, statuses: countStatuses(record.citations) };
 }
 
 /** 429 or 503 from the article's host, after the HTTP client's own retries. */

@@ -1,13 +1,12 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Redis } from 'ioredis';
-import { loadConfig, type Config, type ConfigFlags } from '../src/config.js';
+import { checkSources, configFrom, EXIT, parseCommandArgs, reportError, sourceSpecOf } from '../src/command-line.js';
 import { parseDuration } from '../src/duration.js';
 import { CitesnapError, UsageError } from '../src/errors.js';
-import { deriveDocId, validateDocId } from '../src/record/doc-id.js';
+import { deriveDocId } from '../src/record/doc-id.js';
 import { loadSource } from '../src/source.js';
-import { connectProducerRedis, isConnectionError, RedisUnavailableError, unavailable } from './connection.js';
+import { connectProducerRedis, isConnectionError, unavailable } from './connection.js';
 import { parseArchiveJobData, type ArchiveJobData, DEFAULT_RECHECK_OLDER_THAN } from './job-data.js';
 import { createJsonLogger } from './log.js';
 import { archiveJobOptions, JOB, openDocumentsQueue, openMaintenanceQueue } from './queues.js';
@@ -23,32 +22,20 @@ import {
 import { runWorker } from './worker.js';
 
 /**
- * The queue's commands of contract section 3, for src/cli.ts to dispatch to with a
- * dynamic import (so that `citesnap archive` never loads BullMQ):
+ * The queue's commands of contract section 3 (`enqueue`, `worker`, `schedule`; their
+ * options are in USAGE, src/command-line.ts), for src/cli.ts to dispatch to with a
+ * dynamic import, so that `citesnap archive` never loads BullMQ. Each takes
+ * `--data-dir DIR` like every command. Returns the exit code: 0 done, 2 bad usage or
+ * input (one line on stderr), 1 Redis unreachable or another failure.
  *
- *   enqueue <source>... [--doc-id ID]      one job id a line on stdout
- *   worker [--concurrency N] [--metrics-port P]
- *   schedule [--recheck CRON] [--retry-failed CRON] [--older-than DURATION] [--list] [--remove NAME]
- *
- * Each takes `--data-dir DIR` like every command. Returns the exit code: 0 done,
- * 2 bad usage or input (one line on stderr), 1 Redis unreachable or another failure.
- *
- * Besides the variables of contract section 4, these read:
- *   CITESNAP_QUEUE_PREFIX     BullMQ key prefix (default `citesnap`), read by loadConfig
+ * Besides the variables of contract section 4, these read (through loadConfig):
+ *   CITESNAP_QUEUE_PREFIX     BullMQ key prefix (default `citesnap`)
  *   CITESNAP_SHUTDOWN_GRACE   after SIGTERM, how long active jobs may finish before
  *                             they are handed back (default 20s)
  */
 export type QueueCommand = 'enqueue' | 'worker' | 'schedule';
 
-export const QUEUE_USAGE = `  enqueue <source>... [--doc-id ID]
-                    add archive jobs to the queue (file, - for stdin, or http(s) URL); prints one job id a line
-  worker [--concurrency N] [--metrics-port P]
-                    run the queue workers until SIGTERM/SIGINT
-  schedule [--recheck CRON] [--retry-failed CRON] [--older-than DURATION] [--list] [--remove NAME]
-                    create or update the cron schedulers (UTC), list them, or remove one`;
-
-export const EXIT = { ok: 0, internal: 1, usage: 2 } as const;
-
+/** Where a command writes and what it reads: the process's own unless a test passes its own. */
 export interface QueueCommandIo {
   stdout?: (text: string) => void;
   stderr?: (text: string) => void;
@@ -76,37 +63,6 @@ export async function runQueueCommand(command: QueueCommand, args: readonly stri
   }
 }
 
-function reportError(error: unknown, err: (text: string) => void): number {
-  if (error instanceof UsageError) {
-    err(`citesnap: ${error.message}\n`);
-    return EXIT.usage;
-  }
-  if (error instanceof RedisUnavailableError) {
-    err(`citesnap: ${error.message}\n`);
-    return EXIT.internal;
-  }
-  const message = error instanceof CitesnapError || error instanceof Error ? error.message : String(error);
-  err(`citesnap: internal error: ${message.split('\n')[0] ?? ''}\n`);
-  if (process.env.CITESNAP_DEBUG) err(`${(error as Error).stack ?? ''}\n`);
-  return EXIT.internal;
-}
-
-const CONFIG_OPTIONS = { 'data-dir': { type: 'string' } } as const satisfies ParseArgsConfig['options'];
-
-function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>>(command: string, args: readonly string[], options: T) {
-  try {
-    return parseArgs({ args: [...args], options: { ...CONFIG_OPTIONS, ...options }, allowPositionals: true, strict: true });
-  } catch (error) {
-    throw new UsageError(`${command}: ${(error as Error).message}`);
-  }
-}
-
-function configFrom(values: { 'data-dir'?: unknown }, env: NodeJS.ProcessEnv): Config {
-  const flags: ConfigFlags = {};
-  if (typeof values['data-dir'] === 'string') flags.dataDir = values['data-dir'];
-  return loadConfig(env, flags);
-}
-
 function wholeNumber(value: string | undefined, where: string, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;
   if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
@@ -122,10 +78,7 @@ async function enqueueCommand(
   io: { out: (text: string) => void; err: (text: string) => void; env: NodeJS.ProcessEnv; readStdin: (() => Promise<Buffer>) | undefined },
 ): Promise<number> {
   const { values, positionals } = parseCommandArgs('enqueue', args, { 'doc-id': { type: 'string' } });
-  if (positionals.length === 0) throw new UsageError('enqueue: expected at least one source (a file, - for stdin, or an http(s) URL)');
-  if (values['doc-id'] !== undefined && positionals.length > 1) throw new UsageError('enqueue: --doc-id goes with a single source only');
-  if (values['doc-id'] !== undefined) validateDocId(values['doc-id']);
-  if (positionals.filter((source) => source === '-').length > 1) throw new UsageError('enqueue: standard input (-) can be read once only');
+  checkSources('enqueue', positionals, values['doc-id']);
   const config = configFrom(values, io.env);
   const prefix = config.queuePrefix;
 
@@ -157,17 +110,16 @@ async function enqueueCommand(
  * file system, as they share the data dir); standard input is sent inline.
  */
 async function jobDataFor(source: string, docIdFlag: string | undefined, readStdin: (() => Promise<Buffer>) | undefined): Promise<ArchiveJobData> {
+  const spec = sourceSpecOf(source);
   let data: ArchiveJobData;
-  if (source === '-') {
-    const loaded = await loadSource({ stdin: true }, readStdin === undefined ? {} : { readStdin });
+  if ('stdin' in spec) {
+    const loaded = await loadSource(spec, readStdin === undefined ? {} : { readStdin });
     const docId = docIdFlag ?? deriveDocId({ content: loaded.bytes });
     data = { docId, source: loaded.mediaType === 'text/html' ? { html: loaded.text, uri: 'stdin:' } : { text: loaded.text, uri: 'stdin:' } };
-  } else if (/^https?:\/\//i.test(source)) {
-    data = { docId: docIdFlag ?? deriveDocId({ url: source }), source: { url: source } };
-  } else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(source)) {
-    throw new UsageError(`${source}: unsupported scheme, expected a file, - or an http(s) URL`);
+  } else if ('url' in spec) {
+    data = { docId: docIdFlag ?? deriveDocId(spec), source: spec };
   } else {
-    const path = resolve(source);
+    const path = resolve(spec.path);
     try {
       const info = await stat(path);
       if (!info.isFile()) throw new UsageError(`${source}: is not a regular file, expected an article file`);
@@ -199,9 +151,7 @@ async function workerCommand(args: readonly string[], env: NodeJS.ProcessEnv): P
   const running = await runWorker({
     config,
     concurrency,
-    prefix: config.queuePrefix,
     log: createJsonLogger(),
-    shutdownGraceMs: config.shutdownGraceMs,
     ...(metricsPort === undefined ? {} : { metricsPort }),
   });
   await running.closed;

@@ -1,6 +1,5 @@
 import { Redis } from 'ioredis';
 import { CitesnapError, UsageError } from '../src/errors.js';
-import { QUEUE_PREFIX_PATTERN } from '../src/config.js';
 
 /**
  * Redis connections for the queue, of two kinds (BullMQ's "going to production"):
@@ -13,23 +12,11 @@ import { QUEUE_PREFIX_PATTERN } from '../src/config.js';
  *   is one clear error (exit 1) instead of a command that hangs.
  */
 
-/** The BullMQ key prefix of contract section 9; tests pass their own. */
-export const DEFAULT_PREFIX = 'citesnap';
-
 /** Redis could not be reached, or went away during a command that does not wait for it. The CLI exits 1. */
 export class RedisUnavailableError extends CitesnapError {
   constructor(message: string, options?: ErrorOptions) {
     super('REDIS_UNAVAILABLE', message, options);
   }
-}
-
-/** A BullMQ prefix: the start of every key, so nothing that could break a key pattern. */
-
-export function validatePrefix(prefix: string, where = 'prefix'): string {
-  if (!QUEUE_PREFIX_PATTERN.test(prefix)) {
-    throw new UsageError(`${where}: expected 1 to 100 characters of A-Z a-z 0-9 . _ -, starting with a letter or digit, got ${JSON.stringify(prefix)}`);
-  }
-  return prefix;
 }
 
 /** Where and how to connect, as both ioredis and BullMQ take it. */

@@ -1,13 +1,14 @@
 import { UnrecoverableError, WaitingError, type Job } from 'bullmq';
 import type { TargetClaims } from '../src/capture/target-checker.js';
 import { recheckDocument } from '../src/pipeline.js';
+import { countStatuses } from '../src/record/citation-stats.js';
+import { newestCheckBefore } from '../src/record/checks.js';
 import type { Citation } from '../src/record/types.js';
 import { HandBack, untilAborted, type PipelineHandle } from './archive-processor.js';
 import { parseRecheckJobData, parseRetryFailedJobData } from './job-data.js';
 import { errorFields, silentLogger, type Logger } from './log.js';
 import type { JobOutcome, WorkerMetrics } from './metrics.js';
 import { JOB, QUEUE } from './queues.js';
-import { newestCheckBefore } from '../src/record/checks.js';
 
 export interface MaintenanceProcessorOptions {
   pipeline: PipelineHandle;
@@ -133,10 +134,4 @@ function selectorFor(job: MaintenanceJob, now: Date): (citation: Citation) => bo
     default:
       throw new Error(`job name: expected "${JOB.recheck}" or "${JOB.retryFailed}" on the ${QUEUE.maintenance} queue, got ${JSON.stringify(job.name)}`);
   }
-}
-
-function countStatuses(citations: readonly Citation[]): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const citation of citations) counts[citation.status] = (counts[citation.status] ?? 0) + 1;
-  return counts;
 }

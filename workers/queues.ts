@@ -1,11 +1,10 @@
 import { Queue, type ConnectionOptions, type JobsOptions, type KeepJobs } from 'bullmq';
-import { DEFAULT_PREFIX } from './connection.js';
 import type { ArchiveJobData } from './job-data.js';
 
 /**
  * The queues, their job names and how long finished jobs are kept (contract section 9).
- * Every key lives under `<prefix>:<queue>:`; the prefix is `citesnap` in use and a
- * unique one per test.
+ * Every key lives under `<prefix>:<queue>:`; the prefix is CITESNAP_QUEUE_PREFIX
+ * (`citesnap` by default) in use and a unique one per test.
  */
 export const QUEUE = { documents: 'documents', maintenance: 'maintenance' } as const;
 export const JOB = { archive: 'archive', recheck: 'recheck', retryFailed: 'retry-failed' } as const;
@@ -63,14 +62,14 @@ export function archiveJobOptions(docId: string): JobsOptions {
 
 export interface QueueConnection {
   connection: ConnectionOptions;
-  /** Default `citesnap`. */
-  prefix?: string;
+  /** The BullMQ key prefix: CITESNAP_QUEUE_PREFIX (config.queuePrefix), or a test's own. */
+  prefix: string;
 }
 
 export function openDocumentsQueue(options: QueueConnection): Queue<ArchiveJobData, unknown, typeof JOB.archive> {
   return new Queue<ArchiveJobData, unknown, typeof JOB.archive>(QUEUE.documents, {
     connection: options.connection,
-    prefix: options.prefix ?? DEFAULT_PREFIX,
+    prefix: options.prefix,
     defaultJobOptions: { ...ARCHIVE_ATTEMPTS, ...RETENTION.documents },
   });
 }
@@ -78,7 +77,7 @@ export function openDocumentsQueue(options: QueueConnection): Queue<ArchiveJobDa
 export function openMaintenanceQueue(options: QueueConnection): Queue<Record<string, unknown>, unknown, MaintenanceJobName> {
   return new Queue<Record<string, unknown>, unknown, MaintenanceJobName>(QUEUE.maintenance, {
     connection: options.connection,
-    prefix: options.prefix ?? DEFAULT_PREFIX,
+    prefix: options.prefix,
     defaultJobOptions: { attempts: 3, backoff: { type: 'exponential', delay: 60_000 }, ...RETENTION.maintenance },
   });
 }

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { HostGate } from '../src/net/host-gate.js';
-import { DEFAULT_PREFIX } from './connection.js';
 import { errorFields, silentLogger, type Logger } from './log.js';
 
 /**
@@ -27,12 +26,12 @@ import { errorFields, silentLogger, type Logger } from './log.js';
  * attempt (for all of them) a host is in flight at a time.
  */
 export interface RedisHostGateOptions {
-  /** Commands; a worker-style connection (maxRetriesPerRequest: null). Not closed by the gate. */
+  /** Commands; a worker-style connection (maxRetriesPerRequest: null). Not closed by the gate; its scripts are defined on it. */
   redis: Redis;
   /** CITESNAP_HOST_CONCURRENCY: requests in flight to one host across all processes. */
   hostConcurrency: number;
-  /** Key prefix. Default `citesnap`. */
-  prefix?: string;
+  /** Key prefix: CITESNAP_QUEUE_PREFIX, as the queue's. */
+  prefix: string;
   /** How long a place is kept without renewal, i.e. after its process died. Default 20000 ms. */
   leaseMs?: number;
   /** Longest wait between two attempts when the host is full. Default 250 ms. */
@@ -111,8 +110,29 @@ end
 return current - now
 `;
 
+/**
+ * The gate's scripts as commands of its connection: ioredis sends a script's text once
+ * a connection and its SHA after (EVALSHA, with EVAL again on NOSCRIPT), instead of
+ * the text on every request to a host. Named so as not to meet BullMQ's commands,
+ * which may be defined on the same connection.
+ */
+interface HostGateCommands {
+  hostGateAcquire(leasesKey: string, slowedUntilKey: string, limit: string, leaseMs: string, ...leaseIds: string[]): Promise<[number, number]>;
+  hostGateRenew(leasesKey: string, leaseMs: string, ...leaseIds: string[]): Promise<number>;
+  hostGateRelease(leasesKey: string, leaseId: string, channel: string, host: string): Promise<number>;
+  hostGateSlowDown(slowedUntilKey: string, delayMs: string): Promise<number>;
+}
+
+function withHostGateCommands(redis: Redis): Redis & HostGateCommands {
+  redis.defineCommand('hostGateAcquire', { numberOfKeys: 2, lua: ACQUIRE_SCRIPT });
+  redis.defineCommand('hostGateRenew', { numberOfKeys: 1, lua: RENEW_SCRIPT });
+  redis.defineCommand('hostGateRelease', { numberOfKeys: 1, lua: RELEASE_SCRIPT });
+  redis.defineCommand('hostGateSlowDown', { numberOfKeys: 1, lua: SLOW_DOWN_SCRIPT });
+  return redis as Redis & HostGateCommands;
+}
+
 export class RedisHostGate implements HostGate {
-  readonly #redis: Redis;
+  readonly #redis: Redis & HostGateCommands;
   readonly #subscriber: Redis;
   readonly #limit: number;
   readonly #prefix: string;
@@ -130,9 +150,9 @@ export class RedisHostGate implements HostGate {
     if (!Number.isInteger(options.hostConcurrency) || options.hostConcurrency < 1) {
       throw new RangeError(`hostConcurrency must be an integer of 1 or more, not ${options.hostConcurrency}`);
     }
-    this.#redis = options.redis;
+    this.#redis = withHostGateCommands(options.redis);
     this.#limit = options.hostConcurrency;
-    this.#prefix = options.prefix ?? DEFAULT_PREFIX;
+    this.#prefix = options.prefix;
     this.#leaseMs = options.leaseMs ?? 20_000;
     this.#pollMs = options.pollMs ?? 250;
     this.#log = options.log ?? silentLogger;
@@ -169,7 +189,7 @@ export class RedisHostGate implements HostGate {
 
   async slowDown(host: string, delayMs: number): Promise<void> {
     if (!(delayMs > 0)) return;
-    await this.#redis.eval(SLOW_DOWN_SCRIPT, 1, this.#slowedUntilKey(host), String(Math.ceil(delayMs)));
+    await this.#redis.hostGateSlowDown(this.#slowedUntilKey(host), String(Math.ceil(delayMs)));
     this.#log.info('host_gate.slow_down', { host, delayMs: Math.ceil(delayMs) });
   }
 
@@ -194,7 +214,7 @@ export class RedisHostGate implements HostGate {
       held.flatMap(([host, leases]) =>
         [...leases].map((leaseId) =>
           this.#redis
-            .eval(RELEASE_SCRIPT, 1, this.#leasesKey(host), leaseId, this.#channel, host)
+            .hostGateRelease(this.#leasesKey(host), leaseId, this.#channel, host)
             .catch((error: unknown) => this.#log.warn('host_gate.release_failed', { host, ...errorFields(error) })),
         ),
       ),
@@ -261,17 +281,8 @@ export class RedisHostGate implements HostGate {
     })();
   }
 
-  async #tryAcquire(host: string, leaseIds: readonly string[]): Promise<[number, number]> {
-    const reply = (await this.#redis.eval(
-      ACQUIRE_SCRIPT,
-      2,
-      this.#leasesKey(host),
-      this.#slowedUntilKey(host),
-      String(this.#limit),
-      String(this.#leaseMs),
-      ...leaseIds,
-    )) as [number, number];
-    return [Number(reply[0]), Number(reply[1])];
+  #tryAcquire(host: string, leaseIds: readonly string[]): Promise<[number, number]> {
+    return this.#redis.hostGateAcquire(this.#leasesKey(host), this.#slowedUntilKey(host), String(this.#limit), String(this.#leaseMs), ...leaseIds);
   }
 
   #waitBeforeRetry(state: HostState, ms: number, wakeOnRelease: boolean): Promise<void> {
@@ -315,7 +326,7 @@ export class RedisHostGate implements HostGate {
     state?.wake?.();
     if (state && !state.pumping && state.waiting.length === 0 && !this.#held.has(host)) this.#hosts.delete(host);
     void this.#redis
-      .eval(RELEASE_SCRIPT, 1, this.#leasesKey(host), leaseId, this.#channel, host)
+      .hostGateRelease(this.#leasesKey(host), leaseId, this.#channel, host)
       .catch((error: unknown) => this.#log.warn('host_gate.release_failed', { host, ...errorFields(error) }));
   }
 
@@ -324,11 +335,11 @@ export class RedisHostGate implements HostGate {
       const ids = [...leases];
       if (ids.length === 0) continue;
       void this.#redis
-        .eval(RENEW_SCRIPT, 1, this.#leasesKey(host), String(this.#leaseMs), ...ids)
+        .hostGateRenew(this.#leasesKey(host), String(this.#leaseMs), ...ids)
         .then((renewed) => {
           // A lease released while this ran is not lost; one that expired (Redis stalled for leaseMs) is.
           const stillHeld = ids.filter((id) => this.#held.get(host)?.has(id)).length;
-          if (Number(renewed) < stillHeld) this.#log.warn('host_gate.lease_lost', { host, held: stillHeld, renewed: Number(renewed) });
+          if (renewed < stillHeld) this.#log.warn('host_gate.lease_lost', { host, held: stillHeld, renewed });
         })
         .catch((error: unknown) => this.#log.warn('host_gate.renew_failed', { host, ...errorFields(error) }));
     }

@@ -1,7 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { TargetClaims } from '../src/capture/target-checker.js';
-import { DEFAULT_PREFIX } from './connection.js';
 import { errorFields, silentLogger, type Logger } from './log.js';
 
 /**
@@ -17,10 +16,10 @@ import { errorFields, silentLogger, type Logger } from './log.js';
  * citing one target at the same moment), and a check takes seconds.
  */
 export interface RedisTargetClaimsOptions {
-  /** A worker-style connection (maxRetriesPerRequest: null). Not closed by the claims. */
+  /** A worker-style connection (maxRetriesPerRequest: null). Not closed by the claims; their scripts are defined on it. */
   redis: Redis;
-  /** Key prefix. Default `citesnap`. */
-  prefix?: string;
+  /** Key prefix: CITESNAP_QUEUE_PREFIX, as the queue's. */
+  prefix: string;
   /** How long a claim lasts without renewal, i.e. after its holder died. Default 30000 ms. */
   ttlMs?: number;
   /** First wait between attempts on a held claim; it doubles up to `maxPollMs`. Default 50 ms. */
@@ -44,11 +43,23 @@ end
 return 0
 `;
 
+/** The scripts as commands of the connection, sent by SHA once it has them (see HostGateCommands). */
+interface ClaimCommands {
+  claimRenew(claimKey: string, token: string, ttlMs: string): Promise<number>;
+  claimRelease(claimKey: string, token: string): Promise<number>;
+}
+
+function withClaimCommands(redis: Redis): Redis & ClaimCommands {
+  redis.defineCommand('claimRenew', { numberOfKeys: 1, lua: RENEW_SCRIPT });
+  redis.defineCommand('claimRelease', { numberOfKeys: 1, lua: RELEASE_SCRIPT });
+  return redis as Redis & ClaimCommands;
+}
+
 /** Keys longer than this are hashed: a URL can be long, and Redis keys are best kept short. */
 const MAX_PLAIN_KEY_LENGTH = 200;
 
 export class RedisTargetClaims implements TargetClaims {
-  readonly #redis: Redis;
+  readonly #redis: Redis & ClaimCommands;
   readonly #prefix: string;
   readonly #ttlMs: number;
   readonly #pollMs: number;
@@ -59,8 +70,8 @@ export class RedisTargetClaims implements TargetClaims {
   #closed = false;
 
   constructor(options: RedisTargetClaimsOptions) {
-    this.#redis = options.redis;
-    this.#prefix = options.prefix ?? DEFAULT_PREFIX;
+    this.#redis = withClaimCommands(options.redis);
+    this.#prefix = options.prefix;
     this.#ttlMs = options.ttlMs ?? 30_000;
     this.#pollMs = options.pollMs ?? 50;
     this.#maxPollMs = options.maxPollMs ?? 1_000;
@@ -103,7 +114,7 @@ export class RedisTargetClaims implements TargetClaims {
     for (const [, { renewal }] of held) clearInterval(renewal);
     await Promise.all(
       held.map(([redisKey, { token }]) =>
-        this.#redis.eval(RELEASE_SCRIPT, 1, redisKey, token).catch((error: unknown) => this.#log.warn('claim.release_failed', { key: redisKey, ...errorFields(error) })),
+        this.#redis.claimRelease(redisKey, token).catch((error: unknown) => this.#log.warn('claim.release_failed', { key: redisKey, ...errorFields(error) })),
       ),
     );
   }
@@ -118,9 +129,9 @@ export class RedisTargetClaims implements TargetClaims {
   #holding(key: string, redisKey: string, token: string): () => Promise<void> {
     const renewal = setInterval(() => {
       void this.#redis
-        .eval(RENEW_SCRIPT, 1, redisKey, token, String(this.#ttlMs))
+        .claimRenew(redisKey, token, String(this.#ttlMs))
         .then((renewed) => {
-          if (Number(renewed) !== 1) this.#log.warn('claim.lost', { key, reason: 'expired before it was renewed' });
+          if (renewed !== 1) this.#log.warn('claim.lost', { key, reason: 'expired before it was renewed' });
         })
         .catch((error: unknown) => this.#log.warn('claim.renew_failed', { key, ...errorFields(error) }));
     }, Math.max(50, Math.floor(this.#ttlMs / 3)));
@@ -134,7 +145,7 @@ export class RedisTargetClaims implements TargetClaims {
       if (this.#held.get(redisKey)?.token === token) this.#held.delete(redisKey);
       else return; // given up by close() already
       try {
-        await this.#redis.eval(RELEASE_SCRIPT, 1, redisKey, token);
+        await this.#redis.claimRelease(redisKey, token);
       } catch (error) {
         // The claim expires within ttlMs: not worth failing the work that is done.
         this.#log.warn('claim.release_failed', { key, ...errorFields(error) });

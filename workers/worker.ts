@@ -7,15 +7,7 @@ import { UsageError } from '../src/errors.js';
 import { openPipeline, type OpenPipelineOptions } from '../src/pipeline.js';
 import type { Fetcher } from '../src/resolve/ports.js';
 import { createArchiveProcessor, type ArchiveResult, type PipelineHandle } from './archive-processor.js';
-import {
-  connectProducerRedis,
-  createWorkerRedis,
-  DEFAULT_PREFIX,
-  reconnectDelay,
-  redactRedisUrl,
-  redisOptionsFromUrl,
-  workerConnectionOptions,
-} from './connection.js';
+import { connectProducerRedis, createWorkerRedis, reconnectDelay, redactRedisUrl, redisOptionsFromUrl, workerConnectionOptions } from './connection.js';
 import { createJsonLogger, errorFields, type Logger } from './log.js';
 import { createMaintenanceProcessor, type MaintenanceResult } from './maintenance-processor.js';
 import { instrumentFetcher, instrumentHostGate, startMetricsServer, withTimeout, WorkerMetrics, type MetricsServer } from './metrics.js';
@@ -27,6 +19,12 @@ import { RedisTargetClaims } from './redis-target-claims.js';
 export type WorkerPipeline = PipelineHandle & { close(): Promise<void> };
 
 export interface RunWorkerOptions {
+  /**
+   * Besides REDIS_URL and the pipeline's settings: `queuePrefix` (CITESNAP_QUEUE_PREFIX),
+   * the key prefix of the queues, the host gate and the claims; `shutdownGraceMs`
+   * (CITESNAP_SHUTDOWN_GRACE), how long active jobs may run on after SIGTERM before
+   * they are handed back to the queue for another worker.
+   */
   config: Config;
   /** Documents processed at once by this process. Default 4. */
   concurrency?: number;
@@ -34,20 +32,12 @@ export interface RunWorkerOptions {
   metricsPort?: number;
   /** Interface of the metrics server. Default: all. */
   metricsHost?: string;
-  /** BullMQ key prefix. Default `citesnap`. */
-  prefix?: string;
   log?: Logger;
   /**
    * Builds the pipeline from the shared host gate and target claims. Default:
    * `openPipeline(config, { hostGate, claims })`. Tests pass one built with a test config.
    */
   openPipeline?: (shared: Required<OpenPipelineOptions>) => WorkerPipeline;
-  /**
-   * After SIGTERM, how long active jobs may run on before they are handed back to
-   * the queue for another worker. Default 20000 ms: under docker's stop grace
-   * period, which docker-compose.yml sets to 60 s.
-   */
-  shutdownGraceMs?: number;
   /** BullMQ's job lock: a worker that dies has its jobs taken up about this long after. Default 30000 ms. */
   lockDurationMs?: number;
   /** How often each worker looks for stalled jobs (those whose lock expired). Default 30000 ms. */
@@ -68,7 +58,7 @@ export interface RunningWorker {
   /** Where /metrics and /healthz are served, when they are. */
   readonly metricsAddress: AddressInfo | undefined;
   /**
-   * Stops taking jobs, lets active ones finish for up to `shutdownGraceMs` (or hands
+   * Stops taking jobs, lets active ones finish for up to `config.shutdownGraceMs` (or hands
    * them back at once when `handBack` is true), then closes everything. Idempotent.
    */
   close(options?: { handBack?: boolean; reason?: string }): Promise<void>;
@@ -86,7 +76,7 @@ export interface RunningWorker {
  */
 export async function runWorker(options: RunWorkerOptions): Promise<RunningWorker> {
   const { config } = options;
-  const prefix = options.prefix ?? DEFAULT_PREFIX;
+  const prefix = config.queuePrefix;
   const concurrency = options.concurrency ?? 4;
   const workerName = `${hostname()}:${process.pid}`;
   const log = (options.log ?? createJsonLogger()).child({ worker: workerName });
@@ -95,6 +85,10 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunningWorke
   // Fail fast on a wrong REDIS_URL or a Redis that is not up: exit 1 with one line, not a silent retry loop.
   const probe = await connectProducerRedis(config.redisUrl, { connectionName: `${prefix}:probe` });
   probe.disconnect();
+
+  // What start-up has opened so far, to close if a later step fails: the command is
+  // about to return its exit code, and anything left open would keep the process alive.
+  const opened: (() => unknown)[] = [];
 
   // The metrics port first: a port that cannot be had is told before anything starts.
   let metricsServer: MetricsServer | undefined;
@@ -110,8 +104,9 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunningWorke
     });
     health.on('error', () => undefined);
     const healthClient = health;
+    opened.push(() => healthClient.disconnect());
     try {
-      metricsServer = await startMetricsServer({
+      const server = await startMetricsServer({
         metrics,
         port: options.metricsPort,
         ...(options.metricsHost === undefined ? {} : { host: options.metricsHost }),
@@ -120,8 +115,10 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunningWorke
         },
         log,
       });
+      opened.push(() => server.close());
+      metricsServer = server;
     } catch (error) {
-      healthClient.disconnect();
+      await closeAfterFailedStart(opened);
       const code = (error as NodeJS.ErrnoException).code;
       const reason = code === 'EADDRINUSE' ? 'the port is in use' : code === 'EACCES' ? 'permission denied' : (error as Error).message;
       throw new UsageError(`--metrics-port ${options.metricsPort}: cannot serve metrics there (${reason})`, { cause: error });
@@ -129,6 +126,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunningWorke
   }
 
   const shared = createWorkerRedis(config.redisUrl, `${prefix}:worker-ports`);
+  opened.push(() => shared.disconnect());
   watchConnection(shared, 'ports', log);
   const gate = new RedisHostGate({
     redis: shared,
@@ -137,21 +135,19 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunningWorke
     log,
     ...(options.hostGateLeaseMs === undefined ? {} : { leaseMs: options.hostGateLeaseMs }),
   });
+  opened.push(() => gate.close());
   const claims = new RedisTargetClaims({ redis: shared, prefix, log, ...(options.claimTtlMs === undefined ? {} : { ttlMs: options.claimTtlMs }) });
+  opened.push(() => claims.close());
   const hostGate = instrumentHostGate(gate, metrics);
   let pipeline: WorkerPipeline;
   try {
     const ports = { hostGate, claims, wrapFetcher: (fetcher: Fetcher) => instrumentFetcher(fetcher, metrics) };
     pipeline = options.openPipeline ? options.openPipeline(ports) : openPipeline(config, ports);
   } catch (error) {
-    // Nothing may be left running: the command is about to return its exit code.
-    await gate.close();
-    await claims.close();
-    shared.disconnect();
-    await metricsServer?.close();
-    health?.disconnect();
+    await closeAfterFailedStart(opened);
     throw error;
   }
+  opened.push(() => pipeline.close());
 
   const workerOptions = {
     connection: workerConnectionOptions(config.redisUrl, `${prefix}:worker`),
@@ -160,6 +156,9 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunningWorke
     lockDuration: options.lockDurationMs ?? 30_000,
     stalledInterval: options.stalledIntervalMs ?? 30_000,
     maxStalledCount: options.maxStalledCount ?? 2,
+    // Run below, once both workers are ready: a start refused before that leaves no
+    // job-fetching loop behind, which would hold the process up as it closes.
+    autorun: false,
   };
   const archive = createArchiveProcessor({ pipeline, documentLocks: claims, log, metrics });
   const documents = new Worker<unknown, ArchiveResult>(QUEUE.documents, archive, {
@@ -173,6 +172,10 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunningWorke
     concurrency: 1,
     ...RETENTION.maintenance,
   });
+  opened.push(
+    () => documents.close(),
+    () => maintenance.close(),
+  );
   for (const [queue, worker] of [
     [QUEUE.documents, documents],
     [QUEUE.maintenance, maintenance],
@@ -185,9 +188,20 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunningWorke
   for (const queue of depthQueues) {
     queue.on('error', (error) => log.debug('queue.error', { queue: queue.name, ...errorFields(error) }));
     metrics.addQueueDepth(queue.name, () => queue.getJobCounts());
+    opened.push(() => queue.close());
   }
 
-  await Promise.all([documents.waitUntilReady(), maintenance.waitUntilReady()]);
+  try {
+    // Where a Redis that answered the probe can still be refused (too old for BullMQ, say).
+    await Promise.all([documents.waitUntilReady(), maintenance.waitUntilReady()]);
+  } catch (error) {
+    await closeAfterFailedStart(opened);
+    throw error;
+  }
+  for (const worker of [documents, maintenance]) {
+    // run() settles only once the worker closes; a failure is told as its 'error' event (logged by watchWorker), as BullMQ's autorun does.
+    void worker.run().catch((error: unknown) => worker.emit('error', error as Error));
+  }
   log.info('worker.started', {
     redis: redactRedisUrl(config.redisUrl),
     prefix,
@@ -197,7 +211,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunningWorke
     ...(metricsServer ? { metricsPort: metricsServer.address.port } : {}),
   });
 
-  const shutdownGraceMs = options.shutdownGraceMs ?? 20_000;
+  const { shutdownGraceMs } = config;
   let closing: Promise<void> | undefined;
   let resolveClosed: () => void = () => undefined;
   const closed = new Promise<void>((resolve) => {
@@ -225,14 +239,14 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunningWorke
       // close() stops fetching at once and resolves when active jobs have finished or been handed back.
       await Promise.allSettled([documents.close(), maintenance.close()]);
       clearTimeout(graceTimer);
-      // Work of handed-back jobs may go on until the process exits: it must claim
-      // nothing more, and what it holds goes back now, for the worker taking over.
-      if (handedBack) await settle(log, 'claims', claims.close());
+      // Before the pipeline: work of handed-back jobs may go on until the process
+      // exits; it must claim nothing more, and what it holds goes back now, for the
+      // worker taking over. (When no job was handed back, none holds a claim now.)
+      await settle(log, 'claims', claims.close());
       // A handed-back job's requests may still be in flight; closing the HTTP client waits
       // for them (each ends within CITESNAP_TIMEOUT_MS), which must not hold up the rest.
       await settle(log, 'pipeline', handedBack ? withTimeout(pipeline.close(), 5_000, 'requests of handed-back jobs still in flight') : pipeline.close());
       await settle(log, 'host gate', gate.close());
-      await settle(log, 'claims', claims.close());
       await settle(log, 'queues', Promise.all(depthQueues.map((queue) => queue.close())));
       await settle(log, 'metrics server', metricsServer?.close() ?? Promise.resolve());
       health?.disconnect();
@@ -305,6 +319,17 @@ function watchWorker(worker: Worker<unknown>, queue: string, log: Logger): void 
     log.error('job.failed', { queue, jobId: job.id, ...(typeof docId === 'string' ? { docId } : {}), attempts: job.attemptsMade, reason: error.message });
   });
   worker.on('stalled', (jobId: string) => log.warn('job.stalled', { queue, jobId }));
+}
+
+/** Closes what a failed start-up opened, the last opened first. */
+async function closeAfterFailedStart(opened: readonly (() => unknown)[]): Promise<void> {
+  for (const close of [...opened].reverse()) {
+    try {
+      await close();
+    } catch {
+      // The error that stopped the start-up is the one to report.
+    }
+  }
 }
 
 async function settle(log: Logger, what: string, promise: Promise<unknown>): Promise<void> {

@@ -1,5 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { CitesnapError } from '../errors.js';
 import { writeFileAtomic } from './atomic-file.js';
 import { DOC_ID_PATTERN, validateDocId } from './doc-id.js';
 import type { DocumentRecord } from './types.js';
@@ -18,11 +19,19 @@ export class DocumentStore {
 
   /** The record, or undefined when none was written for this doc id. */
   async read(docId: string): Promise<DocumentRecord | undefined> {
+    const path = this.pathOf(docId);
+    let text: string;
     try {
-      return JSON.parse(await readFile(this.pathOf(docId), 'utf8')) as DocumentRecord;
+      text = await readFile(path, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw error;
+    }
+    try {
+      return JSON.parse(text) as DocumentRecord;
+    } catch (error) {
+      // Records are only ever replaced whole, so this is a file edited or damaged by hand.
+      throw new CitesnapError('RECORD_UNREADABLE', `${path}: not a readable record (${(error as Error).message})`, { cause: error });
     }
   }
 

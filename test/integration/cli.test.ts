@@ -102,6 +102,7 @@ describe('citesnap on the command line', () => {
     [['archive', 'ftp://example.com/a'], /^citesnap: ftp:\/\/example\.com\/a: unsupported scheme, expected a file, - or an http\(s\) URL\n$/],
     [['show', 'never-archived'], /^citesnap: show: no record for doc id "never-archived" in .*\n$/],
     [['show', '../etc'], /^citesnap: show: invalid doc id/],
+    [['recheck', '--doc-id', 'never-archived'], /^citesnap: recheck: no record for doc id "never-archived" in .*\n$/],
     [['frobnicate'], /^citesnap: unknown command "frobnicate"/],
   ])('refuses %j with one line and exit 2', async (args, message) => {
     const result = await runCli(args, { env, cwd: work });
@@ -163,6 +164,35 @@ describe('citesnap on the command line', () => {
     expect(result.stdout).toMatch(/^casablanca: 5 citations .*\nrechecked \d+ citations in 1 document\n$/);
     const record = await readRecord('casablanca');
     expect(record.citations.find((citation) => citation.id === 'post:1729555061938819317')?.checks).toHaveLength(2);
+  });
+
+  it('rechecks every document, going on past one that fails, and exits with the worst code', async () => {
+    const recheckEnv = { ...env, CITESNAP_DATA_DIR: join(work, 'recheck-data') };
+    const first = join(work, 'a-first.txt');
+    const last = join(work, 'z-last.txt');
+    for (const file of [first, last]) await writeFile(file, 'See https://x.com/DGSN_MAROC/status/1729555061938819317');
+    expect((await runCli(['archive', '--no-sidecar', first, last], { env: recheckEnv })).code).toBe(0);
+    // Listed between the two: a record that cannot be read.
+    await writeFile(join(work, 'recheck-data', 'documents', 'm-broken.json'), '{"docId": "m-broken",');
+    const result = await runCli(['recheck', '--older-than', '0s'], { env: recheckEnv });
+    expect(result.stderr).toMatch(/^citesnap: .*\/documents\/[^/]+\.json: not a readable record \(.*JSON.*\)\n$/);
+    expect(result.stdout).toMatch(/^a-first: 1 citation \(1 archived\) -> .*\nz-last: 1 citation \(1 archived\) -> .*\nrechecked 2 citations in 2 documents\n$/);
+    expect(result.code).toBe(1);
+  });
+
+  it('says so when the sidecar cannot be written beside its source (exit 1), and keeps the record', async () => {
+    const folder = join(work, 'shared-mount');
+    await mkdir(folder);
+    const article = join(folder, 'mounted.txt');
+    await writeFile(article, 'No citation here.');
+    // As a read-only folder would (root writes through chmod): a directory where the sidecar goes fails its rename.
+    await mkdir(join(folder, 'mounted.citations.json'));
+    const result = await runCli(['archive', article], { env });
+    // A citesnap error with a code of its own: its message as it is, not an "internal error".
+    expect(result.stderr).toMatch(/^citesnap: .*mounted\.citations\.json: cannot write the sidecar .*\n$/);
+    expect(result.stderr).not.toContain('internal error');
+    expect(result.code).toBe(1);
+    expect(await readRecord('mounted')).toMatchObject({ docId: 'mounted', citations: [] });
   });
 
   it('dispatches the queue commands: schedules upserted, listed, removed; Redis down is exit 1', async () => {

@@ -79,7 +79,7 @@ describe('worker processes', () => {
     return child;
   };
   const startWorker = (knobs: Record<string, unknown> = {}, extraEnv: Record<string, string> = {}) =>
-    track(spawnTsx(WORKER_SCRIPT, [], env({ TEST_WORKER_OPTIONS: JSON.stringify({ prefix, ...FAST_LOCKS, ...knobs }), ...extraEnv })));
+    track(spawnTsx(WORKER_SCRIPT, [], env({ TEST_WORKER_OPTIONS: JSON.stringify({ ...FAST_LOCKS, ...knobs }), ...extraEnv })));
   const addHeldJob = async (docId: string) => {
     site.holding = true;
     const requested = site.nextRequest();

@@ -61,7 +61,7 @@ describe.skipIf(!hasRedisServer)('a Redis restart under a running worker', () =>
     const redisUrl = `redis://127.0.0.1:${port}`;
     const config = loadConfig({ CITESNAP_DATA_DIR: join(dir, 'data'), REDIS_URL: redisUrl, CITESNAP_CONNECT_TO: site.route('site.news.test') });
     const capture = captureLogger();
-    const worker = await runWorker({ config, prefix: 'citesnap', handleSignals: false, log: capture.log });
+    const worker = await runWorker({ config, handleSignals: false, log: capture.log });
     const queue = openDocumentsQueue({ connection: { ...redisOptionsFromUrl(redisUrl), maxRetriesPerRequest: null }, prefix: 'citesnap' });
     queue.on('error', () => undefined);
     try {

@@ -57,6 +57,7 @@ describe('the documents queue, in process', () => {
     config = loadConfig({
       CITESNAP_DATA_DIR: dataDir,
       REDIS_URL: testRedisUrl(),
+      CITESNAP_QUEUE_PREFIX: prefix,
       CITESNAP_CONNECT_TO: `${fake.routes},${site.route('site.news.test')}`,
       CITESNAP_HOST_CONCURRENCY: '2',
       CITESNAP_TIMEOUT_MS: '10000',
@@ -82,7 +83,7 @@ describe('the documents queue, in process', () => {
   });
 
   const start = async (log = captureLogger().log) => {
-    worker = await runWorker({ config, prefix, concurrency: 2, handleSignals: false, log });
+    worker = await runWorker({ config, concurrency: 2, handleSignals: false, log });
     return worker;
   };
 
@@ -246,7 +247,7 @@ describe('the documents queue, in process', () => {
   });
 
   it('serves /metrics and /healthz', async () => {
-    worker = await runWorker({ config, prefix, handleSignals: false, log: captureLogger().log, metricsPort: 0, metricsHost: '127.0.0.1' });
+    worker = await runWorker({ config, handleSignals: false, log: captureLogger().log, metricsPort: 0, metricsHost: '127.0.0.1' });
     const base = `http://127.0.0.1:${worker.metricsAddress?.port}`;
     await (await queue.add(JOB.archive, { docId: 'measured', source: { html: ARTICLE } }, archiveJobOptions('measured'))).waitUntilFinished(events);
 

@@ -82,3 +82,14 @@ describe('TargetIndex', () => {
     expect(await index.get(entry.key)).toEqual(entry);
   });
 });
+
+describe('DocumentStore with a damaged record', () => {
+  it('names the file and what is wrong', async () => {
+    const { writeFile } = await import('node:fs/promises');
+    const dataDir = await mkdtemp(join(tmpdir(), 'citesnap-store-'));
+    const store = new DocumentStore({ dataDir });
+    await store.write(record('edited', 'x'));
+    await writeFile(store.pathOf('edited'), '{"docId": "edited", ');
+    await expect(store.read('edited')).rejects.toThrow(/documents\/edited\.json: not a readable record \(/);
+  });
+});

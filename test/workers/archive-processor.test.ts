@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Job, QueueEvents, Worker, type Queue } from 'bullmq';
@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { FetchError } from '../../src/errors.js';
 import { openPipeline, type OpenPipeline } from '../../src/pipeline.js';
+import type { DocumentRecord } from '../../src/record/types.js';
 import { createArchiveProcessor, type ArchiveResult } from '../../workers/archive-processor.js';
 import { redisOptionsFromUrl } from '../../workers/connection.js';
 import { WorkerMetrics } from '../../workers/metrics.js';
@@ -106,5 +107,31 @@ describe('the archive processor', () => {
     const stored = await Job.fromId(queue, job.id!);
     expect(await stored?.getState()).toBe('waiting');
     expect(stored?.attemptsMade).toBe(0);
+  });
+
+  it('completes a { path } job whose sidecar cannot be written beside its source, with a warning', async () => {
+    const { capture } = startWorker(article);
+    const folder = await mkdtemp(join(tmpdir(), 'citesnap-shared-mount-'));
+    try {
+      const source = join(folder, 'story.html');
+      await writeFile(source, '<title>Story</title><p>See https://twitter.com/alice/status/1720000000000000001</p>');
+      // As a read-only folder would (root writes through chmod): a directory where the sidecar goes fails its rename.
+      await mkdir(join(folder, 'story.citations.json'));
+      const job = await queue.add(JOB.archive, { docId: 'read-only-folder', source: { path: source } }, archiveJobOptions('read-only-folder'));
+      const result = (await job.waitUntilFinished(events)) as unknown;
+      // The summary is the record's, which is in the data dir.
+      const record = JSON.parse(await readFile(join(dataDir, 'documents', 'read-only-folder.json'), 'utf8')) as DocumentRecord;
+      expect(record.citations).toHaveLength(1);
+      expect(result).toEqual({ docId: 'read-only-folder', citations: 1, statuses: { [record.citations[0]!.status]: 1 } });
+      const stored = await Job.fromId(queue, job.id!);
+      expect(await stored?.getState()).toBe('completed');
+      expect(stored?.attemptsMade).toBe(1);
+      const warning = await capture.event('job.sidecar_not_written');
+      expect(warning).toMatchObject({ level: 'warn', jobId: job.id, docId: 'read-only-folder', code: 'SIDECAR_WRITE' });
+      expect(warning.error).toContain('story.citations.json');
+      expect(capture.lines.filter((line) => line.event === 'job.error')).toEqual([]);
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
   });
 });

@@ -2,10 +2,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { Job } from 'bullmq';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { runQueueCommand, type QueueCommand } from '../../workers/commands.js';
 import { redisOptionsFromUrl } from '../../workers/connection.js';
 import { openDocumentsQueue } from '../../workers/queues.js';
+import { OldRedisServer } from './support/old-redis-server.js';
+import { spawnQueueCli } from './support/processes.js';
 import { adminRedis, deleteKeys, testRedisUrl, uniquePrefix } from './support/redis.js';
 
 describe('queue commands', () => {
@@ -117,5 +119,23 @@ describe('worker start-up', () => {
     taken.close();
     expect(code).toBe(2);
     expect(stderr).toBe(`citesnap: --metrics-port ${port}: cannot serve metrics there (the port is in use)\n`);
+  });
+
+  it('exits 1, leaving nothing running, when Redis answers but is too old for BullMQ', async () => {
+    // Start-up fails only once the BullMQ Workers exist: everything opened before them must be closed too.
+    const redis = await OldRedisServer.start();
+    const worker = spawnQueueCli(['worker', '--metrics-port', '0'], {
+      REDIS_URL: redis.url,
+      CITESNAP_QUEUE_PREFIX: uniquePrefix(),
+      CITESNAP_DATA_DIR: join(tmpdir(), 'citesnap-unused'),
+    });
+    // Run even when the test times out, as it does should the worker hang again.
+    onTestFinished(async () => {
+      worker.child.kill('SIGKILL');
+      await redis.close();
+    });
+    expect(await worker.exited, worker.stdout()).toBe(1);
+    expect(worker.stderr()).toBe('citesnap: internal error: Redis version needs to be greater or equal than 5.0.0 Current: 4.0.0\n');
+    expect(redis.openConnections).toBe(0);
   });
 });

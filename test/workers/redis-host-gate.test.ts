@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { workerConnectionOptions } from '../../workers/connection.js';
 import { RedisHostGate } from '../../workers/redis-host-gate.js';
 import { spawnTsx } from './support/processes.js';
@@ -124,6 +124,26 @@ describe('RedisHostGate', () => {
     await expect(gate.acquire('a.example', AbortSignal.abort(new Error('no')))).rejects.toThrow('no');
     await gate.close();
     await expect(gate.acquire('a.example')).rejects.toThrow('closed');
+  });
+
+  it('sends each script in full once a connection, and by its SHA after', async () => {
+    const monitor = await adminRedis().monitor();
+    const scriptCalls: string[] = [];
+    monitor.on('monitor', (_time: string, args: string[]) => {
+      const command = args[0]?.toLowerCase();
+      if ((command === 'eval' || command === 'evalsha') && args.some((arg) => arg.startsWith(`${prefix}:`))) scriptCalls.push(command);
+    });
+    try {
+      const { gate } = open();
+      for (let round = 0; round < 3; round += 1) (await gate.acquire('news.example'))();
+      await gate.slowDown('news.example', 1);
+      // Releases are sent without waiting for their answers: wait for all seven calls to show.
+      await vi.waitFor(() => expect(scriptCalls).toHaveLength(7));
+      // Acquire, release and slow down in full once each; the other acquires and releases by SHA.
+      expect(scriptCalls.filter((command) => command === 'eval')).toHaveLength(3);
+    } finally {
+      monitor.disconnect();
+    }
   });
 });
 
