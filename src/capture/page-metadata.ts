@@ -1,5 +1,6 @@
 import type { CheerioAPI } from 'cheerio';
 import { loadHtml } from '../html.js';
+import { absoluteUrl } from '../url.js';
 import type { Page } from '../record/types.js';
 
 /**
@@ -11,14 +12,7 @@ import type { Page } from '../record/types.js';
 export function readPageMetadata(html: string, pageUrl: string): Page {
   const $ = loadHtml(html);
   const meta = (selector: string): string | undefined => clean($(selector).first().attr('content'));
-  const absolute = (value: string | undefined): string | undefined => {
-    if (value === undefined) return undefined;
-    try {
-      return new URL(value, pageUrl).href;
-    } catch {
-      return undefined;
-    }
-  };
+  const absolute = (value: string | undefined): string | undefined => (value === undefined ? undefined : absoluteUrl(value, pageUrl));
 
   const page: Page = {};
   const title = meta('meta[property="og:title"]') ?? clean($('title').first().text());

@@ -42,18 +42,6 @@ export type Status =
   | 'blocked'
   | 'failed';
 
-export const STATUSES: readonly Status[] = [
-  'archived',
-  'deleted',
-  'suspended',
-  'protected',
-  'unavailable',
-  'unidentified',
-  'dead',
-  'blocked',
-  'failed',
-];
-
 export type ErrorCode =
   | 'TIMEOUT'
   | 'TOO_MANY_REDIRECTS'

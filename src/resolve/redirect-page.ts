@@ -1,4 +1,5 @@
 import { loadHtml } from '../html.js';
+import { absoluteUrl } from '../url.js';
 
 export interface PageRedirect {
   url: string;
@@ -49,12 +50,4 @@ function unescapeJsString(literal: string): string {
     if (escape.length > 1 && (escape[0] === 'u' || escape[0] === 'x')) return String.fromCharCode(parseInt(escape.slice(1), 16));
     return escape;
   });
-}
-
-function absoluteUrl(value: string, base: string): string | undefined {
-  try {
-    return new URL(value.trim(), base).href;
-  } catch {
-    return undefined;
-  }
 }

@@ -3,6 +3,7 @@ import { decodeHtmlBytes, parsePostUrl } from '../extract/index.js';
 import type { HttpExchange } from '../net/index.js';
 import type { ErrorCode, Hop, Link } from '../record/types.js';
 import type { ExchangeRecorder, Fetcher, RecordedExchange } from './ports.js';
+import { absoluteUrl } from '../url.js';
 import { findPageRedirect, MAX_REDIRECT_PAGE_BYTES, type PageRedirect } from './redirect-page.js';
 
 export interface ResolveLinkOptions {
@@ -76,7 +77,7 @@ export async function resolveLink(citedUrl: string, options: ResolveLinkOptions)
 
     const location = exchange.header('location');
     if (status >= 300 && status < 400 && location !== undefined) {
-      const next = absolute(location, url);
+      const next = absoluteUrl(location, url);
       hops.push({ url, status, location: next ?? location, via: 'http' });
       if (next === undefined) return fail('failed', 'BAD_RESPONSE', `unusable Location ${JSON.stringify(location)} from ${url}`);
       url = next;
@@ -139,14 +140,6 @@ function statusOfFetchError(code: ErrorCode): 'dead' | 'blocked' | 'failed' {
   if (code === 'BLOCKED_ADDRESS' || code === 'BLOCKED_SCHEME') return 'blocked';
   if (code === 'DNS') return 'dead';
   return 'failed';
-}
-
-function absolute(location: string, base: string): string | undefined {
-  try {
-    return new URL(location, base).href;
-  } catch {
-    return undefined;
-  }
 }
 
 function isHtml(exchange: HttpExchange): boolean {
