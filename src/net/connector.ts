@@ -1,4 +1,5 @@
 import type { LookupFunction } from 'node:net';
+import { createSecureContext } from 'node:tls';
 import { buildConnector } from 'undici';
 import { assertHostAllowed, guardLookup } from './address-guard.js';
 import { findRoute } from './routes.js';
@@ -25,8 +26,11 @@ export interface GuardedConnectorOptions {
  * unchanged `host` field even when a route changes where the socket goes.
  */
 export function buildGuardedConnector({ routes, lookup, timeoutMs }: GuardedConnectorOptions): buildConnector.connector {
-  const connectChecked = buildConnector({ timeout: timeoutMs, lookup: guardLookup(lookup) });
-  const connectRouted = buildConnector({ timeout: timeoutMs, lookup });
+  // One TLS context for every connection, built from Node's default trust store
+  // (NODE_EXTRA_CA_CERTS included), instead of a new one for each connection.
+  const secureContext = createSecureContext();
+  const connectChecked = buildConnector({ timeout: timeoutMs, lookup: guardLookup(lookup), secureContext });
+  const connectRouted = buildConnector({ timeout: timeoutMs, lookup, secureContext });
 
   return (options, callback) => {
     try {
