@@ -10,6 +10,8 @@ import { errorFields, silentLogger, type Logger } from './log.js';
 import type { JobOutcome, WorkerMetrics } from './metrics.js';
 import { JOB, QUEUE } from './queues.js';
 
+const PROGRESS_EVERY_DOCUMENTS = 100;
+
 export interface MaintenanceProcessorOptions {
   pipeline: PipelineHandle;
   /** Serialises work on one document record across workers; see ArchiveProcessorOptions. */
@@ -71,9 +73,18 @@ export function createMaintenanceProcessor(options: MaintenanceProcessorOptions)
     const failures: { docId: string; error: string }[] = [];
     try {
       const docIds = await ports.store.list();
-      for (const docId of docIds) {
+      for (const [index, docId] of docIds.entries()) {
         if (signal?.aborted) throw new HandBack('shutting down');
+        // A Redis round trip a document would cost more than most documents' own work.
+        if (index > 0 && index % PROGRESS_EVERY_DOCUMENTS === 0) await job.updateProgress({ done: index, total: docIds.length });
         try {
+          // Most documents have nothing due: look before taking the lock (recheckDocument
+          // reads the record again under it, so nothing changed meanwhile is lost).
+          const current = await ports.store.read(docId);
+          if (current === undefined || !current.citations.some(select)) {
+            result.documents += 1;
+            continue;
+          }
           const release = await options.documentLocks?.acquire(`document:${docId}`);
           try {
             const documentStarted = Date.now();
@@ -95,8 +106,8 @@ export function createMaintenanceProcessor(options: MaintenanceProcessorOptions)
           failures.push({ docId, error: errorFields(error).error });
           jobLog.error('document.recheck_failed', { docId, ...errorFields(error) });
         }
-        await job.updateProgress({ done: result.documents + failures.length, total: docIds.length });
       }
+      await job.updateProgress({ done: result.documents + failures.length, total: docIds.length });
     } catch (error) {
       if (error instanceof HandBack) {
         await job.moveToWait(token);
