@@ -7,7 +7,7 @@ export interface PageRedirect {
 }
 
 /** Redirect pages are tiny; a full article is never one, and need not be decoded or parsed for it. */
-export const MAX_REDIRECT_PAGE_BYTES = 64 * 1024;
+const MAX_REDIRECT_PAGE_CHARS = 64 * 1024;
 /** A cheap look before the parse: most pages hold neither a refresh nor a script redirect. */
 const MIGHT_REDIRECT = /http-equiv\s*=\s*["']?refresh|location\s*(?:\.\s*(?:replace|assign|href)|=)/i;
 
@@ -19,7 +19,7 @@ const MIGHT_REDIRECT = /http-equiv\s*=\s*["']?refresh|location\s*(?:\.\s*(?:repl
  * news page that reloads itself every five minutes is not taken for a redirect.
  */
 export function findPageRedirect(html: string, pageUrl: string): PageRedirect | undefined {
-  if (html.length > MAX_REDIRECT_PAGE_BYTES || !MIGHT_REDIRECT.test(html)) return undefined;
+  if (html.length > MAX_REDIRECT_PAGE_CHARS || !MIGHT_REDIRECT.test(html)) return undefined;
   const $ = loadHtml(html);
   for (const element of $('meta[http-equiv]').toArray()) {
     if ($(element).attr('http-equiv')?.trim().toLowerCase() !== 'refresh') continue;

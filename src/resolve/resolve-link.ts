@@ -4,7 +4,7 @@ import type { HttpExchange } from '../net/index.js';
 import type { ErrorCode, Hop, Link } from '../record/types.js';
 import type { ExchangeRecorder, Fetcher, RecordedExchange } from './ports.js';
 import { absoluteUrl } from '../url.js';
-import { findPageRedirect, MAX_REDIRECT_PAGE_BYTES, type PageRedirect } from './redirect-page.js';
+import { findPageRedirect } from './redirect-page.js';
 
 export interface ResolveLinkOptions {
   fetcher: Fetcher;
@@ -20,7 +20,7 @@ export type LinkEnd =
   /** The chain reached a post URL; the post is captured from its own sources, not its login-walled page. */
   | { kind: 'post'; id: string; handle?: string }
   /** The chain ended on an ordinary page (2xx): its answer is the page capture. */
-  | { kind: 'page'; exchange: HttpExchange; recorded: RecordedExchange }
+  | { kind: 'page'; exchange: HttpExchange; recorded: RecordedExchange; html?: string }
   | { kind: 'error'; status: 'dead' | 'blocked' | 'failed'; error: { code: ErrorCode; message: string } };
 
 export interface LinkResolution {
@@ -84,14 +84,16 @@ export async function resolveLink(citedUrl: string, options: ResolveLinkOptions)
       continue;
     }
     if (status >= 200 && status < 300) {
-      const redirect = isHtml(exchange) ? pageRedirectOf(exchange, url) : undefined;
+      const html = htmlOf(exchange);
+      const redirect = html === undefined ? undefined : findPageRedirect(html, url);
       if (redirect !== undefined) {
         hops.push({ url, status, location: redirect.url, via: redirect.via });
         url = redirect.url;
         continue;
       }
       hops.push({ url, status, via: 'http' });
-      return finish({ kind: 'page', exchange, recorded }, url);
+      // The decoded page goes along, so that its metadata is read without decoding it again.
+      return finish(html === undefined ? { kind: 'page', exchange, recorded } : { kind: 'page', exchange, recorded, html }, url);
     }
     hops.push({ url, status, via: 'http' });
     if (status === 404 || status === 410) return fail('dead', 'HTTP_STATUS', `${url} answered HTTP ${status}`);
@@ -121,27 +123,24 @@ export function unwrapUnsafeLinkWarning(url: string): string {
 }
 
 /**
- * A small HTML answer may be a redirect page (t.co's for browsers). A body that cannot
- * be decoded is no redirect: it is still captured as it came.
+ * An HTML answer's text, decoded by the charset of its Content-Type, else its <meta>,
+ * else a sniff (an answer without a Content-Type may be HTML too). Undefined for
+ * other answers, and for a body that cannot be decoded: that one is still captured
+ * as it came, it is just neither a redirect page nor a source of metadata.
  */
-function pageRedirectOf(exchange: HttpExchange, url: string): PageRedirect | undefined {
-  let body: Buffer;
+function htmlOf(exchange: HttpExchange): string | undefined {
+  const contentType = exchange.header('content-type');
+  if (contentType !== undefined && !/html|xml/i.test(contentType)) return undefined;
   try {
-    body = exchange.decodedBody();
+    return decodeHtmlBytes(exchange.decodedBody(), contentType).text;
   } catch (error) {
     if (error instanceof FetchError) return undefined;
     throw error;
   }
-  if (body.length > MAX_REDIRECT_PAGE_BYTES) return undefined;
-  return findPageRedirect(decodeHtmlBytes(body, exchange.header('content-type')).text, url);
 }
 
 function statusOfFetchError(code: ErrorCode): 'dead' | 'blocked' | 'failed' {
   if (code === 'BLOCKED_ADDRESS' || code === 'BLOCKED_SCHEME') return 'blocked';
   if (code === 'DNS') return 'dead';
   return 'failed';
-}
-
-function isHtml(exchange: HttpExchange): boolean {
-  return /html/i.test(exchange.header('content-type') ?? '');
 }
