@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -208,5 +208,16 @@ describe('citesnap on the command line', () => {
     expect(down.code).toBe(1);
     expect(down.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(down.stderr).toMatch(/^citesnap: .*redis:\/\/127\.0\.0\.1:1/);
+  });
+
+  // `script` (util-linux) gives the command a terminal, as a user at a shell has.
+  it.skipIf(spawnSync('script', ['--version']).status !== 0)('writes a progress line a source to stderr only when it is a terminal', async () => {
+    const article = join(work, 'progress.txt');
+    await writeFile(article, 'Nothing cited.');
+    const envPrefix = Object.entries(env).map(([name, value]) => `${name}='${value}'`).join(' ');
+    const onTerminal = spawnSync('script', ['-qec', `${envPrefix} ${process.execPath} ${BIN} archive --no-sidecar ${article}`, '/dev/null'], { encoding: 'utf8' });
+    expect(onTerminal.stdout).toMatch(/^citesnap: \[1\/1\] .*progress\.txt\r?\n/);
+    const piped = await runCli(['archive', '--no-sidecar', article], { env });
+    expect(piped.stderr).toBe('');
   });
 });
