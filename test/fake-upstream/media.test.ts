@@ -1,23 +1,11 @@
-import type { Agent } from 'undici';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import { createRoutedAgent, FakeUpstream, fetchAnswer } from '../support/fake-upstream/index.js';
+import { fetchAnswer, useFakeUpstream } from '../support/fake-upstream/index.js';
 
-let upstream: FakeUpstream;
-let agent: Agent;
-
-beforeAll(async () => {
-  upstream = await FakeUpstream.start();
-  agent = createRoutedAgent(upstream);
-});
-afterEach(() => upstream.reset());
-afterAll(async () => {
-  await agent.close();
-  await upstream.close();
-});
+const fake = useFakeUpstream();
 
 function addPostWithPhotos(): void {
-  upstream.addPost({
+  fake.upstream.addPost({
     id: '1729555061938819317',
     handle: 'DGSN_MAROC',
     name: 'DGSN MAROC',
@@ -40,7 +28,7 @@ describe('pbs.twimg.com', () => {
     addPostWithPhotos();
     const sizes = { orig: [3000, 2000], large: [2048, 1365], medium: [1200, 800], small: [680, 453], thumb: [150, 150] };
     for (const [name, [width, height]] of Object.entries(sizes)) {
-      const answer = await fetchAnswer(agent, `https://pbs.twimg.com/media/GAbcDEF?format=jpg&name=${name}`);
+      const answer = await fetchAnswer(fake.agent, `https://pbs.twimg.com/media/GAbcDEF?format=jpg&name=${name}`);
       expect(answer.status).toBe(200);
       expect(answer.headers['content-type']).toBe('image/jpeg');
       expect(answer.body.subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff]));
@@ -51,9 +39,9 @@ describe('pbs.twimg.com', () => {
 
   it('understands the .jpg?name= and the older .jpg:size forms, medium by default', async () => {
     addPostWithPhotos();
-    const named = await fetchAnswer(agent, 'https://pbs.twimg.com/media/GAbcDEF.jpg?name=orig');
-    const legacy = await fetchAnswer(agent, 'https://pbs.twimg.com/media/GAbcDEF.jpg:orig');
-    const bare = await fetchAnswer(agent, 'https://pbs.twimg.com/media/GAbcDEF.jpg');
+    const named = await fetchAnswer(fake.agent, 'https://pbs.twimg.com/media/GAbcDEF.jpg?name=orig');
+    const legacy = await fetchAnswer(fake.agent, 'https://pbs.twimg.com/media/GAbcDEF.jpg:orig');
+    const bare = await fetchAnswer(fake.agent, 'https://pbs.twimg.com/media/GAbcDEF.jpg');
     expect(jpegSize(named.body)).toEqual({ width: 3000, height: 2000 });
     expect(legacy.body).toEqual(named.body);
     expect(jpegSize(bare.body)).toEqual({ width: 1200, height: 800 });
@@ -61,8 +49,8 @@ describe('pbs.twimg.com', () => {
 
   it('gives each size of each photo different bytes', async () => {
     addPostWithPhotos();
-    const orig = await fetchAnswer(agent, 'https://pbs.twimg.com/media/GAbcDEF.jpg?name=orig');
-    const large = await fetchAnswer(agent, 'https://pbs.twimg.com/media/GAbcDEF.jpg?name=4096x4096');
+    const orig = await fetchAnswer(fake.agent, 'https://pbs.twimg.com/media/GAbcDEF.jpg?name=orig');
+    const large = await fetchAnswer(fake.agent, 'https://pbs.twimg.com/media/GAbcDEF.jpg?name=4096x4096');
     expect(jpegSize(large.body)).toEqual(jpegSize(orig.body));
     expect(large.body).not.toEqual(orig.body);
   });
@@ -70,7 +58,7 @@ describe('pbs.twimg.com', () => {
   it('serves a .png photo as PNG, and any photo as PNG when format=png', async () => {
     addPostWithPhotos();
     for (const url of ['https://pbs.twimg.com/media/GPngPic.png?name=orig', 'https://pbs.twimg.com/media/GAbcDEF?format=png&name=small']) {
-      const answer = await fetchAnswer(agent, url);
+      const answer = await fetchAnswer(fake.agent, url);
       expect(answer.headers['content-type']).toBe('image/png');
       expect(answer.body.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
     }
@@ -78,9 +66,9 @@ describe('pbs.twimg.com', () => {
 
   it('serves the author’s profile picture that syndication names', async () => {
     addPostWithPhotos();
-    const answer = await fetchAnswer(agent, 'https://cdn.syndication.twimg.com/tweet-result?id=1729555061938819317&lang=en&token=46xk2hmk5od');
+    const answer = await fetchAnswer(fake.agent, 'https://cdn.syndication.twimg.com/tweet-result?id=1729555061938819317&lang=en&token=46xk2hmk5od');
     const { user } = JSON.parse(answer.text) as { user: { profile_image_url_https: string } };
-    const avatar = await fetchAnswer(agent, user.profile_image_url_https);
+    const avatar = await fetchAnswer(fake.agent, user.profile_image_url_https);
     expect(avatar.status).toBe(200);
     expect(jpegSize(avatar.body)).toEqual({ width: 48, height: 48 });
   });
@@ -93,7 +81,7 @@ describe('pbs.twimg.com', () => {
       'https://pbs.twimg.com/media/GAbcDEF?format=tiff&name=orig',
       'https://pbs.twimg.com/profile_images/1/avatar_normal.jpg',
     ]) {
-      expect((await fetchAnswer(agent, url)).status, url).toBe(404);
+      expect((await fetchAnswer(fake.agent, url)).status, url).toBe(404);
     }
   });
 });

@@ -1,8 +1,7 @@
-import type { Agent } from 'undici';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import type { PostInput } from '../support/fake-upstream/index.js';
-import { createRoutedAgent, FakeUpstream, fetchAnswer } from '../support/fake-upstream/index.js';
+import { fetchAnswer, useFakeUpstream } from '../support/fake-upstream/index.js';
 
 const ID = '1729123456789012345';
 const POST: PostInput = {
@@ -15,18 +14,7 @@ const POST: PostInput = {
   urls: [{ tco: 'https://t.co/Q558GooFYF', expanded: 'https://www.sudinfo.example.com/article' }],
 };
 
-let upstream: FakeUpstream;
-let agent: Agent;
-
-beforeAll(async () => {
-  upstream = await FakeUpstream.start();
-  agent = createRoutedAgent(upstream);
-});
-afterEach(() => upstream.reset());
-afterAll(async () => {
-  await agent.close();
-  await upstream.close();
-});
+const fake = useFakeUpstream();
 
 function oembedUrl(statusUrl: string, extra = ''): string {
   return `https://publish.twitter.com/oembed?url=${encodeURIComponent(statusUrl)}&omit_script=1&dnt=true${extra}`;
@@ -34,8 +22,8 @@ function oembedUrl(statusUrl: string, extra = ''): string {
 
 describe('oEmbed of a public post', () => {
   it('answers the oEmbed JSON with the blockquote and its &mdash; trailer', async () => {
-    upstream.addPost(POST);
-    const answer = await fetchAnswer(agent, oembedUrl(`https://twitter.com/sudinfo_be/status/${ID}`));
+    fake.upstream.addPost(POST);
+    const answer = await fetchAnswer(fake.agent, oembedUrl(`https://twitter.com/sudinfo_be/status/${ID}`));
     expect(answer.status).toBe(200);
     expect(answer.headers['content-type']).toMatch(/^application\/json/);
     expect(JSON.parse(answer.text)).toEqual({
@@ -57,22 +45,22 @@ describe('oEmbed of a public post', () => {
   });
 
   it('finds the post from any handle and any status URL form, on twitter.com or x.com', async () => {
-    upstream.addPost(POST);
+    fake.upstream.addPost(POST);
     for (const statusUrl of [
       `https://x.com/someone_else/status/${ID}`,
       `https://mobile.twitter.com/sudinfo_be/statuses/${ID}?s=20`,
       `https://twitter.com/i/web/status/${ID}`,
       `https://twitter.com/#!/sudinfo_be/status/${ID}`,
     ]) {
-      const answer = await fetchAnswer(agent, oembedUrl(statusUrl));
+      const answer = await fetchAnswer(fake.agent, oembedUrl(statusUrl));
       expect(answer.status, statusUrl).toBe(200);
       expect(JSON.parse(answer.text)).toMatchObject({ url: `https://twitter.com/sudinfo_be/status/${ID}` });
     }
   });
 
   it('prints the date in the embed’s language, marks right-to-left text and adds the script unless omitted', async () => {
-    upstream.addPost({ ...POST, lang: 'ar', text: 'بلاغ' });
-    const answer = await fetchAnswer(agent, `https://publish.twitter.com/oembed?url=https://twitter.com/x/status/${ID}&lang=fr`);
+    fake.upstream.addPost({ ...POST, lang: 'ar', text: 'بلاغ' });
+    const answer = await fetchAnswer(fake.agent, `https://publish.twitter.com/oembed?url=https://twitter.com/x/status/${ID}&lang=fr`);
     const { html } = JSON.parse(answer.text) as { html: string };
     expect(html).toContain('<blockquote class="twitter-tweet" data-lang="fr">');
     expect(html).toContain('<p lang="ar" dir="rtl">بلاغ');
@@ -81,14 +69,14 @@ describe('oEmbed of a public post', () => {
   });
 
   it('shows the photo link as pic.twitter.com and links mentions and hashtags', async () => {
-    upstream.addPost({
+    fake.upstream.addPost({
       ...POST,
       text: 'Merci @DGSN_MAROC #Casablanca',
       urls: [],
       photos: [{ url: 'https://pbs.twimg.com/media/Xyz.jpg', width: 10, height: 10 }],
       mediaShortCode: 'rdI6rg3QRE',
     });
-    const { html } = JSON.parse((await fetchAnswer(agent, oembedUrl(`https://twitter.com/sudinfo_be/status/${ID}`))).text) as { html: string };
+    const { html } = JSON.parse((await fetchAnswer(fake.agent, oembedUrl(`https://twitter.com/sudinfo_be/status/${ID}`))).text) as { html: string };
     expect(html).toContain('<a href="https://twitter.com/DGSN_MAROC?ref_src=twsrc%5Etfw">@DGSN_MAROC</a>');
     expect(html).toContain('<a href="https://twitter.com/hashtag/Casablanca?src=hash&amp;ref_src=twsrc%5Etfw">#Casablanca</a>');
     expect(html).toContain(' <a href="https://t.co/rdI6rg3QRE">pic.twitter.com/rdI6rg3QRE</a></p>&mdash;');
@@ -97,8 +85,8 @@ describe('oEmbed of a public post', () => {
   it.each(['syndication-html', 'syndication-empty', 'syndication-no-user', 'syndication-only-404'] as const)(
     '%s: oEmbed still has it',
     async (state) => {
-      upstream.addPost({ ...POST, state });
-      expect((await fetchAnswer(agent, oembedUrl(`https://twitter.com/sudinfo_be/status/${ID}`))).status).toBe(200);
+      fake.upstream.addPost({ ...POST, state });
+      expect((await fetchAnswer(fake.agent, oembedUrl(`https://twitter.com/sudinfo_be/status/${ID}`))).status).toBe(200);
     },
   );
 });
@@ -107,38 +95,38 @@ describe('oEmbed of a post that is not public', () => {
   const statusUrl = `https://twitter.com/sudinfo_be/status/${ID}`;
 
   it('deleted: 404 with a body that is not JSON', async () => {
-    upstream.addPost({ ...POST, state: 'deleted' });
-    const answer = await fetchAnswer(agent, oembedUrl(statusUrl));
+    fake.upstream.addPost({ ...POST, state: 'deleted' });
+    const answer = await fetchAnswer(fake.agent, oembedUrl(statusUrl));
     expect(answer.status).toBe(404);
     expect(() => JSON.parse(answer.text) as unknown).toThrow();
   });
 
   it('never added: 404 with a body that is not JSON', async () => {
-    const answer = await fetchAnswer(agent, oembedUrl(statusUrl));
+    const answer = await fetchAnswer(fake.agent, oembedUrl(statusUrl));
     expect(answer.status).toBe(404);
     expect(() => JSON.parse(answer.text) as unknown).toThrow();
   });
 
   it('protected: 403 with the not-authorized error', async () => {
-    upstream.addPost({ ...POST, state: 'protected' });
-    const answer = await fetchAnswer(agent, oembedUrl(statusUrl));
+    fake.upstream.addPost({ ...POST, state: 'protected' });
+    const answer = await fetchAnswer(fake.agent, oembedUrl(statusUrl));
     expect(answer.status).toBe(403);
     expect(JSON.parse(answer.text)).toEqual({ error: 'Sorry, you are not authorized to see this status.' });
   });
 
   it('suspended: 403 saying the user has been suspended', async () => {
-    upstream.addPost({ ...POST, state: 'suspended' });
-    const answer = await fetchAnswer(agent, oembedUrl(statusUrl));
+    fake.upstream.addPost({ ...POST, state: 'suspended' });
+    const answer = await fetchAnswer(fake.agent, oembedUrl(statusUrl));
     expect(answer.status).toBe(403);
     expect(answer.text).toContain('User has been suspended');
   });
 
   it.each(['age-gated', 'withheld', 'rules-violation'] as const)('%s: 404', async (state) => {
-    upstream.addPost({ ...POST, state });
-    expect((await fetchAnswer(agent, oembedUrl(statusUrl))).status).toBe(404);
+    fake.upstream.addPost({ ...POST, state });
+    expect((await fetchAnswer(fake.agent, oembedUrl(statusUrl))).status).toBe(404);
   });
 
   it('answers 400 without a url', async () => {
-    expect((await fetchAnswer(agent, 'https://publish.twitter.com/oembed')).status).toBe(400);
+    expect((await fetchAnswer(fake.agent, 'https://publish.twitter.com/oembed')).status).toBe(400);
   });
 });

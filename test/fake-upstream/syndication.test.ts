@@ -1,9 +1,8 @@
 import { gunzipSync } from 'node:zlib';
-import type { Agent } from 'undici';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import type { PostInput, PostState } from '../support/fake-upstream/index.js';
-import { createRoutedAgent, FakeUpstream, fetchAnswer, syndicationToken } from '../support/fake-upstream/index.js';
+import { fetchAnswer, syndicationToken, useFakeUpstream } from '../support/fake-upstream/index.js';
 
 const ID = '1729555061938819317';
 const POST: PostInput = {
@@ -18,25 +17,14 @@ const POST: PostInput = {
   urls: [{ tco: 'https://t.co/Q558GooFYF', expanded: 'https://www.example.com/news/2023/11/28/extortion' }],
 };
 
-let upstream: FakeUpstream;
-let agent: Agent;
-
-beforeAll(async () => {
-  upstream = await FakeUpstream.start();
-  agent = createRoutedAgent(upstream);
-});
-afterEach(() => upstream.reset());
-afterAll(async () => {
-  await agent.close();
-  await upstream.close();
-});
+const fake = useFakeUpstream();
 
 function tweetResultUrl(id: string, token = syndicationToken(id)): string {
   return `https://cdn.syndication.twimg.com/tweet-result?id=${id}&lang=en&token=${token}`;
 }
 
 async function fetchJson(url: string): Promise<{ status: number; json: unknown }> {
-  const answer = await fetchAnswer(agent, url);
+  const answer = await fetchAnswer(fake.agent, url);
   expect(answer.headers['content-type']).toMatch(/^application\/json/);
   return { status: answer.status, json: JSON.parse(answer.text) };
 }
@@ -48,9 +36,9 @@ describe('the token', () => {
   });
 
   it('refuses a wrong or missing token with a 400 that is not JSON', async () => {
-    upstream.addPost(POST);
+    fake.upstream.addPost(POST);
     for (const url of [tweetResultUrl(ID, 'wrongtoken'), `https://cdn.syndication.twimg.com/tweet-result?id=${ID}&lang=en`]) {
-      const answer = await fetchAnswer(agent, url);
+      const answer = await fetchAnswer(fake.agent, url);
       expect(answer.status).toBe(400);
       expect(answer.headers['content-type']).toMatch(/^text\/plain/);
       expect(() => JSON.parse(answer.text) as unknown).toThrow();
@@ -59,18 +47,18 @@ describe('the token', () => {
 
   it('refuses a token that drops the dot but keeps the zeros', async () => {
     const id = '1730000000000000000';
-    upstream.addPost({ ...POST, id });
+    fake.upstream.addPost({ ...POST, id });
     const raw = ((Number(id) / 1e15) * Math.PI).toString(36);
     expect(raw).toBe('46y.ye21k80o');
     expect(syndicationToken(id)).toBe('46yye21k8o');
-    expect((await fetchAnswer(agent, tweetResultUrl(id, raw.replace('.', '')))).status).toBe(400);
-    expect((await fetchAnswer(agent, tweetResultUrl(id))).status).toBe(200);
+    expect((await fetchAnswer(fake.agent, tweetResultUrl(id, raw.replace('.', '')))).status).toBe(400);
+    expect((await fetchAnswer(fake.agent, tweetResultUrl(id))).status).toBe(200);
   });
 });
 
 describe('a public post', () => {
   it('is a Tweet with react-tweet’s field shapes', async () => {
-    upstream.addPost(POST);
+    fake.upstream.addPost(POST);
     const { status, json } = await fetchJson(tweetResultUrl(ID));
     expect(status).toBe(200);
     const text = `${POST.text} https://t.co/Q558GooFYF https://t.co/rdI6rg3QRE`;
@@ -129,15 +117,15 @@ describe('a public post', () => {
   });
 
   it('dates a post without createdAt from its Snowflake id', async () => {
-    upstream.addPost({ id: ID, handle: 'DGSN_MAROC', name: 'DGSN MAROC', text: 'x' });
+    fake.upstream.addPost({ id: ID, handle: 'DGSN_MAROC', name: 'DGSN MAROC', text: 'x' });
     const { json } = await fetchJson(tweetResultUrl(ID));
     expect(json).toMatchObject({ created_at: new Date(Number((BigInt(ID) >> 22n) + 1288834974657n)).toISOString(), lang: 'en' });
   });
 
   it('embeds the quoted post and the parent while they are public', async () => {
-    upstream.addPost({ id: '1729000000000000001', handle: 'quoted', name: 'Quoted', text: 'original' });
-    upstream.addPost({ id: '1729000000000000002', handle: 'parent', name: 'Parent', text: 'question' });
-    upstream.addPost({ ...POST, quotedId: '1729000000000000001', inReplyToId: '1729000000000000002' });
+    fake.upstream.addPost({ id: '1729000000000000001', handle: 'quoted', name: 'Quoted', text: 'original' });
+    fake.upstream.addPost({ id: '1729000000000000002', handle: 'parent', name: 'Parent', text: 'question' });
+    fake.upstream.addPost({ ...POST, quotedId: '1729000000000000001', inReplyToId: '1729000000000000002' });
     const { json } = await fetchJson(tweetResultUrl(ID));
     expect(json).toMatchObject({
       quoted_tweet: { id_str: '1729000000000000001', text: 'original', user: { screen_name: 'quoted' }, self_thread: { id_str: '1729000000000000001' } },
@@ -146,8 +134,8 @@ describe('a public post', () => {
       parent: { id_str: '1729000000000000002', text: 'question', user: { screen_name: 'parent' } },
     });
 
-    upstream.setPostState('1729000000000000001', 'deleted');
-    upstream.setPostState('1729000000000000002', 'deleted');
+    fake.upstream.setPostState('1729000000000000001', 'deleted');
+    fake.upstream.setPostState('1729000000000000002', 'deleted');
     const { json: later } = await fetchJson(tweetResultUrl(ID));
     expect(later).not.toHaveProperty('quoted_tweet');
     expect(later).not.toHaveProperty('parent');
@@ -155,13 +143,13 @@ describe('a public post', () => {
   });
 
   it('is gzipped for a client that accepts gzip, and plain for one that does not', async () => {
-    upstream.addPost(POST);
-    const gzipped = await fetchAnswer(agent, tweetResultUrl(ID), { headers: { 'accept-encoding': 'gzip, deflate, br' } });
+    fake.upstream.addPost(POST);
+    const gzipped = await fetchAnswer(fake.agent, tweetResultUrl(ID), { headers: { 'accept-encoding': 'gzip, deflate, br' } });
     expect(gzipped.headers['content-encoding']).toBe('gzip');
     expect(gzipped.headers['vary']).toBe('Accept-Encoding');
     expect(JSON.parse(gunzipSync(gzipped.body).toString('utf8'))).toMatchObject({ id_str: ID });
 
-    const plain = await fetchAnswer(agent, tweetResultUrl(ID), { headers: { 'accept-encoding': 'gzip;q=0, identity' } });
+    const plain = await fetchAnswer(fake.agent, tweetResultUrl(ID), { headers: { 'accept-encoding': 'gzip;q=0, identity' } });
     expect(plain.headers['content-encoding']).toBeUndefined();
     expect(JSON.parse(plain.body.toString('utf8'))).toMatchObject({ id_str: ID });
   });
@@ -175,30 +163,30 @@ describe('a post that is not public', () => {
     ['rules-violation', /^This Post violated the X Rules\./],
   ];
   it.each(tombstones)('%s: 200 TweetTombstone', async (state, text) => {
-    upstream.addPost({ ...POST, state });
+    fake.upstream.addPost({ ...POST, state });
     const { status, json } = await fetchJson(tweetResultUrl(ID));
     expect(status).toBe(200);
     expect(json).toMatchObject({ __typename: 'TweetTombstone', tombstone: { text: { text: expect.stringMatching(text) as unknown } } });
   });
 
   it.each(['deleted', 'suspended', 'syndication-only-404'] as const)('%s: 404 with an empty body', async (state) => {
-    upstream.addPost({ ...POST, state });
-    const answer = await fetchAnswer(agent, tweetResultUrl(ID));
+    fake.upstream.addPost({ ...POST, state });
+    const answer = await fetchAnswer(fake.agent, tweetResultUrl(ID));
     expect(answer.status).toBe(404);
     expect(answer.body.length).toBe(0);
   });
 
   it('never added: 404 with an empty body', async () => {
-    const answer = await fetchAnswer(agent, tweetResultUrl('1729555061938819999'));
+    const answer = await fetchAnswer(fake.agent, tweetResultUrl('1729555061938819999'));
     expect(answer.status).toBe(404);
     expect(answer.body.length).toBe(0);
   });
 
   it('deleted after capture: the next request says so', async () => {
-    upstream.addPost(POST);
-    expect((await fetchAnswer(agent, tweetResultUrl(ID))).status).toBe(200);
-    upstream.setPostState(ID, 'deleted');
-    expect((await fetchAnswer(agent, tweetResultUrl(ID))).status).toBe(404);
+    fake.upstream.addPost(POST);
+    expect((await fetchAnswer(fake.agent, tweetResultUrl(ID))).status).toBe(200);
+    fake.upstream.setPostState(ID, 'deleted');
+    expect((await fetchAnswer(fake.agent, tweetResultUrl(ID))).status).toBe(404);
   });
 });
 
@@ -210,20 +198,20 @@ describe('the oddities', () => {
   });
 
   it('syndication-html: 200 with an HTML page', async () => {
-    upstream.addPost({ ...POST, state: 'syndication-html' });
-    const answer = await fetchAnswer(agent, tweetResultUrl(ID));
+    fake.upstream.addPost({ ...POST, state: 'syndication-html' });
+    const answer = await fetchAnswer(fake.agent, tweetResultUrl(ID));
     expect(answer.status).toBe(200);
     expect(answer.headers['content-type']).toMatch(/^text\/html/);
     expect(answer.text).toMatch(/^<!DOCTYPE html>/);
   });
 
   it('syndication-empty: 200 {}', async () => {
-    upstream.addPost({ ...POST, state: 'syndication-empty' });
+    fake.upstream.addPost({ ...POST, state: 'syndication-empty' });
     expect(await fetchJson(tweetResultUrl(ID))).toEqual({ status: 200, json: {} });
   });
 
   it('syndication-no-user: a Tweet without user', async () => {
-    upstream.addPost({ ...POST, state: 'syndication-no-user' });
+    fake.upstream.addPost({ ...POST, state: 'syndication-no-user' });
     const { json } = await fetchJson(tweetResultUrl(ID));
     expect(json).toMatchObject({ __typename: 'Tweet', id_str: ID });
     expect(json).not.toHaveProperty('user');

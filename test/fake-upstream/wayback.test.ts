@@ -1,34 +1,22 @@
-import type { Agent } from 'undici';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import { createRoutedAgent, FakeUpstream, fetchAnswer } from '../support/fake-upstream/index.js';
+import { fetchAnswer, useFakeUpstream } from '../support/fake-upstream/index.js';
 
 const TWITTER_URL = 'https://twitter.com/DGSN_MAROC/status/1729555061938819317';
 const X_URL = 'https://x.com/DGSN_MAROC/status/1729555061938819317';
 const OLD_JSON = '{"id_str":"1729555061938819317","text":"بلاغ"}';
 const NEW_HTML = '<!DOCTYPE html><html><head><title>X</title></head><body><p>بلاغ</p></body></html>';
 
-let upstream: FakeUpstream;
-let agent: Agent;
-
-beforeAll(async () => {
-  upstream = await FakeUpstream.start();
-  agent = createRoutedAgent(upstream);
-});
-afterEach(() => upstream.reset());
-afterAll(async () => {
-  await agent.close();
-  await upstream.close();
-});
+const fake = useFakeUpstream();
 
 function addSnapshots(): void {
   // upstreams.md: older captures sit under twitter.com, often as JSON rather than HTML.
-  upstream.addWaybackSnapshot(TWITTER_URL, { timestamp: '20231128120000', body: OLD_JSON, contentType: 'application/json' });
-  upstream.addWaybackSnapshot(X_URL, { timestamp: '20240301080000', body: NEW_HTML });
+  fake.upstream.addWaybackSnapshot(TWITTER_URL, { timestamp: '20231128120000', body: OLD_JSON, contentType: 'application/json' });
+  fake.upstream.addWaybackSnapshot(X_URL, { timestamp: '20240301080000', body: NEW_HTML });
 }
 
 async function availability(url: string, timestamp = '20231128'): Promise<unknown> {
-  const answer = await fetchAnswer(agent, `https://archive.org/wayback/available?url=${encodeURIComponent(url)}&timestamp=${timestamp}`);
+  const answer = await fetchAnswer(fake.agent, `https://archive.org/wayback/available?url=${encodeURIComponent(url)}&timestamp=${timestamp}`);
   expect(answer.status).toBe(200);
   return JSON.parse(answer.text);
 }
@@ -57,14 +45,14 @@ describe('the availability API', () => {
     expect(await availability('x.com/DGSN_MAROC/status/1729555061938819317')).toMatchObject({
       archived_snapshots: { closest: { url: `http://web.archive.org/web/20240301080000/${X_URL}`, timestamp: '20240301080000' } },
     });
-    upstream.reset();
-    upstream.addWaybackSnapshot(TWITTER_URL, { timestamp: '20231128120000', body: OLD_JSON });
+    fake.upstream.reset();
+    fake.upstream.addWaybackSnapshot(TWITTER_URL, { timestamp: '20231128120000', body: OLD_JSON });
     expect(await availability(X_URL)).toEqual({ url: X_URL, archived_snapshots: {}, timestamp: '20231128' });
   });
 
   it('answers the snapshot closest to the timestamp', async () => {
-    upstream.addWaybackSnapshot(TWITTER_URL, { timestamp: '20231128120000', body: 'a' });
-    upstream.addWaybackSnapshot(TWITTER_URL, { timestamp: '20240601000000', body: 'b' });
+    fake.upstream.addWaybackSnapshot(TWITTER_URL, { timestamp: '20231128120000', body: 'a' });
+    fake.upstream.addWaybackSnapshot(TWITTER_URL, { timestamp: '20240601000000', body: 'b' });
     expect(await availability(TWITTER_URL, '20240501')).toMatchObject({ archived_snapshots: { closest: { timestamp: '20240601000000' } } });
     expect(await availability(TWITTER_URL, '20231201')).toMatchObject({ archived_snapshots: { closest: { timestamp: '20231128120000' } } });
   });
@@ -78,7 +66,7 @@ describe('snapshots', () => {
   it('serves the archived body over https and http, as archived under id_', async () => {
     addSnapshots();
     for (const scheme of ['http', 'https']) {
-      const answer = await fetchAnswer(agent, `${scheme}://web.archive.org/web/20231128120000id_/${TWITTER_URL}`);
+      const answer = await fetchAnswer(fake.agent, `${scheme}://web.archive.org/web/20231128120000id_/${TWITTER_URL}`);
       expect(answer.status).toBe(200);
       expect(answer.headers['content-type']).toBe('application/json');
       expect(answer.text).toBe(OLD_JSON);
@@ -88,28 +76,28 @@ describe('snapshots', () => {
 
   it('adds the Wayback banner to an HTML snapshot unless id_ is asked for', async () => {
     addSnapshots();
-    const framed = await fetchAnswer(agent, `https://web.archive.org/web/20240301080000/${X_URL}`);
-    const raw = await fetchAnswer(agent, `https://web.archive.org/web/20240301080000id_/${X_URL}`);
+    const framed = await fetchAnswer(fake.agent, `https://web.archive.org/web/20240301080000/${X_URL}`);
+    const raw = await fetchAnswer(fake.agent, `https://web.archive.org/web/20240301080000id_/${X_URL}`);
     expect(raw.text).toBe(NEW_HTML);
     expect(framed.text).toContain('<body><!-- BEGIN WAYBACK TOOLBAR INSERT -->');
   });
 
   it('redirects an inexact timestamp to the closest snapshot, and answers 404 where there is none', async () => {
     addSnapshots();
-    const answer = await fetchAnswer(agent, `https://web.archive.org/web/2023id_/${TWITTER_URL}`);
+    const answer = await fetchAnswer(fake.agent, `https://web.archive.org/web/2023id_/${TWITTER_URL}`);
     expect(answer.status).toBe(302);
     expect(answer.headers['location']).toBe(`https://web.archive.org/web/20231128120000id_/${TWITTER_URL}`);
-    expect((await fetchAnswer(agent, 'https://web.archive.org/web/2023/https://twitter.com/nobody/status/1')).status).toBe(404);
+    expect((await fetchAnswer(fake.agent, 'https://web.archive.org/web/2023/https://twitter.com/nobody/status/1')).status).toBe(404);
   });
 });
 
 describe('the CDX API', () => {
   it('lists the snapshots under a prefix, field names first', async () => {
     addSnapshots();
-    upstream.addWaybackSnapshot('https://twitter.com/DGSN_MAROC/status/1729000000000000000', { timestamp: '20231127090000', body: 'x' });
-    upstream.addWaybackSnapshot('https://twitter.com/someone/status/1', { timestamp: '20231127090000', body: 'x' });
+    fake.upstream.addWaybackSnapshot('https://twitter.com/DGSN_MAROC/status/1729000000000000000', { timestamp: '20231127090000', body: 'x' });
+    fake.upstream.addWaybackSnapshot('https://twitter.com/someone/status/1', { timestamp: '20231127090000', body: 'x' });
     const answer = await fetchAnswer(
-      agent,
+      fake.agent,
       'https://web.archive.org/cdx/search/cdx?url=twitter.com/DGSN_MAROC/status/*&from=20231101&to=20231130&output=json',
     );
     const rows = JSON.parse(answer.text) as string[][];
@@ -124,7 +112,7 @@ describe('the CDX API', () => {
 
   it('answers [] when nothing matches', async () => {
     addSnapshots();
-    const answer = await fetchAnswer(agent, 'https://web.archive.org/cdx/search/cdx?url=twitter.com/DGSN_MAROC/status/*&from=2020&to=2021&output=json');
+    const answer = await fetchAnswer(fake.agent, 'https://web.archive.org/cdx/search/cdx?url=twitter.com/DGSN_MAROC/status/*&from=2020&to=2021&output=json');
     expect(JSON.parse(answer.text)).toEqual([]);
   });
 });

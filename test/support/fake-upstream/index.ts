@@ -18,7 +18,7 @@ export { POST_STATES } from './post-model.js';
 export type { FailureOptions, PageOptions, ShortLinkOptions, WaybackSnapshotInput } from './scenario.js';
 export type { HostTraffic, RequestLogEntry } from './traffic.js';
 export type { Answer, FetchOptions } from './test-client.js';
-export { createRoutedAgent, fetchAnswer } from './test-client.js';
+export { createRoutedAgent, fetchAnswer, useFakeUpstream } from './test-client.js';
 export { loadScenario } from './scenario-file.js';
 export { syndicationToken } from './syndication.js';
 export { encodeText } from './text-encoding.js';

@@ -4,7 +4,9 @@ import { gunzipSync } from 'node:zlib';
 import type { Dispatcher } from 'undici';
 import { Agent, buildConnector, request } from 'undici';
 
-import { TEST_CA_PATH } from './fake-upstream.js';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+
+import { FakeUpstream, TEST_CA_PATH } from './fake-upstream.js';
 
 /**
  * An undici Agent that connects every host name to the fake upstream on 127.0.0.1
@@ -54,4 +56,32 @@ export async function fetchAnswer(dispatcher: Dispatcher, url: string, options: 
   const body = Buffer.from(await response.body.arrayBuffer());
   const decoded = response.headers['content-encoding'] === 'gzip' ? gunzipSync(body) : body;
   return { status: response.statusCode, headers: response.headers, body, text: decoded.toString('utf8') };
+}
+
+/**
+ * One fake upstream and a routed agent for a test file: started before its tests,
+ * its scenario reset after each, both closed after all. Read them through the
+ * returned object (they exist once the file's tests run).
+ */
+export function useFakeUpstream(): { readonly upstream: FakeUpstream; readonly agent: Agent } {
+  const started: { upstream?: FakeUpstream; agent?: Agent } = {};
+  beforeAll(async () => {
+    started.upstream = await FakeUpstream.start();
+    started.agent = createRoutedAgent(started.upstream);
+  });
+  afterEach(() => started.upstream?.reset());
+  afterAll(async () => {
+    await started.agent?.close();
+    await started.upstream?.close();
+  });
+  return {
+    get upstream() {
+      if (!started.upstream) throw new Error('useFakeUpstream: the fake upstream is read before the tests run');
+      return started.upstream;
+    },
+    get agent() {
+      if (!started.agent) throw new Error('useFakeUpstream: the agent is read before the tests run');
+      return started.agent;
+    },
+  };
 }
