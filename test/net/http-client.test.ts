@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, LookupFunction } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FetchError } from '../../src/errors.js';
@@ -370,6 +370,16 @@ describe('HttpClient', () => {
       const error = await failure(makeClient().fetch('http://gone.example.org/'));
       expect(error.code).toBe('DNS');
       expect(error.message).toMatch(/^GET http:\/\/gone\.example\.org\/: .*ENOTFOUND/);
+    });
+
+    it('TIMEOUT, not DNS: the resolver did not answer in time (EAI_AGAIN)', async () => {
+      const lookup: LookupFunction = (hostname, _options, callback) => {
+        const error = Object.assign(new Error(`getaddrinfo EAI_AGAIN ${hostname}`), { code: 'EAI_AGAIN', syscall: 'getaddrinfo', hostname });
+        process.nextTick(() => callback(error, ''));
+      };
+      const error = await failure(makeClient({ lookup }).fetch('http://slow-resolver.example.org/'));
+      expect(error.code).toBe('TIMEOUT');
+      expect(error.message).toMatch(/EAI_AGAIN/);
     });
 
     it('BAD_RESPONSE: an answer that is not HTTP', async () => {
