@@ -8,7 +8,7 @@ import { buildCitation, type CitationFindings } from './record/build-citation.js
 import { writeFileAtomic } from './record/atomic-file.js';
 import { DocumentStore, serializeRecord, sidecarPathFor } from './record/store.js';
 import { TargetIndex } from './record/target-index.js';
-import { SCHEMA_VERSION, type Citation, type DocumentRecord } from './record/types.js';
+import { SCHEMA_VERSION, type Check, type Citation, type DocumentRecord } from './record/types.js';
 import { mergeOccurrences, resolveCitations, type ResolvedCitation } from './resolve/resolve-citations.js';
 import type { Fetcher } from './resolve/ports.js';
 import { resolveLink } from './resolve/resolve-link.js';
@@ -39,7 +39,7 @@ const DEFAULT_CONCURRENCY = 8;
  * t.co answers a browser with an HTML page and anything else with a plain 301, so it
  * always gets citesnap's own name, whatever CITESNAP_USER_AGENT says.
  */
-export const SHORT_LINK_USER_AGENT = `citesnap/${VERSION}`;
+const SHORT_LINK_USER_AGENT = `citesnap/${VERSION}`;
 
 /**
  * The whole pipeline for one document, used alike by the CLI and the queue worker:
@@ -109,10 +109,9 @@ export async function recheckDocument(
   // unidentified embed come along to identify it, reusing recent checks of theirs,
   // so a retry schedule does not capture the same healthy page again and again.
   const forced = new Set(picked.flatMap((citation) => targetKeysOf(citation)));
+  const unidentifiedPicked = new Set(picked.filter((citation) => citation.status === 'unidentified').map((citation) => citation.id));
   for (const citation of record.citations) {
-    if (citation.parent !== undefined && selected.has(citation.parent) && record.citations.some((c) => c.id === citation.parent && c.status === 'unidentified')) {
-      selected.add(citation.id);
-    }
+    if (citation.parent !== undefined && unidentifiedPicked.has(citation.parent)) selected.add(citation.id);
   }
   if (selected.size === 0) return { record, rechecked: 0 };
 
@@ -213,16 +212,11 @@ async function findingsFor(citation: ResolvedCitation, all: readonly ResolvedCit
   const target = postTargetOf(citation);
   if (target !== undefined) {
     const check = await checkPost(target);
-    const findings: CitationFindings = {
-      status: check.status,
-      check: { at: check.checkedAt, status: check.status },
-      capturedPost: check.post,
-    };
-    if (check.httpStatus !== undefined) findings.check!.httpStatus = check.httpStatus;
-    if (check.error !== undefined) {
-      findings.error = check.error;
-      findings.check!.error = check.error.code;
-    }
+    const recordedCheck: Check = { at: check.checkedAt, status: check.status };
+    if (check.httpStatus !== undefined) recordedCheck.httpStatus = check.httpStatus;
+    if (check.error !== undefined) recordedCheck.error = check.error.code;
+    const findings: CitationFindings = { status: check.status, check: recordedCheck, capturedPost: check.post };
+    if (check.error !== undefined) findings.error = check.error;
     if (check.capture !== undefined) findings.capture = check.capture;
     return findings;
   }

@@ -281,3 +281,26 @@ describe('link statuses and error codes', () => {
     expect(stored.payload.length).toBe(harness.config.maxBodyBytes);
   });
 });
+
+describe('the User-Agent', () => {
+  it('is CITESNAP_USER_AGENT everywhere but t.co, which always gets the non-browser one and so a 301', async () => {
+    const upstream = await FakeUpstream.start();
+    upstream.addPage('https://news.test/ua', { body: '<title>UA</title>' });
+    upstream.addShortLink('uaLink', 'https://news.test/ua');
+    const browser = 'Mozilla/5.0 (X11; Linux x86_64) citesnap-test';
+    const harness = await startPipeline(upstream, { CITESNAP_USER_AGENT: browser });
+    try {
+      const record = await harness.archive({ text: 'See https://t.co/uaLink' }, 'user-agent');
+      expect(record.citations[0]?.link?.hops.map((hop) => [hop.status, hop.via])).toEqual([
+        [301, 'http'],
+        [200, 'http'],
+      ]);
+      const agentOf = (host: string) => upstream.requests.find((request) => request.host === host)?.userAgent;
+      expect(agentOf('t.co')).toMatch(/^citesnap\/\d+\.\d+\.\d+$/);
+      expect(agentOf('news.test')).toBe(browser);
+    } finally {
+      await harness.close();
+      await upstream.close();
+    }
+  });
+});
