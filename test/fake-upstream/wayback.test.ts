@@ -116,3 +116,126 @@ describe('the CDX API', () => {
     expect(JSON.parse(answer.text)).toEqual([]);
   });
 });
+
+describe('the CDX API, with the parameters the residue lookup uses', () => {
+  const CDX = 'https://web.archive.org/cdx/search/cdx';
+
+  async function cdxJson(query: string): Promise<string[][]> {
+    const answer = await fetchAnswer(fake.agent, `${CDX}?${query}`, { headers: { 'accept-encoding': 'gzip' } });
+    expect(answer.status).toBe(200);
+    return JSON.parse(answer.text) as string[][];
+  }
+
+  function addCaptures(): void {
+    for (const [url, timestamp] of [
+      ['https://twitter.com/acc/status/1729100000000000001', '20231127100000'],
+      ['https://twitter.com/acc/status/1729100000000000001', '20231128100000'],
+      ['https://twitter.com/acc/status/1729100000000000001/photo/1', '20231129100000'],
+      ['https://twitter.com/acc/status/1729200000000000002', '20231127110000'],
+      ['https://twitter.com/acc/status/1730000000000000003', '20231201000000'],
+      ['https://x.com/acc/status/1729100000000000004', '20240101000000'],
+    ] as const) {
+      fake.upstream.addWaybackSnapshot(url, { timestamp, body: url });
+    }
+  }
+
+  it('lists the x.com form under its own prefix only', async () => {
+    addCaptures();
+    const rows = await cdxJson('url=x.com/acc/status/*&output=json&fl=original');
+    expect(rows).toEqual([['original'], ['https://x.com/acc/status/1729100000000000004']]);
+  });
+
+  it('gives the fields fl names, in its order, and answers 400 for an unknown one', async () => {
+    addCaptures();
+    const rows = await cdxJson('url=twitter.com/acc/status/1730*&output=json&fl=timestamp,urlkey');
+    expect(rows).toEqual([['timestamp', 'urlkey'], ['20231201000000', 'com,twitter)/acc/status/1730000000000000003']]);
+    expect((await fetchAnswer(fake.agent, `${CDX}?url=twitter.com/acc/*&fl=nonsense`)).status).toBe(400);
+  });
+
+  it('filters on a regex that must match the whole field, or must not with !', async () => {
+    addCaptures();
+    const kept = await cdxJson(`url=twitter.com/acc/status/17*&output=json&fl=urlkey&filter=${encodeURIComponent('urlkey:.*/status/(?:17291)[0-9]*.*')}`);
+    expect(kept.slice(1).map((row) => row[0])).toEqual([
+      'com,twitter)/acc/status/1729100000000000001',
+      'com,twitter)/acc/status/1729100000000000001',
+      'com,twitter)/acc/status/1729100000000000001/photo/1',
+    ]);
+    const partial = await cdxJson(`url=twitter.com/acc/status/17*&output=json&fl=urlkey&filter=${encodeURIComponent('urlkey:17291')}`);
+    expect(partial).toEqual([]);
+    const negated = await cdxJson(`url=twitter.com/acc/status/17*&output=json&fl=timestamp&filter=${encodeURIComponent('!timestamp:2023112.*')}`);
+    expect(negated).toEqual([['timestamp'], ['20231201000000']]);
+  });
+
+  it('collapses adjacent rows of one urlkey, and limits from the front or the back', async () => {
+    addCaptures();
+    const collapsed = await cdxJson('url=twitter.com/acc/status/*&output=json&fl=urlkey,timestamp&collapse=urlkey');
+    expect(collapsed.slice(1)).toEqual([
+      ['com,twitter)/acc/status/1729100000000000001', '20231127100000'],
+      ['com,twitter)/acc/status/1729100000000000001/photo/1', '20231129100000'],
+      ['com,twitter)/acc/status/1729200000000000002', '20231127110000'],
+      ['com,twitter)/acc/status/1730000000000000003', '20231201000000'],
+    ]);
+    const byId = await cdxJson('url=twitter.com/acc/status/*&output=json&fl=urlkey&collapse=urlkey:43');
+    expect(byId.length).toBe(1 + 3);
+    expect((await cdxJson('url=twitter.com/acc/status/*&output=json&fl=timestamp&limit=2')).slice(1)).toEqual([['20231127100000'], ['20231128100000']]);
+    expect((await cdxJson('url=twitter.com/acc/status/*&output=json&fl=timestamp&limit=-1')).slice(1)).toEqual([['20231201000000']]);
+  });
+
+  it('bounds by from and to as timestamp prefixes, and takes matchType=prefix for a trailing *', async () => {
+    addCaptures();
+    const rows = await cdxJson('url=twitter.com/acc/status/&matchType=prefix&from=20231128&to=202311&output=json&fl=timestamp');
+    expect(rows.slice(1)).toEqual([['20231128100000'], ['20231129100000']]);
+  });
+
+  it('answers a planned 429 or 503 before anything else', async () => {
+    addCaptures();
+    fake.upstream.failNext('web.archive.org', [429, 503], { retryAfter: '1' });
+    const first = await fetchAnswer(fake.agent, `${CDX}?url=twitter.com/acc/status/*&output=json`);
+    const second = await fetchAnswer(fake.agent, `${CDX}?url=twitter.com/acc/status/*&output=json`);
+    expect([first.status, first.headers['retry-after'], second.status]).toEqual([429, '1', 503]);
+    expect((await fetchAnswer(fake.agent, `${CDX}?url=twitter.com/acc/status/*&output=json`)).status).toBe(200);
+  });
+});
+
+describe('Wayback copies of posts', () => {
+  const ID = '1729135262233043236';
+
+  function addPost(): void {
+    fake.upstream.addPost({
+      id: ID,
+      handle: 'sudinfo_be',
+      name: 'Sudinfo.be',
+      lang: 'fr',
+      text: 'Alerte à la bombe & rançon',
+      urls: [{ tco: 'https://t.co/Q558GooFYF', expanded: 'https://sudinfo.example.com/a' }],
+    });
+  }
+
+  it('keeps a new capture as the HTML of the x.com page, with the text and its t.co links', async () => {
+    addPost();
+    fake.upstream.addWaybackCopy(ID, { timestamp: '20231127120000' });
+    const answer = await fetchAnswer(fake.agent, `https://web.archive.org/web/20231127120000id_/https://x.com/sudinfo_be/status/${ID}`);
+    expect(answer.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(answer.text).toContain('<div data-testid="tweetText" lang="fr" dir="auto">Alerte à la bombe &amp; rançon <a href="https://t.co/Q558GooFYF"');
+    expect(answer.text).toContain('<meta property="og:description" content="“Alerte à la bombe &amp; rançon https://t.co/Q558GooFYF”">');
+  });
+
+  it('keeps an old capture as the JSON of the twitter.com URL, listed by the CDX', async () => {
+    addPost();
+    fake.upstream.addWaybackCopy(ID, { timestamp: '20231127120000', form: 'twitter.com json' });
+    const answer = await fetchAnswer(fake.agent, `https://web.archive.org/web/20231127120000id_/https://twitter.com/sudinfo_be/status/${ID}`);
+    expect(JSON.parse(answer.text)).toMatchObject({
+      id_str: ID,
+      full_text: 'Alerte à la bombe & rançon https://t.co/Q558GooFYF',
+      created_at: 'Mon Nov 27 13:49:06 +0000 2023',
+      entities: { urls: [{ url: 'https://t.co/Q558GooFYF', expanded_url: 'https://sudinfo.example.com/a' }] },
+      user: { screen_name: 'sudinfo_be', name: 'Sudinfo.be' },
+    });
+    const rows = JSON.parse((await fetchAnswer(fake.agent, 'https://web.archive.org/cdx/search/cdx?url=twitter.com/sudinfo_be/status/*&output=json&fl=original,mimetype')).text) as string[][];
+    expect(rows).toEqual([['original', 'mimetype'], [`https://twitter.com/sudinfo_be/status/${ID}`, 'application/json']]);
+  });
+
+  it('refuses a copy of a post never added', () => {
+    expect(() => fake.upstream.addWaybackCopy('1', { timestamp: '20231127120000' })).toThrow(/no post 1/);
+  });
+});

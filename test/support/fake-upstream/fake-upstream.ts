@@ -19,6 +19,7 @@ import { servePage } from './pages.js';
 import { servePicTwitter, serveShortLink } from './short-links.js';
 import { serveSyndication } from './syndication.js';
 import { serveWayback, serveWaybackAvailability } from './wayback.js';
+import type { WaybackCopyInput } from './wayback-copies.js';
 import { redirectToX, serveX, TWITTER_HOSTS, X_HOSTS } from './x-com.js';
 
 export interface FakeUpstreamOptions {
@@ -149,6 +150,15 @@ export class FakeUpstream {
 
   addWaybackSnapshot(originalUrl: string, snapshot: WaybackSnapshotInput): void {
     this.scenario.addWaybackSnapshot(originalUrl, snapshot);
+  }
+
+  /**
+   * Gives an added post a copy in the Wayback Machine, made from the post as it is now
+   * (add the copy before changing its text or state): the HTML of its x.com page, or for
+   * an old capture the JSON of its twitter.com URL. CDX queries list it.
+   */
+  addWaybackCopy(postId: string, copy: WaybackCopyInput): void {
+    this.scenario.addWaybackCopy(postId, copy);
   }
 
   /**

@@ -16,6 +16,7 @@ export { FakeUpstream, TEST_CA_PATH } from './fake-upstream.js';
 export type { PhotoInput, PostInput, PostLinkInput, PostState } from './post-model.js';
 export { POST_STATES } from './post-model.js';
 export type { FailureOptions, PageOptions, ShortLinkOptions, WaybackSnapshotInput } from './scenario.js';
+export type { WaybackCopyForm, WaybackCopyInput } from './wayback-copies.js';
 export type { HostTraffic, RequestLogEntry } from './traffic.js';
 export type { Answer, FetchOptions } from './test-client.js';
 export { createRoutedAgent, fetchAnswer, useFakeUpstream } from './test-client.js';

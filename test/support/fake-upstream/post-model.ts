@@ -70,6 +70,11 @@ export interface PostInput {
   inReplyToId?: string;
   /** Default 'public'. */
   state?: PostState;
+  /**
+   * The ids of the post's versions, oldest first, this post's own id last, for a post
+   * edited after it was published. Default: the post alone.
+   */
+  editIds?: readonly string[];
 }
 
 /** [start, end) in Unicode code points, as X counts entity indices. */
@@ -104,6 +109,8 @@ export interface Post {
   readonly media: { shortLink: string; displayUrl: string; indices: Indices; photos: readonly Photo[] } | undefined;
   readonly quotedId: string | undefined;
   readonly inReplyToId: string | undefined;
+  /** Oldest first; the post's own id alone when it was never edited. */
+  readonly editIds: readonly string[];
 }
 
 export function buildPost(input: PostInput): Post {
@@ -114,6 +121,9 @@ export function buildPost(input: PostInput): Post {
   }
   if (input.mediaShortCode !== undefined && !/^\w+$/.test(input.mediaShortCode)) {
     throw new Error(`addPost: bad mediaShortCode ${JSON.stringify(input.mediaShortCode)}`);
+  }
+  if (input.editIds !== undefined && (input.editIds.some((id) => !/^\d{1,19}$/.test(id)) || input.editIds.at(-1) !== input.id)) {
+    throw new Error(`addPost: editIds must be ids, oldest first, ending with the post's own id ${input.id}`);
   }
   for (const link of input.urls ?? []) {
     if (!/^https:\/\/t\.co\/\w+$/.test(link.tco)) throw new Error(`addPost: tco must be https://t.co/<code>, got ${JSON.stringify(link.tco)}`);
@@ -166,6 +176,7 @@ export function buildPost(input: PostInput): Post {
         : { shortLink, displayUrl: shortLink.replace('https://t.co/', 'pic.twitter.com/'), indices: indicesOf(text, shortLink), photos },
     quotedId: input.quotedId,
     inReplyToId: input.inReplyToId,
+    editIds: input.editIds === undefined || input.editIds.length === 0 ? [input.id] : [...input.editIds],
   };
 }
 

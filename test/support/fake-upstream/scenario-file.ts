@@ -1,6 +1,7 @@
 import type { FakeUpstream } from './fake-upstream.js';
 import type { PostInput, PostState } from './post-model.js';
 import { POST_STATES } from './post-model.js';
+import { WAYBACK_COPY_FORMS } from './wayback-copies.js';
 
 /**
  * A scenario as JSON, for the standalone fake (main.ts): the same things a test sets
@@ -13,6 +14,7 @@ import { POST_STATES } from './post-model.js';
  *   "pages": [{ "url": "https://news.example.com/a", "body": "<html>…", "charset": "windows-1252" }],
  *   "redirects": [{ "url": "https://news.example.com/old", "location": "/a", "status": 302 }],
  *   "waybackSnapshots": [{ "url": "https://twitter.com/u/status/1", "timestamp": "20231128120000", "body": "{}", "contentType": "application/json" }],
+ *   "waybackCopies": [{ "postId": "1729555061938819317", "timestamp": "20231128190000", "form": "x.com html" }],
  *   "failures": [{ "target": "news.example.com", "statuses": [429], "retryAfter": "1" }] }
  * ```
  */
@@ -47,6 +49,12 @@ export function loadScenario(upstream: FakeUpstream, json: unknown): void {
       body: snapshot.string('body'),
       ...optional({ contentType: snapshot.optionalString('contentType') }),
     });
+  }
+  for (const copy of scenario.list('waybackCopies')) {
+    const form = copy.optionalString('form');
+    const known = WAYBACK_COPY_FORMS.find((candidate) => candidate === form);
+    if (form !== undefined && known === undefined) throw new Error(`${copy.where}.form: expected one of ${WAYBACK_COPY_FORMS.join(', ')}, got ${JSON.stringify(form)}`);
+    upstream.addWaybackCopy(copy.string('postId'), { timestamp: copy.string('timestamp'), ...(known === undefined ? {} : { form: known }) });
   }
   for (const failure of scenario.list('failures')) {
     upstream.failNext(failure.string('target'), failure.numbers('statuses'), optional({ retryAfter: failure.optionalString('retryAfter') }));

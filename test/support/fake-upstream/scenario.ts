@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import type { Photo, Post, PostInput, PostState } from './post-model.js';
 import { buildPost, POST_STATES } from './post-model.js';
 import { encodeText } from './text-encoding.js';
+import { waybackCopyOf, type WaybackCopyInput } from './wayback-copies.js';
 
 export interface ShortLinkOptions {
   /**
@@ -207,6 +208,14 @@ export class Scenario {
       contentType: snapshot.contentType ?? 'text/html; charset=utf-8',
     });
     this.snapshots.set(key, list);
+  }
+
+  /** A copy of a post, as it is now, in the Wayback Machine: its x.com page, or the JSON of an old twitter.com capture. */
+  addWaybackCopy(postId: string, copy: WaybackCopyInput): void {
+    const post = this.posts.get(postId);
+    if (post === undefined) throw new Error(`addWaybackCopy: no post ${postId}; add it with addPost first`);
+    const { url, snapshot } = waybackCopyOf(post, copy);
+    this.addWaybackSnapshot(url, snapshot);
   }
 
   /** The snapshots of one URL; the Wayback Machine ignores scheme, `www.` and case when it matches. */

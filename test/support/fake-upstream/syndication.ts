@@ -151,12 +151,12 @@ function tweetBase(post: Post, scenario: Scenario): Record<string, unknown> {
       is_blue_verified: false,
     },
     edit_control: {
-      edit_tweet_ids: [post.id],
+      edit_tweet_ids: [...post.editIds],
       editable_until_msecs: String(createdMs + 60 * 60 * 1000),
       is_edit_eligible: false,
       edits_remaining: '5',
     },
-    isEdited: false,
+    isEdited: post.editIds.length > 1,
     isStaleEdit: false,
   };
 }

@@ -69,11 +69,22 @@ export const serveWayback: UpstreamHandler = (request, response, scenario) => {
 };
 
 const CDX_FIELDS = ['urlkey', 'timestamp', 'original', 'mimetype', 'statuscode', 'digest', 'length'] as const;
+type CdxField = (typeof CDX_FIELDS)[number];
 
 /**
- * `url` with a trailing `*` (or `matchType=prefix`) matches every URL under it; `from`
- * and `to` bound the timestamps by prefix. `output=json` gives rows with the field
- * names first, or `[]` when nothing matches; otherwise lines of space-separated fields.
+ * The CDX server (wayback-cdx-server's README), for the parameters citesnap uses:
+ * - `url` with a trailing `*`, or `matchType=prefix`, matches every URL under it
+ *   (`exact` otherwise); matching ignores scheme, `www.` and case, as urlkeys do;
+ * - `from` and `to` bound the timestamps, each compared as a prefix (`2023` is the year);
+ * - `filter=[!]field:regex`, repeatable: the regex must match the whole field (`!` keeps
+ *   rows where it does not);
+ * - `collapse=field` or `field:N`: of adjacent rows with the same field (or its first N
+ *   characters), only the first;
+ * - `fl=a,b`: those fields, in that order; `limit=N`: the first N rows (`-N` the last N);
+ * - `output=json`: rows as arrays, the field names first, `[]` when nothing matches;
+ *   otherwise lines of space-separated fields.
+ * Rows come in urlkey order, then timestamp. An unknown field answers 400, as the
+ * real server does.
  */
 const serveCdx: UpstreamHandler = (request, response, scenario) => {
   const params = request.url.searchParams;
@@ -81,34 +92,83 @@ const serveCdx: UpstreamHandler = (request, response, scenario) => {
   const isPrefix = pattern.endsWith('*') || params.get('matchType') === 'prefix';
   const from = params.get('from') ?? '';
   const to = params.get('to') ?? '';
-  const rows = (isPrefix ? scenario.snapshotsUnder(pattern.replace(/\*$/, '')) : [...scenario.snapshotsOf(pattern)])
+  let query: CdxQuery;
+  try {
+    query = readCdxQuery(params);
+  } catch (error) {
+    return send(request, response, { status: 400, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: `${error instanceof Error ? error.message : String(error)}\n` });
+  }
+  let rows = (isPrefix ? scenario.snapshotsUnder(pattern.replace(/\*$/, '')) : [...scenario.snapshotsOf(pattern)])
     .filter((snapshot) => snapshot.timestamp.slice(0, from.length) >= from)
     .filter((snapshot) => to === '' || snapshot.timestamp.slice(0, to.length) <= to)
     .map(cdxRow)
-    .sort((a, b) => a[0].localeCompare(b[0]) || a[1].localeCompare(b[1]));
+    .sort((a, b) => a.urlkey.localeCompare(b.urlkey) || a.timestamp.localeCompare(b.timestamp))
+    .filter((row) => query.filters.every((filter) => filter.regex.test(row[filter.field]) !== filter.negated));
+  if (query.collapse !== undefined) {
+    const { field, length } = query.collapse;
+    const keyOf = (row: CdxRow): string => (length === undefined ? row[field] : row[field].slice(0, length));
+    rows = rows.filter((row, index) => index === 0 || keyOf(row) !== keyOf(rows[index - 1]!));
+  }
+  if (query.limit !== undefined) rows = query.limit >= 0 ? rows.slice(0, query.limit) : rows.slice(query.limit);
+  const table = rows.map((row) => query.fields.map((field) => row[field]));
   if (params.get('output') === 'json') {
-    return sendJson(request, response, 200, rows.length === 0 ? [] : [CDX_FIELDS, ...rows]);
+    return sendJson(request, response, 200, table.length === 0 ? [] : [query.fields, ...table]);
   }
   send(request, response, {
     status: 200,
     headers: { 'content-type': 'text/plain; charset=utf-8' },
-    body: rows.map((row) => `${row.join(' ')}\n`).join(''),
+    body: table.map((row) => `${row.join(' ')}\n`).join(''),
     compressible: true,
   });
 };
 
-type CdxRow = [urlkey: string, timestamp: string, original: string, mimetype: string, statuscode: string, digest: string, length: string];
+interface CdxQuery {
+  fields: readonly CdxField[];
+  filters: { field: CdxField; regex: RegExp; negated: boolean }[];
+  collapse: { field: CdxField; length: number | undefined } | undefined;
+  limit: number | undefined;
+}
+
+function readCdxQuery(params: URLSearchParams): CdxQuery {
+  const fl = params.get('fl');
+  const fields = fl === null || fl === '' ? CDX_FIELDS : fl.split(',').map((name) => cdxField(name.trim()));
+  const filters = params.getAll('filter').map((filter) => {
+    const negated = filter.startsWith('!');
+    const body = negated ? filter.slice(1) : filter;
+    const colon = body.indexOf(':');
+    if (colon < 0) throw new Error(`filter ${filter}: expected [!]field:regex`);
+    return { field: cdxField(body.slice(0, colon)), regex: new RegExp(`^(?:${body.slice(colon + 1)})$`), negated };
+  });
+  const collapseParam = params.get('collapse');
+  let collapse: CdxQuery['collapse'];
+  if (collapseParam !== null && collapseParam !== '') {
+    const [name = '', length] = collapseParam.split(':');
+    collapse = { field: cdxField(name), length: length === undefined ? undefined : Number(length) };
+  }
+  const limitParam = params.get('limit');
+  const limit = limitParam === null ? undefined : Number(limitParam);
+  if (limit !== undefined && !Number.isInteger(limit)) throw new Error(`limit ${limitParam}: expected an integer`);
+  return { fields, filters, collapse, limit };
+}
+
+function cdxField(name: string): CdxField {
+  const field = CDX_FIELDS.find((known) => known === name);
+  if (field === undefined) throw new Error(`Unknown field: ${name}`);
+  return field;
+}
+
+type CdxRow = Record<CdxField, string>;
 
 function cdxRow(snapshot: WaybackSnapshot): CdxRow {
-  return [
-    surt(snapshot.originalUrl),
-    snapshot.timestamp,
-    snapshot.originalUrl,
-    snapshot.contentType.split(';')[0]?.trim() ?? '',
-    '200',
-    base32(createHash('sha1').update(snapshot.body).digest()),
-    String(snapshot.body.length),
-  ];
+  return {
+    urlkey: surt(snapshot.originalUrl),
+    timestamp: snapshot.timestamp,
+    original: snapshot.originalUrl,
+    mimetype: snapshot.contentType.split(';')[0]?.trim() ?? '',
+    statuscode: '200',
+    digest: base32(createHash('sha1').update(snapshot.body).digest()),
+    length: String(snapshot.body.length),
+  };
 }
 
 /** The CDX `urlkey`: host labels reversed, then the path, all lower case: `com,twitter)/user/status/1`. */
