@@ -4,6 +4,7 @@ import { WarcWriter } from './capture/warc-writer.js';
 import type { Config } from './config.js';
 import { CitesnapError, FetchError, UsageError } from './errors.js';
 import { extractFromHtml, extractFromText, type ExtractedCitation } from './extract/index.js';
+import { identifyUnknownPosts, type Unidentified } from './capture/identify-residue.js';
 import { buildCitation, type CitationFindings } from './record/build-citation.js';
 import { writeFileAtomic } from './record/atomic-file.js';
 import { DocumentStore, serializeRecord, sidecarPathFor } from './record/store.js';
@@ -178,8 +179,14 @@ async function checkCitations(
     const target = postTargetOf(citation);
     if (target !== undefined) void checkPost(target);
   }
-  const resolved = await resolveCitations(extracted, { checkLink: (url) => limit(() => ports.checker.checkLink(url, force(`link:${url}`))) });
-  const findings = await Promise.all(resolved.map((citation) => findingsFor(citation, resolved, checkPost)));
+  const linksResolved = await resolveCitations(extracted, { checkLink: (url) => limit(() => ports.checker.checkLink(url, force(`link:${url}`))) });
+  // Posts the article printed without a link to them are looked up in the Wayback CDX (6a).
+  const { citations: resolved, unidentified } = await identifyUnknownPosts(linksResolved, {
+    lookupCdx: (target) => limit(() => ports.checker.lookupCdx(target)),
+    checkPost,
+    now: ports.now,
+  });
+  const findings = await Promise.all(resolved.map((citation) => findingsFor(citation, resolved, checkPost, unidentified.get(citation.id))));
   return resolved.map((citation, index) => buildCitation(citation, findings[index]!, previous.get(citation.id)));
 }
 
@@ -208,7 +215,12 @@ function concurrencyLimit(max: number): <T>(task: () => Promise<T>) => Promise<T
   };
 }
 
-async function findingsFor(citation: ResolvedCitation, all: readonly ResolvedCitation[], checkPost: CheckPost): Promise<CitationFindings> {
+async function findingsFor(
+  citation: ResolvedCitation,
+  all: readonly ResolvedCitation[],
+  checkPost: CheckPost,
+  lookup: Unidentified | undefined,
+): Promise<CitationFindings> {
   const target = postTargetOf(citation);
   if (target !== undefined) {
     const check = await checkPost(target);
@@ -220,8 +232,13 @@ async function findingsFor(citation: ResolvedCitation, all: readonly ResolvedCit
     if (check.capture !== undefined) findings.capture = check.capture;
     return findings;
   }
+  if (citation.type === 'post' && lookup !== undefined) {
+    // Known only from the article, and looked up in vain: the lookup is its check, and says why.
+    const check: Check = { at: lookup.checkedAt, status: 'unidentified', ...(lookup.error === undefined ? {} : { error: lookup.error.code }) };
+    return { status: 'unidentified', check, error: { code: lookup.error?.code ?? 'BAD_RESPONSE', message: lookup.message }, candidates: lookup.candidates };
+  }
   if (citation.type === 'post') {
-    // Known only from the article: the last look at the links inside it is its check.
+    // Known only from the article, with no handle to look it up by: the last look at the links inside it is its check.
     const childChecks = all.filter((other) => other.parent === citation.id && other.linkCheckedAt !== undefined).map((other) => other.linkCheckedAt!);
     const latest = childChecks.sort().at(-1);
     return latest === undefined ? { status: 'unidentified' } : { status: 'unidentified', check: { at: latest, status: 'unidentified' } };

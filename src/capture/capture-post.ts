@@ -71,7 +71,16 @@ export async function capturePost(target: { id: string; handle?: string }, optio
 
   if (capture === undefined) {
     const copy = await findWaybackCopy(target, { fetcher, record, around: fallbackCreatedAt });
-    if (copy !== undefined) capture = copy;
+    if (copy !== undefined) {
+      capture = copy.capture;
+      // The post as the Wayback Machine kept it; what a live source said wins.
+      const kept = copy.post;
+      if (post.links.length === 0) post.links = kept.links;
+      for (const key of ['text', 'handle', 'authorName', 'createdAt', 'lang'] as const) {
+        const value = kept[key];
+        if (post[key] === undefined && value !== undefined) post[key] = value;
+      }
+    }
   }
   if (capture !== undefined) check.capture = capture;
   if (post.createdAt === undefined && fallbackCreatedAt !== undefined) post.createdAt = fallbackCreatedAt;

@@ -1,6 +1,9 @@
 // The Wayback Machine's CDX index, as the residue lookup reads it (contract 6a).
+import { FetchError } from '../errors.js';
 import { parsePostUrl } from '../extract/index.js';
-import { sharedPrefix } from './snowflake.js';
+import type { ErrorCode } from '../record/types.js';
+import type { ExchangeRecorder, Fetcher } from '../resolve/ports.js';
+import { idPrefixes, isInWindow, sharedPrefix, type SnowflakeWindow } from './snowflake.js';
 
 /** One archived copy of a post's status page, as a CDX row names it. */
 export interface CdxSnapshot {
@@ -109,4 +112,52 @@ export function mergeCdxPosts(first: readonly CdxPost[], second: readonly CdxPos
   const posts = [...byId.values()];
   for (const post of posts) post.snapshots.sort((a, b) => a.timestamp.localeCompare(b.timestamp) || a.original.localeCompare(b.original));
   return posts;
+}
+
+/** One CDX lookup of an account's posts around a printed date: what the index keeps under `cdx:<handle>:<date>`. */
+export interface CdxLookup {
+  /** ISO time of the lookup. */
+  checkedAt: string;
+  /** Rows the CDX answered, before the window was applied: 0 means the CDX knows no such post. */
+  rows: number;
+  /** The posts whose id lies in the window, each with its snapshots. */
+  posts: CdxPost[];
+  /** Where a request got no usable answer (a 429 after retries, a timeout): the lookup is not reused. */
+  error?: { code: ErrorCode; message: string };
+}
+
+/**
+ * Asks the CDX for the account's status URLs in the window, under both the twitter.com
+ * and the x.com form, every request and answer archived. A failed request ends the
+ * lookup with its error: the other form alone could miss the post.
+ */
+export async function lookupCdxPosts(
+  target: { handle: string; window: SnowflakeWindow },
+  ports: { fetcher: Fetcher; record: ExchangeRecorder; now: () => Date },
+): Promise<CdxLookup> {
+  const checkedAt = ports.now().toISOString();
+  const prefixes = idPrefixes(target.window);
+  const from = target.window.from.slice(0, 10).replace(/-/g, '');
+  let posts: CdxPost[] = [];
+  let rows = 0;
+  for (const host of ['twitter.com', 'x.com'] as const) {
+    const url = cdxQueryUrl({ host, handle: target.handle, idPrefixes: prefixes, from });
+    try {
+      const exchange = await ports.fetcher.fetch(url, { headers: { accept: 'application/json' } });
+      await ports.record(exchange);
+      const status = exchange.response.status;
+      if (status !== 200) {
+        const code = status === 429 || status === 503 ? 'RATE_LIMITED' : 'HTTP_STATUS';
+        return { checkedAt, rows, posts: [], error: { code, message: `the Wayback CDX answered HTTP ${status} to ${url}` } };
+      }
+      const found = parseCdxAnswer(exchange.decodedBody().toString('utf8'));
+      rows += found.length;
+      posts = mergeCdxPosts(posts, found);
+    } catch (error) {
+      if (error instanceof FetchError) return { checkedAt, rows, posts: [], error: { code: error.code, message: error.message } };
+      if (error instanceof CdxFormatError) return { checkedAt, rows, posts: [], error: { code: 'BAD_RESPONSE', message: `${url}: ${error.message}` } };
+      throw error;
+    }
+  }
+  return { checkedAt, rows, posts: posts.filter((post) => isInWindow(post.id, target.window)) };
 }

@@ -1,4 +1,5 @@
 import type { MediaType, Post } from '../record/types.js';
+import { isObject, stringOf } from './json-fields.js';
 import type { Inconclusive } from './post-status.js';
 
 /**
@@ -65,7 +66,23 @@ function postFromTweet(tweet: Record<string, unknown>): Omit<Post, 'platform' | 
   if (quotedId !== undefined) post.quotedId = quotedId;
   const inReplyToId = stringOf(tweet.in_reply_to_status_id_str) ?? (isObject(tweet.parent) ? stringOf(tweet.parent.id_str) : undefined);
   if (inReplyToId !== undefined) post.inReplyToId = inReplyToId;
+  const editIds = editIdsOf(tweet);
+  if (editIds !== undefined) post.editIds = editIds;
   return post;
+}
+
+/**
+ * The ids of an edited post's versions, oldest first (contract 6b): syndication lists
+ * them in `edit_control.edit_tweet_ids`, the post's own among them; undefined for a
+ * post never edited.
+ */
+function editIdsOf(tweet: Record<string, unknown>): string[] | undefined {
+  const control = isObject(tweet.edit_control) ? tweet.edit_control : {};
+  const listed: unknown[] = Array.isArray(control.edit_tweet_ids) ? control.edit_tweet_ids : [];
+  const ids = listed.filter((id): id is string => typeof id === 'string' && /^\d{1,20}$/.test(id));
+  if (ids.length <= 1 && tweet.isEdited !== true) return undefined;
+  // Snowflake ids grow with time: sorted as numbers (BigInt, they pass 2^53), oldest first.
+  return [...new Set(ids)].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0));
 }
 
 const MEDIA_TYPES: ReadonlySet<string> = new Set<MediaType>(['photo', 'video', 'animated_gif']);
@@ -122,12 +139,4 @@ function linksOf(tweet: Record<string, unknown>): Post['links'] {
     if (url !== undefined && expandedUrl !== undefined) links.push({ url, expandedUrl });
   }
   return links;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
-function stringOf(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
 }

@@ -4,12 +4,14 @@ import type { ExchangeRecorder, Fetcher, LinkCheck } from '../resolve/ports.js';
 import { resolveLink } from '../resolve/resolve-link.js';
 import { capturePost, type PostCheck } from './capture-post.js';
 import { linkCheckOf } from './capture-page.js';
+import { lookupCdxPosts, type CdxLookup } from './cdx.js';
+import type { SnowflakeWindow } from './snowflake.js';
 
 /** A post check with the time it was made. */
 export type TimedPostCheck = PostCheck & { checkedAt: string };
 
 /** What the index keeps of a target: the newest check, whole. */
-export type TargetOutcome = { kind: 'link'; check: LinkCheck } | { kind: 'post'; check: TimedPostCheck };
+export type TargetOutcome = { kind: 'link'; check: LinkCheck } | { kind: 'post'; check: TimedPostCheck } | { kind: 'cdx'; check: CdxLookup };
 
 export interface TargetCheckerOptions {
   fetcher: Fetcher;
@@ -71,6 +73,21 @@ export class TargetChecker {
     return outcome.check;
   }
 
+  /**
+   * The Wayback CDX lookup of an account's posts around one printed date (contract 6a),
+   * kept in the index like a target: one lookup serves every citation, document, run and
+   * worker within the refresh window, and the claim keeps two workers from both asking.
+   */
+  async lookupCdx(target: { handle: string; date: string; window: SnowflakeWindow }): Promise<CdxLookup> {
+    const key = `cdx:${target.handle.toLowerCase()}:${target.date}`;
+    const outcome = await this.check(key, false, async () => ({
+      kind: 'cdx',
+      check: await lookupCdxPosts(target, { fetcher: this.options.fetcher, record: this.options.record, now: this.options.now }),
+    }));
+    if (outcome.kind !== 'cdx') throw new Error(`index entry ${key} holds a ${outcome.kind}`);
+    return outcome.check;
+  }
+
   private async check(key: string, force: boolean, fresh: () => Promise<TargetOutcome>): Promise<TargetOutcome> {
     // A forced check must ask upstream: it does not join a plain one that may reuse the index.
     const flightKey = force ? `${key} (forced)` : key;
@@ -121,6 +138,7 @@ function checkedAtOf(outcome: TargetOutcome): string {
  */
 function isReusable(outcome: TargetOutcome): boolean {
   if (outcome.kind === 'post') return outcome.check.status !== 'failed';
+  if (outcome.kind === 'cdx') return outcome.check.error === undefined;
   const { end } = outcome.check;
   if (end.kind !== 'error') return true;
   return end.status !== 'failed' && !NO_ANSWER_CODES.has(end.error.code);

@@ -1,17 +1,24 @@
 import { FetchError } from '../errors.js';
 import type { Capture } from '../record/types.js';
 import type { ExchangeRecorder, Fetcher } from '../resolve/ports.js';
+import { readWaybackPost, type WaybackPost } from './wayback-post.js';
+
+/** A post's copy in the Wayback Machine: where it is archived, and what it says of the post. */
+export interface WaybackCopy {
+  capture: Capture;
+  post: WaybackPost;
+}
 
 /**
  * Looks for a post in the Wayback Machine under both the twitter.com and the x.com
  * form of its URL (older captures sit under twitter.com, often as JSON) and, when
  * a copy is there, captures it as the archive holds it (the `id_` form, without
- * the Wayback banner and rewritten links).
+ * the Wayback banner and rewritten links), along with the post read from it.
  */
 export async function findWaybackCopy(
   target: { id: string; handle?: string },
   options: { fetcher: Fetcher; record: ExchangeRecorder; around?: string | undefined },
-): Promise<Capture | undefined> {
+): Promise<WaybackCopy | undefined> {
   const handle = target.handle ?? 'i';
   const timestamp = options.around === undefined ? undefined : waybackTimestamp(options.around);
   for (const host of ['twitter.com', 'x.com']) {
@@ -22,7 +29,9 @@ export async function findWaybackCopy(
     try {
       const exchange = await options.fetcher.fetch(snapshot);
       const recorded = await options.record(exchange);
-      if (exchange.response.status >= 200 && exchange.response.status < 300) return { ...recorded, via: 'wayback' };
+      if (exchange.response.status >= 200 && exchange.response.status < 300) {
+        return { capture: { ...recorded, via: 'wayback' }, post: readWaybackPost(exchange.decodedBody().toString('utf8'), exchange.header('content-type')) };
+      }
     } catch (error) {
       if (!(error instanceof FetchError)) throw error;
     }

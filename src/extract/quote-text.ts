@@ -52,7 +52,8 @@ export function normalizePostText(text: string): string {
 }
 
 /**
- * How alike two texts are, from 0 to 1, after normalisation: the Sørensen–Dice
+ * How alike a printed text is to a captured one, from 0 to 1, after normalisation
+ * (the captured one also taken from each of its line breaks on): the Sørensen–Dice
  * coefficient of their character trigrams, or, where the shorter text is at least
  * MIN_CUT_SHORT_CHARS long, of the shorter one and the longer one cut to its length,
  * whichever is higher.
@@ -64,16 +65,35 @@ export function normalizePostText(text: string): string {
  * The cut-short comparison keeps a residue whose passage ends early, or a post
  * the article quoted with an ellipsis, at a score near 1 as well.
  */
-export function textSimilarity(a: string, b: string): number {
-  return similarityOfNormalized(normalizePostText(a), normalizePostText(b));
+export function textSimilarity(printed: string, captured: string): number {
+  const left = normalizePostText(printed);
+  return Math.max(...capturedTails(captured).map((tail) => similarityOfNormalized(left, tail)));
 }
 
-/** A quote check (6b): how the printed text compares with the captured one. */
+/**
+ * The captured text, normalised, whole and from each of its line breaks on: a residue's
+ * passage reaches back only to the paragraph break before it, so a post of several
+ * paragraphs leaves only its last one in the article's text.
+ */
+function capturedTails(captured: string): string[] {
+  const lines = captured.split(/\n+/);
+  return [...new Set(lines.map((_line, index) => normalizePostText(lines.slice(index).join(' '))))];
+}
+
+/**
+ * A quote check (6b): how the printed text compares with the captured one. `verbatim`
+ * when, normalised, they are equal or one is the other cut short: ended early (an
+ * ellipsis, a residue's passage, an old capture's 140 characters), or, for the printed
+ * text, begun at one of the post's line breaks, since a residue's passage reaches back
+ * only to the paragraph break before it and a post of several paragraphs leaves only
+ * its last one in the article's text.
+ */
 export function quoteVerdict(printed: string, captured: string): { verdict: QuoteVerdict; similarity: number } {
   const left = normalizePostText(printed);
-  const right = normalizePostText(captured);
-  const similarity = roundScore(similarityOfNormalized(left, right));
-  if (left !== '' && right !== '' && (left.startsWith(right) || right.startsWith(left))) return { verdict: 'verbatim', similarity };
+  const tails = capturedTails(captured);
+  const cutShort = left !== '' && tails.some((tail) => tail !== '' && (tail.startsWith(left) || left.startsWith(tail)));
+  const similarity = roundScore(Math.max(...tails.map((tail) => similarityOfNormalized(left, tail))));
+  if (cutShort) return { verdict: 'verbatim', similarity };
   return { verdict: similarity >= CLOSE_SIMILARITY ? 'close' : 'differs', similarity };
 }
 

@@ -1,4 +1,5 @@
 import type { ResolvedCitation } from '../resolve/resolve-citations.js';
+import { quoteVerdict } from '../extract/quote-text.js';
 import type { Capture, Check, Citation, ErrorCode, Post, Status } from './types.js';
 
 /** What the capture stage found for one resolved citation. */
@@ -10,6 +11,8 @@ export interface CitationFindings {
   capture?: Capture;
   /** Post fields read from the capture; they win over what the article printed. */
   capturedPost?: Omit<Post, 'platform' | 'embed'>;
+  /** For a post that stays unidentified: what the Wayback lookup compared (contract 6a). */
+  candidates?: { id: string; score: number }[];
 }
 
 /**
@@ -29,9 +32,11 @@ export function buildCitation(resolved: ResolvedCitation, findings: CitationFind
 
   const capture = findings.capture ?? previous?.capture;
   if (capture !== undefined) citation.capture = capture;
-  if (findings.error !== undefined && (findings.status === 'dead' || findings.status === 'blocked' || findings.status === 'failed')) {
+  // An unidentified post's error says why the lookup found nothing (README, "Choices").
+  if (findings.error !== undefined && ['dead', 'blocked', 'failed', 'unidentified'].includes(findings.status)) {
     citation.error = findings.error;
   }
+  if (citation.post !== undefined) describePost(citation.post, findings);
 
   citation.checks = [...(previous?.checks ?? [])];
   const check = findings.check;
@@ -40,6 +45,18 @@ export function buildCitation(resolved: ResolvedCitation, findings: CitationFind
     citation.checks.sort((a, b) => a.at.localeCompare(b.at));
   }
   return citation;
+}
+
+/**
+ * What a post's record says beyond its capture: the candidates while it has no id
+ * (contract 6a), and the quote check once both its printed and its captured text are
+ * known (6b).
+ */
+function describePost(post: Post, findings: CitationFindings): void {
+  if (post.id === undefined && findings.candidates !== undefined) post.candidates = findings.candidates;
+  else if (post.id !== undefined) delete post.candidates;
+  const printed = post.embed?.text;
+  if (printed !== undefined && printed.trim() !== '' && post.text !== undefined && post.id !== undefined) post.quote = quoteVerdict(printed, post.text);
 }
 
 function mergePost(printed: Post | undefined, captured: Omit<Post, 'platform' | 'embed'> | undefined, previous: Post | undefined): Post {

@@ -85,7 +85,17 @@ export interface Post {
   inReplyToId?: string;
   /** As printed in the article; `date` is ISO YYYY-MM-DD where `dateText` could be read. */
   embed?: PostEmbed;
+  /** How the id was found (contract 6a). */
+  identifiedBy?: IdentifiedBy;
+  /** While unidentified: the posts the Wayback lookup compared, with their scores (contract 6a). */
+  candidates?: { id: string; score: number }[];
+  /** How the printed text compares with the captured one (contract 6b). */
+  quote?: { verdict: 'verbatim' | 'close' | 'differs'; similarity: number };
+  /** The ids of an edited post's versions, oldest first (contract 6b). */
+  editIds?: string[];
 }
+
+export type IdentifiedBy = 'status-link' | 'short-link' | 'media-link' | 'wayback-cdx';
 
 export interface PostEmbed {
   authorName?: string;

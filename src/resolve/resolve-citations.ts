@@ -1,5 +1,5 @@
 import { canonicalPostUrl, type ExtractedCitation } from '../extract/index.js';
-import type { Link, Occurrence, Post } from '../record/types.js';
+import type { IdentifiedBy, Link, Occurrence, Post } from '../record/types.js';
 import type { CheckLink, LinkCheckEnd } from './ports.js';
 
 /** A citation once its links are resolved: posts known by id where a link told it. */
@@ -48,6 +48,29 @@ export async function resolveCitations(extracted: readonly ExtractedCitation[], 
     joinPost(citations, citation, citation.linkEnd);
   }
 
+  return withParentsRenamed(citations, renamed);
+}
+
+/**
+ * Gives a post known only from the article (an embed or residue) the id found for it
+ * some other way (the Wayback lookup of contract 6a): the citation becomes `post:<id>`,
+ * joining a citation of that post where the document has one, and the links inside it
+ * follow it as their parent.
+ */
+export function assignPostId(
+  resolved: readonly ResolvedCitation[],
+  citationId: string,
+  found: { id: string; handle?: string; identifiedBy: IdentifiedBy },
+): ResolvedCitation[] {
+  const citations = new Map(resolved.map((citation) => [citation.id, citation]));
+  const embed = citations.get(citationId);
+  if (embed === undefined) return [...resolved];
+  const renamed = new Map<string, string>();
+  giveId(citations, renamed, embed, found);
+  return withParentsRenamed(citations, renamed);
+}
+
+function withParentsRenamed(citations: Map<string, ResolvedCitation>, renamed: ReadonlyMap<string, string>): ResolvedCitation[] {
   const result = [...citations.values()];
   for (const citation of result) {
     if (citation.parent === undefined) continue;
@@ -61,7 +84,11 @@ export async function resolveCitations(extracted: readonly ExtractedCitation[], 
 function toResolved(citation: ExtractedCitation): ResolvedCitation {
   const resolved: ResolvedCitation = { id: citation.id, type: citation.type, occurrences: [...citation.occurrences] };
   if (citation.parent !== undefined) resolved.parent = citation.parent;
-  if (citation.post !== undefined) resolved.post = structuredClone(citation.post);
+  if (citation.post !== undefined) {
+    resolved.post = structuredClone(citation.post);
+    // An id the document itself gave (a post URL, an embed's status link) came from a status link.
+    if (resolved.post.id !== undefined) resolved.post.identifiedBy ??= 'status-link';
+  }
   if (citation.link !== undefined) resolved.link = { url: citation.link.url, hops: [] };
   return resolved;
 }
@@ -80,20 +107,33 @@ function identifyEmbeds(citations: Map<string, ResolvedCitation>, links: readonl
     const candidates = links.filter(
       (link) => link.parent === embed.id && link.linkEnd?.kind === 'post' && link.linkEnd.handle?.toLowerCase() === handle,
     );
-    const chosen = candidates.find((link) => /\/(?:photo|video)\/\d+\/?(?:[?#]|$)/.test(link.link?.finalUrl ?? '')) ?? candidates[0];
+    const media = candidates.find((link) => /\/(?:photo|video)\/\d+\/?(?:[?#]|$)/.test(link.link?.finalUrl ?? ''));
+    const chosen = media ?? candidates[0];
     if (chosen?.linkEnd?.kind !== 'post') continue;
-    const { id, handle: resolvedHandle } = chosen.linkEnd;
-    const newId = `post:${id}`;
-    renamed.set(embed.id, newId);
-    citations.delete(embed.id);
-    const post = embed.post ?? { platform: 'twitter', media: [], links: [] };
-    post.id = id;
-    if (resolvedHandle !== undefined) post.handle = resolvedHandle;
-    post.url = canonicalPostUrl(id, post.handle);
-    const existing = citations.get(newId);
-    if (existing) mergeInto(existing, { ...embed, id: newId, post });
-    else citations.set(newId, { ...embed, id: newId, post });
+    const { id, handle: postHandle } = chosen.linkEnd;
+    const identifiedBy = chosen.occurrences.some((occurrence) => occurrence.form === 'media-link') || media !== undefined ? 'media-link' : 'short-link';
+    giveId(citations, renamed, embed, { id, ...(postHandle === undefined ? {} : { handle: postHandle }), identifiedBy });
   }
+}
+
+function giveId(
+  citations: Map<string, ResolvedCitation>,
+  renamed: Map<string, string>,
+  embed: ResolvedCitation,
+  found: { id: string; handle?: string; identifiedBy: IdentifiedBy },
+): void {
+  const newId = `post:${found.id}`;
+  renamed.set(embed.id, newId);
+  citations.delete(embed.id);
+  const post = embed.post ?? { platform: 'twitter', media: [], links: [] };
+  post.id = found.id;
+  if (found.handle !== undefined) post.handle = found.handle;
+  post.url = canonicalPostUrl(found.id, post.handle);
+  post.identifiedBy = found.identifiedBy;
+  delete post.candidates;
+  const existing = citations.get(newId);
+  if (existing) mergeInto(existing, { ...embed, id: newId, post });
+  else citations.set(newId, { ...embed, id: newId, post });
 }
 
 /** A link that resolves to a post becomes an occurrence of that post's citation. */
@@ -103,6 +143,7 @@ function joinPost(citations: Map<string, ResolvedCitation>, link: ResolvedCitati
   const target = citations.get(postId);
   const post: Post = { platform: 'twitter', id: end.id, url: canonicalPostUrl(end.id, end.handle), media: [], links: [] };
   if (end.handle !== undefined) post.handle = end.handle;
+  post.identifiedBy = link.occurrences.some((occurrence) => occurrence.form === 'media-link') ? 'media-link' : 'short-link';
   const joined: ResolvedCitation = { ...link, id: postId, type: 'post', post };
   delete joined.linkEnd;
   if (target) mergeInto(target, joined);

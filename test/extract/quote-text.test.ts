@@ -63,6 +63,8 @@ describe('quoteVerdict', () => {
     ['the residue ends early', SUDINFO.slice(0, 60), SUDINFO, 'verbatim'],
     ['the article cut it with an ellipsis', `${SUDINFO.slice(0, 60)}…`, SUDINFO, 'verbatim'],
     ['the post was cut (an old 140-character capture)', SUDINFO, SUDINFO.slice(0, 100), 'verbatim'],
+    ['the residue holds the last paragraph of the post only', 'Second paragraph of the post, which the residue kept.', 'A first paragraph.\n\nSecond paragraph of the post, which the residue kept.', 'verbatim'],
+    ['but not a part from the middle of a line', 'paragraph of the post, which the residue kept.', 'A first paragraph.\n\nSecond paragraph of the post, which the residue kept.', 'close'],
     ['a number changed', SUDINFO, SUDINFO.replace('27', '72'), 'close'],
     ['a phrase changed', SUDINFO, SUDINFO.replace('un Noël sanguinaire vous attend', 'vous allez le regretter'), 'differs'],
     ['another post', DGSN, SAME_DAY[0]!, 'differs'],

@@ -19,7 +19,7 @@ function addExamplePosts(upstream: FakeUpstream): void {
     handle: 'DGSN_MAROC',
     name: 'DGSN MAROC',
     lang: 'ar',
-    text: '#مكافحة_الإجرام_السيبراني\n\nتوقيف مستخدم في مركز للنداء بمدينة الدار البيضاء',
+    text: '#مكافحة_الإجرام_السيبراني\n\nتوقيف مستخدم في مركز للنداء بمدينة الدار البيضاء، متورط في الابتزاز الرقمي وتوجيه رسائل إلكترونية بواسطة الأنظمة المعلوماتية لعدد من المؤسسات التعليمية والسياحية الوطنية والأجنبية، تتضمن تهديدا بارتكاب جرائم إرهابية وهمية.',
     photos: [{ url: 'https://pbs.twimg.com/media/GAB12cdXwAA3xyz.jpg', width: 1200, height: 675 }],
     mediaShortCode: 'rdI6rg3QRE',
   });
@@ -28,7 +28,7 @@ function addExamplePosts(upstream: FakeUpstream): void {
     handle: 'sudinfo_be',
     name: 'Sudinfo.be',
     lang: 'fr',
-    text: 'Alerte à la bombe dans 27 écoles à Bruxelles et en Brabant wallon',
+    text: 'Alerte à la bombe dans 27 écoles à Bruxelles et en Brabant wallon : une demande de rançon à connotation terroriste, « un Noël sanguinaire vous attend» https://t.co/Q558GooFYF',
     urls: [{ tco: 'https://t.co/Q558GooFYF', expanded: 'https://sudinfo.example.com/alerte-a-la-bombe' }],
   });
   upstream.addPost({
@@ -36,7 +36,7 @@ function addExamplePosts(upstream: FakeUpstream): void {
     handle: 'city_bruxelles',
     name: 'bruxelles city news',
     lang: 'fr',
-    text: 'Alerte à la bombe : Fermeture de multiples écoles du réseau Wallonie-Bruxelle',
+    text: 'Alerte à la bombe : Fermeture de multiples écoles du réseau Wallonie-Bruxelle https://t.co/KNbFdafcns via @city_bruxelles',
     urls: [{ tco: 'https://t.co/KNbFdafcns', expanded: 'https://news.test/ecoles-fermees' }],
   });
   upstream.addPage('https://sudinfo.example.com/alerte-a-la-bombe', {
@@ -46,6 +46,9 @@ function addExamplePosts(upstream: FakeUpstream): void {
       <meta property="article:published_time" content="2023-11-27T09:12:00+01:00"></head><body><p>…</p></body></html>`,
     gzip: true,
   });
+  // The Wayback Machine kept both posts whose residue has no link to them: the lookup finds them there.
+  upstream.addWaybackCopy(SUDINFO_ID, { timestamp: '20231127143000' });
+  upstream.addWaybackCopy(CITY_ID, { timestamp: '20231127190000', form: 'twitter.com json' });
   upstream.addPage('https://news.test/ecoles-fermees', {
     charset: 'windows-1252',
     body: '<html lang="fr"><head><title>Écoles fermées à Bruxelles</title></head><body>Fermées.</body></html>',
@@ -104,6 +107,43 @@ describe('the example article, end to end', () => {
     expect(record.citations.some((citation) => citation.id === 'tco:rdI6rg3QRE')).toBe(false);
   });
 
+  it('identifies the two residues without a link to their post through the Wayback CDX, by the t.co link they print', () => {
+    for (const [id, handle, date] of [
+      [SUDINFO_ID, 'sudinfo_be', '2023-11-27'],
+      [CITY_ID, 'city_bruxelles', '2023-11-27'],
+    ] as const) {
+      const citation = byId(record, `post:${id}`);
+      expect(citation).toMatchObject({
+        type: 'post',
+        status: 'archived',
+        post: { id, handle, identifiedBy: 'wayback-cdx', embed: { handle, date } },
+        capture: { via: 'syndication' },
+      });
+      expect(citation.post?.candidates).toBeUndefined();
+      expect(citation.occurrences.map((occurrence) => occurrence.form)).toEqual(['attribution']);
+      expect(citation.checks).toHaveLength(1);
+      expect(citation.error).toBeUndefined();
+    }
+    // One CDX request for each URL form, for each handle and date.
+    const cdx = upstream.requests.filter((request) => request.host === 'web.archive.org' && request.path.startsWith('/cdx/'));
+    expect(cdx.map((request) => new URL(request.path, 'https://web.archive.org').searchParams.get('url')?.replace(/\/status\/.*/, '')).sort()).toEqual([
+      'twitter.com/city_bruxelles',
+      'twitter.com/sudinfo_be',
+      'x.com/city_bruxelles',
+      'x.com/sudinfo_be',
+    ]);
+  });
+
+  it('says how each post was identified, and that the article quotes all three verbatim', () => {
+    expect(byId(record, `post:${DGSN_ID}`).post?.identifiedBy).toBe('media-link');
+    for (const id of [DGSN_ID, SUDINFO_ID, CITY_ID]) {
+      const quote = byId(record, `post:${id}`).post?.quote;
+      expect(quote?.verdict).toBe('verbatim');
+      expect(quote?.similarity).toBeGreaterThanOrEqual(0.95);
+    }
+    expect(record.citations.filter((citation) => citation.status === 'unidentified')).toEqual([]);
+  });
+
   it('keeps every occurrence exactly located in the source', () => {
     for (const citation of record.citations) {
       for (const occurrence of citation.occurrences) expect(text.substr(occurrence.offset, occurrence.raw.length)).toBe(occurrence.raw);
@@ -128,9 +168,9 @@ describe('the example article, end to end', () => {
       [200, 'http'],
     ]);
     expect(byId(record, 'tco:KNbFdafcns').link?.page?.title).toBe('Écoles fermées à Bruxelles');
-    // The residues the links sit in stay posts without an id: no link leads to them.
-    const parent = byId(record, sudinfo.parent ?? '');
-    expect(parent).toMatchObject({ type: 'post', status: 'unidentified', post: { embed: { handle: 'sudinfo_be', date: '2023-11-27' } } });
+    // The link sits in the residue of the post found in the Wayback Machine.
+    expect(sudinfo.parent).toBe(`post:${SUDINFO_ID}`);
+    expect(byId(record, 'tco:KNbFdafcns').parent).toBe(`post:${CITY_ID}`);
   });
 
   it('writes WARC records whose digests hold, the payload as it came off the wire', async () => {
@@ -157,12 +197,11 @@ describe('the example article, end to end', () => {
     expect(again.citations).toEqual(record.citations);
   });
 
-  it('retries an unidentified residue without capturing the pages of its links again', async () => {
+  it('leaves nothing for retry-failed to retry', async () => {
     const requestsBefore = upstream.requestCount();
     const result = await recheckDocument('casablanca', (citation) => citation.status === 'unidentified', harness.pipeline.ports);
-    expect(result?.rechecked).toBe(4);
+    expect(result?.rechecked).toBe(0);
     expect(upstream.requestCount()).toBe(requestsBefore);
-    expect(result?.record.citations.map((citation) => [citation.id, citation.status])).toEqual(record.citations.map((citation) => [citation.id, citation.status]));
   });
 
   it('reuses a capture for another document citing the same post', async () => {

@@ -14,7 +14,7 @@
 export type { FakeUpstreamEnv, FakeUpstreamOptions, FakeUpstreamStats } from './fake-upstream.js';
 export { FakeUpstream, TEST_CA_PATH } from './fake-upstream.js';
 export type { PhotoInput, PostInput, PostLinkInput, PostState } from './post-model.js';
-export { POST_STATES } from './post-model.js';
+export { POST_STATES, snowflakeIdAt } from './post-model.js';
 export type { FailureOptions, PageOptions, ShortLinkOptions, WaybackSnapshotInput } from './scenario.js';
 export type { WaybackCopyForm, WaybackCopyInput } from './wayback-copies.js';
 export type { HostTraffic, RequestLogEntry } from './traffic.js';

@@ -185,6 +185,11 @@ export function snowflakeTime(id: string): string {
   return new Date(Number((BigInt(id) >> 22n) + 1288834974657n)).toISOString();
 }
 
+/** A post id whose Snowflake time is `iso`; `sequence` (0 to 4095) tells apart posts of one millisecond. */
+export function snowflakeIdAt(iso: string, sequence = 0): string {
+  return (((BigInt(Date.parse(iso)) - 1288834974657n) << 22n) | BigInt(sequence)).toString();
+}
+
 /** A stable made-up account id, so the same handle always has the same user. */
 export function userIdForHandle(handle: string): string {
   const digest = createHash('sha256').update(handle.toLowerCase()).digest();

@@ -1,0 +1,254 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readResponseRecord } from '../../src/capture/warc-reader.js';
+import type { Citation, DocumentRecord } from '../../src/record/types.js';
+import { FakeUpstream, snowflakeIdAt } from '../support/fake-upstream/index.js';
+import { startPipeline, type PipelineHarness } from '../support/pipeline-harness.js';
+import { expectEveryWarcRecordValid } from '../support/warc-records.js';
+
+// One account's posts of 2024-03-05: same subject, same hashtag; only the text tells them apart.
+const POLICE = 'police_ma';
+const RIGHT = snowflakeIdAt('2024-03-05T10:15:00Z', 1);
+const SAME_DAY = {
+  [snowflakeIdAt('2024-03-05T08:00:00Z', 2)]: '#أمن توقيف شخص بمدينة طنجة للاشتباه في تورطه في النصب والاحتيال عبر الأنترنت وانتحال صفة.',
+  [RIGHT]: '#أمن توقيف ثلاثة أشخاص بمدينة فاس للاشتباه في ارتباطهم بشبكة إجرامية تنشط في سرقة السيارات وتزوير وثائقها.',
+  [snowflakeIdAt('2024-03-05T16:40:00Z', 3)]: '#أمن توقيف شخصين بمدينة مراكش للاشتباه في تورطهما في حيازة وترويج المخدرات والمؤثرات العقلية.',
+  [snowflakeIdAt('2024-03-05T21:05:00Z', 4)]: 'بلاغ: المديرية العامة للأمن الوطني تنفي صحة الأخبار المتداولة حول سرقة السيارات بمدينة فاس.',
+};
+// The same account's post of the week before: never a candidate.
+const WEEK_BEFORE = snowflakeIdAt('2024-02-27T10:15:00Z', 5);
+
+const DELETED = snowflakeIdAt('2024-01-10T09:30:00Z', 6);
+const DELETED_TEXT = 'We are closing the Riverside branch on Friday. Customers will be served at Main Street from Monday on.';
+const ALTERED = snowflakeIdAt('2024-02-02T14:00:00Z', 7);
+const ALTERED_TEXT = 'The council approved the new budget by 31 votes to 12, with a 4% rise in school spending';
+const TWINS = [snowflakeIdAt('2024-04-01T09:00:00Z', 8), snowflakeIdAt('2024-04-01T09:01:00Z', 9)];
+const TWIN_TEXT = 'Road closed between exits 12 and 14 after an accident this morning; expect long delays.';
+const EDITED = snowflakeIdAt('2024-05-06T11:00:00Z', 11);
+const EDITED_FIRST = snowflakeIdAt('2024-05-06T10:58:00Z', 10);
+const EDITED_TEXT = 'Polling stations stay open until 20:00 tonight in all districts of the city.';
+
+const ARTICLE = `Police said three men had been arrested.
+
+${SAME_DAY[RIGHT]} — DGSN (@${POLICE}) March 5, 2024
+
+The branch closure surprised customers.
+
+${DELETED_TEXT} — Town Bank (@townbank) January 10, 2024
+
+The budget passed after a long debate.
+
+The council approved the new budget by 21 votes to 12, with a 4% rise in school spending https://t.co/AltR3d0ne — City Council (@citycouncil) February 2, 2024
+
+Traffic was affected all morning.
+
+Road closed between exits 12 and 14 after an accident this morning; expect long delays. — Highways (@highways_x) April 1, 2024
+
+Nobody archived this account.
+
+A post that nobody archived, ever, in any form at all. — Nobody (@nobody_archived) March 5, 2024
+
+Voting went on late.
+
+${EDITED_TEXT} — Election Office (@elections) May 6, 2024
+
+Another post the CDX lists, but not from that week.
+
+Something the account said that matches nothing else in the archive at all. — DGSN (@${POLICE}) February 20, 2024
+`;
+
+function byId(record: DocumentRecord, id: string): Citation {
+  const citation = record.citations.find((candidate) => candidate.id === id);
+  if (!citation) throw new Error(`no citation ${id} in ${record.citations.map((c) => c.id).join(', ')}`);
+  return citation;
+}
+
+function unidentifiedBy(record: DocumentRecord, handle: string): Citation {
+  const citation = record.citations.find((candidate) => candidate.post?.embed?.handle === handle);
+  if (!citation) throw new Error(`no citation of @${handle}`);
+  return citation;
+}
+
+function cdxRequests(upstream: FakeUpstream): string[] {
+  return upstream.requests
+    .filter((request) => request.host === 'web.archive.org' && request.path.startsWith('/cdx/'))
+    .map((request) => new URL(request.path, 'https://web.archive.org').searchParams.get('url') ?? '');
+}
+
+describe('identifying residues through the Wayback CDX', () => {
+  let upstream: FakeUpstream;
+  let harness: PipelineHarness;
+  let record: DocumentRecord;
+
+  beforeAll(async () => {
+    upstream = await FakeUpstream.start();
+    for (const [id, text] of Object.entries(SAME_DAY)) {
+      upstream.addPost({ id, handle: POLICE, name: 'DGSN', lang: 'ar', text });
+      upstream.addWaybackCopy(id, { timestamp: '20240306000000' });
+    }
+    upstream.addPost({ id: WEEK_BEFORE, handle: POLICE, name: 'DGSN', text: SAME_DAY[RIGHT]! });
+    upstream.addWaybackCopy(WEEK_BEFORE, { timestamp: '20240228000000' });
+    upstream.addPost({ id: snowflakeIdAt('2024-02-20T12:00:00Z'), handle: POLICE, name: 'DGSN', text: 'Something else entirely, about a football match.' });
+    upstream.addWaybackCopy(snowflakeIdAt('2024-02-20T12:00:00Z'), { timestamp: '20240221000000', form: 'twitter.com json' });
+
+    upstream.addPost({ id: DELETED, handle: 'townbank', name: 'Town Bank', text: DELETED_TEXT });
+    upstream.addWaybackCopy(DELETED, { timestamp: '20240110120000', form: 'twitter.com json' });
+    upstream.setPostState(DELETED, 'deleted');
+
+    upstream.addPost({ id: ALTERED, handle: 'citycouncil', name: 'City Council', text: ALTERED_TEXT, urls: [{ tco: 'https://t.co/AltR3d0ne', expanded: 'https://news.test/budget' }] });
+    upstream.addPost({ id: snowflakeIdAt('2024-02-02T15:00:00Z', 12), handle: 'citycouncil', name: 'City Council', text: 'The council approved the new budget by 21 votes to 12.' });
+    upstream.addWaybackCopy(ALTERED, { timestamp: '20240203000000' });
+    upstream.addWaybackCopy(snowflakeIdAt('2024-02-02T15:00:00Z', 12), { timestamp: '20240203000000' });
+    upstream.addPage('https://news.test/budget', { body: '<title>Budget</title>' });
+
+    for (const id of TWINS) {
+      upstream.addPost({ id, handle: 'highways_x', name: 'Highways', text: TWIN_TEXT });
+      upstream.addWaybackCopy(id, { timestamp: '20240401120000' });
+    }
+
+    upstream.addPost({ id: EDITED, handle: 'elections', name: 'Election Office', text: EDITED_TEXT, editIds: [EDITED_FIRST, EDITED] });
+    upstream.addWaybackCopy(EDITED, { timestamp: '20240506120000' });
+
+    harness = await startPipeline(upstream);
+    record = await harness.archive({ text: ARTICLE }, 'residues');
+  });
+
+  afterAll(async () => {
+    await harness.close();
+    await upstream.close();
+  });
+
+  it('tells a residue among same-day posts of one account apart by its text alone', () => {
+    const citation = byId(record, `post:${RIGHT}`);
+    expect(citation).toMatchObject({ status: 'archived', post: { id: RIGHT, handle: POLICE, identifiedBy: 'wayback-cdx', quote: { verdict: 'verbatim' } } });
+    expect(citation.post?.quote?.similarity).toBe(1);
+    // None of the other posts became a citation.
+    expect(record.citations.filter((other) => other.post?.handle === POLICE && other.status !== 'unidentified')).toHaveLength(1);
+  });
+
+  it('finds a deleted post that the Wayback Machine kept: deleted, with its Wayback capture and the text it kept', async () => {
+    const citation = byId(record, `post:${DELETED}`);
+    expect(citation).toMatchObject({
+      status: 'deleted',
+      capture: { via: 'wayback' },
+      post: { id: DELETED, identifiedBy: 'wayback-cdx', text: DELETED_TEXT, quote: { verdict: 'verbatim', similarity: 1 } },
+    });
+    const stored = await readResponseRecord(harness.dataDir, citation.capture!.warc);
+    expect(stored.targetUri).toBe(`https://web.archive.org/web/20240110120000id_/https://twitter.com/townbank/status/${DELETED}`);
+    expect(Buffer.from(stored.payload).toString('utf8')).toContain(`"id_str":"${DELETED}"`);
+  });
+
+  it('identifies an altered quote by its own t.co link and says it differs from the post', () => {
+    const citation = byId(record, `post:${ALTERED}`);
+    expect(citation).toMatchObject({ status: 'archived', post: { identifiedBy: 'wayback-cdx', text: `${ALTERED_TEXT} https://t.co/AltR3d0ne` } });
+    expect(['close', 'differs']).toContain(citation.post?.quote?.verdict);
+    expect(citation.post?.quote?.verdict).toBe('close');
+    expect(citation.post?.quote?.similarity).toBeLessThan(1);
+    expect(byId(record, 'tco:AltR3d0ne').parent).toBe(`post:${ALTERED}`);
+  });
+
+  it('leaves a residue of an account the CDX does not know unidentified, with no candidates, a check and the reason', () => {
+    const citation = unidentifiedBy(record, 'nobody_archived');
+    expect(citation.status).toBe('unidentified');
+    expect(citation.post?.candidates).toEqual([]);
+    expect(citation.checks).toHaveLength(1);
+    expect(citation.checks[0]?.status).toBe('unidentified');
+    expect(citation.error?.message).toMatch(/^no-cdx-rows: /);
+  });
+
+  it('will not choose between two posts whose texts are too close to call, and lists both with their scores', () => {
+    const citation = unidentifiedBy(record, 'highways_x');
+    expect(citation.status).toBe('unidentified');
+    expect(citation.error?.message).toMatch(/^too-close-to-call: /);
+    expect(citation.post?.candidates?.map((candidate) => candidate.id).sort()).toEqual([...TWINS].sort());
+    expect(citation.post?.candidates?.every((candidate) => candidate.score === 1)).toBe(true);
+  });
+
+  it('says when the CDX knows posts of the account but none of that day, and when none is close enough', () => {
+    const other = record.citations.find((citation) => citation.post?.embed?.date === '2024-02-20');
+    expect(other?.status).toBe('unidentified');
+    expect(other?.error?.message).toMatch(/^none-close-enough: /);
+    expect(other?.post?.candidates).toHaveLength(1);
+    expect(other?.post?.candidates?.[0]?.score).toBeLessThan(0.85);
+  });
+
+  it('records the versions of a post edited after it was published', () => {
+    expect(byId(record, `post:${EDITED}`).post).toMatchObject({ identifiedBy: 'wayback-cdx', editIds: [EDITED_FIRST, EDITED], quote: { verdict: 'verbatim' } });
+  });
+
+  it('asks the CDX once for each handle and date, in both URL forms, and keeps every answer in the WARC files', async () => {
+    const asked = cdxRequests(upstream);
+    expect(asked).toHaveLength(2 * 7);
+    expect(new Set(asked).size).toBe(asked.length);
+    expect(asked.filter((url) => url.startsWith(`twitter.com/${POLICE}/`))).toHaveLength(2);
+    const records = await expectEveryWarcRecordValid(harness.dataDir);
+    const archived = records.filter((stored) => stored.type === 'response').map((stored) => stored.warcHeaders.get('WARC-Target-URI'));
+    expect(archived.filter((uri) => uri?.startsWith('https://web.archive.org/cdx/'))).toHaveLength(asked.length);
+    expect(archived).toHaveLength(upstream.requestCount());
+  });
+
+  it('reuses the lookups for another document within the refresh window: no CDX request', async () => {
+    const before = cdxRequests(upstream).length;
+    const again = await harness.archive({ text: `Quoted again.\n\n${SAME_DAY[RIGHT]} — DGSN (@${POLICE}) March 5, 2024\n` }, 'again');
+    expect(cdxRequests(upstream).length).toBe(before);
+    expect(again.citations[0]).toMatchObject({ id: `post:${RIGHT}`, status: 'archived', post: { identifiedBy: 'wayback-cdx' } });
+  });
+});
+
+describe('the Wayback Machine slowing citesnap down', () => {
+  let upstream: FakeUpstream;
+  let harness: PipelineHarness;
+  const id = snowflakeIdAt('2024-03-05T10:15:00Z', 1);
+  const text = 'A post that the article quotes in full, word for word, as the account wrote it.';
+  const article = `${text} — Account (@slow_account) March 5, 2024\n`;
+
+  beforeAll(async () => {
+    upstream = await FakeUpstream.start();
+    upstream.addPost({ id, handle: 'slow_account', name: 'Account', text });
+    upstream.addWaybackCopy(id, { timestamp: '20240306000000' });
+    harness = await startPipeline(upstream);
+  });
+
+  afterAll(async () => {
+    await harness.close();
+    await upstream.close();
+  });
+
+  it('waits out a 429 and then identifies the post', async () => {
+    upstream.failNext('web.archive.org', [429], { retryAfter: '0' });
+    const record = await harness.archive({ text: article }, 'slow-once');
+    expect(record.citations[0]).toMatchObject({ id: `post:${id}`, status: 'archived' });
+    expect(upstream.requests.filter((request) => request.host === 'web.archive.org').map((request) => request.status)).toEqual([429, 200, 200]);
+  });
+
+  it('keeps the document when the CDX goes on refusing: unidentified, RATE_LIMITED in its check, and asked again next time', async () => {
+    upstream.reset();
+    upstream.addPost({ id, handle: 'slow_account', name: 'Account', text });
+    upstream.addWaybackCopy(id, { timestamp: '20240306000000' });
+    const otherDay = article.replace('March 5', 'March 6');
+    upstream.failNext('web.archive.org', [429, 429, 429], { retryAfter: '0' });
+    const refused = await harness.archive({ text: otherDay }, 'slow-always');
+    expect(refused.citations[0]).toMatchObject({ status: 'unidentified', error: { code: 'RATE_LIMITED' }, post: { candidates: [] } });
+    expect(refused.citations[0]?.checks.at(-1)).toMatchObject({ status: 'unidentified', error: 'RATE_LIMITED' });
+    expect(refused.citations[0]?.error?.message).toMatch(/^cdx-failed: /);
+    const later = await harness.archive({ text: otherDay }, 'slow-always');
+    expect(later.citations[0]).toMatchObject({ id: `post:${id}`, status: 'archived', post: { identifiedBy: 'wayback-cdx' } });
+  });
+});
+
+describe('a trailer without a readable date', () => {
+  it('gets no lookup by time, and the record says so', async () => {
+    const upstream = await FakeUpstream.start();
+    const harness = await startPipeline(upstream);
+    try {
+      const html = '<blockquote class="twitter-tweet"><p>Some words.</p>&mdash; Someone (@someone) <a href="https://example.com/">sometime</a></blockquote>';
+      const record = await harness.archive({ html }, 'no-date');
+      const embed = record.citations.find((citation) => citation.type === 'post');
+      expect(embed).toMatchObject({ status: 'unidentified', post: { candidates: [] } });
+      expect(embed?.error?.message).toMatch(/^no-date: /);
+      expect(upstream.requests.filter((request) => request.host === 'web.archive.org')).toEqual([]);
+    } finally {
+      await harness.close();
+      await upstream.close();
+    }
+  });
+});
