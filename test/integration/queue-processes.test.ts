@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import type { TargetOutcome } from '../../src/capture/target-checker.js';
 import { TargetIndex } from '../../src/record/target-index.js';
 import type { DocumentRecord } from '../../src/record/types.js';
-import { FakeUpstream, TEST_CA_PATH } from '../support/fake-upstream/index.js';
+import { FakeUpstream, snowflakeIdAt, TEST_CA_PATH } from '../support/fake-upstream/index.js';
 import { redisOptionsFromUrl } from '../../workers/connection.js';
 import { archiveJobOptions, JOB, openDocumentsQueue, QUEUE } from '../../workers/queues.js';
 import { ArticleServer } from '../workers/support/article-server.js';
@@ -204,5 +204,43 @@ describe('worker processes', () => {
     const doneBy = workers.map((worker) => worker.lines().filter((line) => line.event === 'job.completed').length);
     expect(doneBy[0]! + doneBy[1]!).toBe(6);
     expect(Math.min(...doneBy)).toBeGreaterThan(0);
+  });
+
+  it('looks each handle and printed date up in the CDX once in all, across two worker processes', async () => {
+    // Three accounts, two posts each on 2024-03-05; every document quotes one post of each as residue.
+    const accounts = ['first_acc', 'second_acc', 'third_acc'];
+    const posts = accounts.flatMap((handle, account) =>
+      [0, 1].map((n) => {
+        const id = snowflakeIdAt(`2024-03-05T${String(9 + n * 6).padStart(2, '0')}:00:00Z`, account * 2 + n);
+        const text = `${handle} says, post ${n === 0 ? 'one: the bridge will close for repairs from Monday' : 'two: the market moves to the square on Sunday'}.`;
+        fake.addPost({ id, handle, name: handle, text });
+        fake.addWaybackCopy(id, { timestamp: '20240306000000' });
+        return { id, handle, text };
+      }),
+    );
+    const workers = [0, 1].map(() => startWorker({ concurrency: 3 }));
+    await Promise.all(workers.map((worker) => worker.event('worker.started')));
+    const jobs = await Promise.all(
+      Array.from({ length: 6 }, (_, doc) => {
+        const text = accounts
+          .map((handle, account) => posts[account * 2 + ((doc + account) % 2)]!)
+          .map((post) => `Paragraph.\n\n${post.text} — ${post.handle} (@${post.handle}) March 5, 2024`)
+          .join('\n\n');
+        return queue.add(JOB.archive, { docId: `residues-${doc}`, source: { text } }, archiveJobOptions(`residues-${doc}`));
+      }),
+    );
+    const results = await Promise.all(jobs.map((job) => job.waitUntilFinished(events) as Promise<{ statuses: Record<string, number> }>));
+    expect(results.map((result) => result.statuses)).toEqual(jobs.map(() => ({ archived: 3 })));
+    const cdx = fake.requests.filter((request) => request.host === 'web.archive.org' && request.path.startsWith('/cdx/'));
+    const asked = cdx.map((request) => new URL(request.path, 'https://web.archive.org').searchParams.get('url')?.replace(/\/status\/.*/, ''));
+    expect(asked.sort()).toEqual(accounts.flatMap((handle) => [`twitter.com/${handle}`, `x.com/${handle}`]).sort());
+    // Every post was checked once, though two workers compared it as a candidate for six documents.
+    for (const post of posts) {
+      expect(fake.requests.filter((request) => request.host === 'cdn.syndication.twimg.com' && request.path.includes(`id=${post.id}&`))).toHaveLength(1);
+    }
+    const doneBy = workers.map((worker) => worker.lines().filter((line) => line.event === 'job.completed').length);
+    expect(Math.min(...doneBy)).toBeGreaterThan(0);
+    const record = await readRecord('residues-0');
+    expect(record.citations.map((citation) => citation.post?.identifiedBy)).toEqual(['wayback-cdx', 'wayback-cdx', 'wayback-cdx']);
   });
 });
