@@ -1,8 +1,14 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readResponseRecord } from '../../src/capture/warc-reader.js';
 import type { Citation, DocumentRecord } from '../../src/record/types.js';
 import { FakeUpstream, snowflakeIdAt } from '../support/fake-upstream/index.js';
+import { addExamplePosts, CITY_ID, DGSN_ID, SUDINFO_ID } from '../support/example-posts.js';
 import { startPipeline, type PipelineHarness } from '../support/pipeline-harness.js';
+import { runCli } from '../support/run-cli.js';
 import { expectEveryWarcRecordValid } from '../support/warc-records.js';
 
 // One account's posts of 2024-03-05: same subject, same hashtag; only the text tells them apart.
@@ -249,6 +255,30 @@ describe('a trailer without a readable date', () => {
     } finally {
       await harness.close();
       await upstream.close();
+    }
+  });
+});
+
+describe('the example article as text, on the command line', () => {
+  it('yields its three posts identified and archived, each with how it was found and a verbatim quote', async () => {
+    const upstream = await FakeUpstream.start();
+    const work = await mkdtemp(join(tmpdir(), 'citesnap-residue-cli-'));
+    try {
+      addExamplePosts(upstream);
+      const article = fileURLToPath(new URL('../../examples/casablanca-extortion-2023-11.txt', import.meta.url));
+      const result = await runCli(['archive', '--json', '--no-sidecar', article], { env: { ...upstream.env, CITESNAP_DATA_DIR: join(work, 'data') } });
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      const record = JSON.parse(result.stdout) as DocumentRecord;
+      const posts = record.citations.filter((citation) => citation.type === 'post');
+      expect(posts.map((citation) => [citation.id, citation.status, citation.post?.identifiedBy, citation.post?.quote?.verdict])).toEqual([
+        [`post:${DGSN_ID}`, 'archived', 'media-link', 'verbatim'],
+        [`post:${SUDINFO_ID}`, 'archived', 'wayback-cdx', 'verbatim'],
+        [`post:${CITY_ID}`, 'archived', 'wayback-cdx', 'verbatim'],
+      ]);
+    } finally {
+      await upstream.close();
+      await rm(work, { recursive: true, force: true });
     }
   });
 });
