@@ -187,7 +187,10 @@ async function checkCitations(
     now: ports.now,
   });
   const findings = await Promise.all(resolved.map((citation) => findingsFor(citation, resolved, checkPost, unidentified.get(citation.id))));
-  return resolved.map((citation, index) => buildCitation(citation, findings[index]!, previous.get(citation.id)));
+  // A post identified only now carries on the history of the citation it was while unidentified.
+  const previousOf = (citation: ResolvedCitation): Citation | undefined =>
+    previous.get(citation.id) ?? (citation.formerId === undefined ? undefined : previous.get(citation.formerId));
+  return resolved.map((citation, index) => buildCitation(citation, findings[index]!, previousOf(citation)));
 }
 
 type CheckPost = (target: { id: string; handle?: string }) => Promise<TimedPostCheck>;

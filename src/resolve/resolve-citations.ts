@@ -15,6 +15,8 @@ export interface ResolvedCitation {
   /** Where the link ended, and when that was checked. */
   linkEnd?: LinkCheckEnd;
   linkCheckedAt?: string;
+  /** The id the citation had before its post was identified (`embed:<hash>`), whose history it carries on. */
+  formerId?: string;
 }
 
 export interface ResolveCitationsOptions {
@@ -133,7 +135,7 @@ function giveId(
   delete post.candidates;
   const existing = citations.get(newId);
   if (existing) mergeInto(existing, { ...embed, id: newId, post });
-  else citations.set(newId, { ...embed, id: newId, post });
+  else citations.set(newId, { ...embed, id: newId, post, formerId: embed.id });
 }
 
 /** A link that resolves to a post becomes an occurrence of that post's citation. */

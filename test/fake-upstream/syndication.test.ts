@@ -116,6 +116,14 @@ describe('a public post', () => {
     expect(typeof (json as { user: { id_str: unknown } }).user.id_str).toBe('string');
   });
 
+  it('lists the versions of an edited post, oldest first, and says it was edited', async () => {
+    const first = String(BigInt(ID) - 4194304000n);
+    fake.upstream.addPost({ id: ID, handle: 'DGSN_MAROC', name: 'DGSN MAROC', text: 'x', editIds: [first, ID] });
+    const { json } = await fetchJson(tweetResultUrl(ID));
+    expect(json).toMatchObject({ edit_control: { edit_tweet_ids: [first, ID] }, isEdited: true });
+    expect(() => fake.upstream.addPost({ id: ID, handle: 'DGSN_MAROC', name: 'DGSN MAROC', text: 'x', editIds: [ID, first] })).toThrow(/editIds/);
+  });
+
   it('dates a post without createdAt from its Snowflake id', async () => {
     fake.upstream.addPost({ id: ID, handle: 'DGSN_MAROC', name: 'DGSN MAROC', text: 'x' });
     const { json } = await fetchJson(tweetResultUrl(ID));

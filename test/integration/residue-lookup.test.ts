@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readResponseRecord } from '../../src/capture/warc-reader.js';
+import { recheckDocument } from '../../src/pipeline.js';
 import type { Citation, DocumentRecord } from '../../src/record/types.js';
 import { FakeUpstream, snowflakeIdAt } from '../support/fake-upstream/index.js';
 import { addExamplePosts, CITY_ID, DGSN_ID, SUDINFO_ID } from '../support/example-posts.js';
@@ -238,6 +239,34 @@ describe('the Wayback Machine slowing citesnap down', () => {
     expect(refused.citations[0]?.error?.message).toMatch(/^cdx-failed: /);
     const later = await harness.archive({ text: otherDay }, 'slow-always');
     expect(later.citations[0]).toMatchObject({ id: `post:${id}`, status: 'archived', post: { identifiedBy: 'wayback-cdx' } });
+  });
+});
+
+describe('retrying an unidentified residue', () => {
+  it('finds the post once the Wayback Machine has it and the earlier lookup is past the refresh window', async () => {
+    const upstream = await FakeUpstream.start();
+    const id = snowflakeIdAt('2024-03-05T10:15:00Z', 1);
+    const text = 'A post the Wayback Machine did not have yet when the article was first archived.';
+    upstream.addPost({ id, handle: 'late_archived', name: 'Late', text });
+    // A refresh window of 0: no lookup is reused, as after a day with the default.
+    const harness = await startPipeline(upstream, { CITESNAP_REFRESH_AFTER: '0s' });
+    try {
+      const first = await harness.archive({ text: `${text} — Late (@late_archived) March 5, 2024\n` }, 'late');
+      expect(first.citations[0]).toMatchObject({ status: 'unidentified', post: { candidates: [] } });
+      expect(first.citations[0]?.error?.message).toMatch(/^no-cdx-rows: /);
+      upstream.addWaybackCopy(id, { timestamp: '20240310000000' });
+      const retried = await recheckDocument('late', (citation) => citation.status === 'unidentified', harness.pipeline.ports);
+      expect(retried?.record.citations).toHaveLength(1);
+      const found = retried?.record.citations[0];
+      expect(found).toMatchObject({ id: `post:${id}`, status: 'archived', post: { identifiedBy: 'wayback-cdx', quote: { verdict: 'verbatim' } } });
+      expect(found?.post?.candidates).toBeUndefined();
+      expect(found?.error).toBeUndefined();
+      // The history of the citation is kept: the failed lookup, then the capture.
+      expect(found?.checks.map((check) => check.status)).toEqual(['unidentified', 'archived']);
+    } finally {
+      await harness.close();
+      await upstream.close();
+    }
   });
 });
 
