@@ -218,7 +218,7 @@ describe('worker processes', () => {
         return { id, handle, text };
       }),
     );
-    const workers = [0, 1].map(() => startWorker({ concurrency: 3 }));
+    const workers = [0, 1].map(() => startWorker({ concurrency: 3 }, { CITESNAP_HOST_CONCURRENCY: '1' }));
     await Promise.all(workers.map((worker) => worker.event('worker.started')));
     const jobs = await Promise.all(
       Array.from({ length: 6 }, (_, doc) => {
@@ -238,6 +238,8 @@ describe('worker processes', () => {
     for (const post of posts) {
       expect(fake.requests.filter((request) => request.host === 'cdn.syndication.twimg.com' && request.path.includes(`id=${post.id}&`))).toHaveLength(1);
     }
+    // web.archive.org is one host like any other under CITESNAP_HOST_CONCURRENCY, across both workers.
+    expect(fake.maxInFlight('web.archive.org')).toBe(1);
     const doneBy = workers.map((worker) => worker.lines().filter((line) => line.event === 'job.completed').length);
     expect(Math.min(...doneBy)).toBeGreaterThan(0);
     const record = await readRecord('residues-0');
