@@ -7,7 +7,7 @@
 // Each account posts 8 times a day on the same subject (one hashtag, shared words);
 // articles quote two of those posts a day as residue: some with a t.co link to a page
 // (decisive), some as text alone (decided by the text among the day's posts), some
-// cut short with an ellipsis, some of a post since deleted that only the Wayback
+// cut short with an ellipsis, some with one word changed, some of a post since deleted that only the Wayback
 // Machine keeps; and one account the CDX has never seen. Four residues to a document,
 // from different accounts and days, so that documents share lookups as real ones do.
 // Prints requests per residue (CDX, and what the candidates cost), the identification
@@ -54,7 +54,7 @@ const OTHER_WORDS = [
   'tonight', 'bank', 'cards', 'school', 'hotel', 'airport', 'customs', 'cargo', 'drugs', 'weapons', 'court', 'prosecutor', 'witness',
 ];
 
-type ResidueKind = 'link' | 'text' | 'cut short' | 'deleted' | 'unknown account';
+type ResidueKind = 'link' | 'text' | 'cut short' | 'one word changed' | 'deleted' | 'unknown account';
 
 interface Residue {
   kind: ResidueKind;
@@ -88,11 +88,18 @@ function buildCorpus(upstream: FakeUpstream): Residue[] {
         upstream.addWaybackCopy(id, { timestamp: `${date.toISOString().slice(0, 10).replace(/-/g, '')}230000` });
         posts.push({ id, text, ...(link === undefined ? {} : { link }) });
       }
-      const kinds: ResidueKind[] = ['link', 'text', 'cut short', 'deleted'];
+      const kinds: ResidueKind[] = ['link', 'text', 'cut short', 'one word changed', 'deleted'];
       for (const [index, post] of [posts[0]!, posts[1 + ((account + day) % (POSTS_A_DAY - 1))]!].entries()) {
-        const kind = post.link !== undefined && index === 0 ? 'link' : kinds[1 + ((account + day + index) % 3)]!;
+        const kind = post.link !== undefined && index === 0 ? 'link' : kinds[1 + ((account + day + index) % 4)]!;
         if (kind === 'deleted') upstream.setPostState(post.id, 'deleted');
-        const printed = kind === 'cut short' ? `${post.text.slice(0, Math.floor(post.text.length * 0.7))}…` : kind === 'link' ? `${post.text} ${post.link ?? ''}` : post.text;
+        const printed =
+          kind === 'cut short'
+            ? `${post.text.slice(0, Math.floor(post.text.length * 0.7))}…`
+            : kind === 'link'
+              ? `${post.text} ${post.link ?? ''}`
+              : kind === 'one word changed'
+                ? post.text.replace(/ (\w+) /, ' misquoted ')
+                : post.text;
         residues.push({ kind, expectedId: post.id, passage: `${printed} — ${name} (@${handle}) ${printedDate}` });
       }
     }
