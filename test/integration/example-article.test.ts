@@ -98,6 +98,14 @@ describe('the example article, end to end', () => {
     expect(record.citations.filter((citation) => citation.status === 'unidentified')).toEqual([]);
   });
 
+  it('reads the embeds of the HTML version by their status links, and checks their quotes too', async () => {
+    const html = await readFile(new URL('../../examples/casablanca-extortion-2023-11.html', import.meta.url), 'utf8');
+    const fromHtml = await harness.archive({ html }, 'casablanca-html');
+    for (const id of [DGSN_ID, SUDINFO_ID, CITY_ID]) {
+      expect(byId(fromHtml, `post:${id}`).post).toMatchObject({ identifiedBy: 'status-link', quote: { verdict: 'verbatim' } });
+    }
+  });
+
   it('keeps every occurrence exactly located in the source', () => {
     for (const citation of record.citations) {
       for (const occurrence of citation.occurrences) expect(text.substr(occurrence.offset, occurrence.raw.length)).toBe(occurrence.raw);
