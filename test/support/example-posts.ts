@@ -1,5 +1,8 @@
 import type { FakeUpstream } from './fake-upstream/index.js';
 
+// The example article's three posts and the pages their links lead to, as the fake
+// upstream serves them: shared by the end-to-end test and the export and serve tests.
+
 export const DGSN_ID = '1729555061938819317';
 export const SUDINFO_ID = '1729135262233043236';
 export const CITY_ID = '1729181542325883288';
