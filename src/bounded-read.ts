@@ -53,7 +53,7 @@ export async function readUserFile(path: string, where: string, limits: ReadLimi
   }
   try {
     const info = await handle.stat();
-    if (!info.isFile()) throw new UsageError(`${where}: ${kindOf(info)}, expected a regular article file`);
+    if (!info.isFile()) throw new UsageError(`${where}: ${kindOf(info)}, expected an article file`);
     return await readHandle(handle, where, limits);
   } finally {
     await handle.close();

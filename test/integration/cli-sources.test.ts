@@ -28,14 +28,14 @@ describe('citesnap archive: the sources it reads', () => {
 
   it('refuses /dev/zero at once (exit 2): only regular files are read', async () => {
     const result = await runCli(['archive', '/dev/zero'], { env });
-    expect(result).toEqual({ code: 2, stdout: '', stderr: 'citesnap: /dev/zero: is a device, expected a regular article file\n' });
+    expect(result).toEqual({ code: 2, stdout: '', stderr: 'citesnap: /dev/zero: is a device, expected an article file\n' });
   });
 
   it('refuses a FIFO without waiting for a writer (exit 2)', async () => {
     const fifo = join(work, 'article.fifo');
     execFileSync('mkfifo', [fifo]);
     const result = await runCli(['archive', fifo], { env });
-    expect(result).toEqual({ code: 2, stdout: '', stderr: `citesnap: ${fifo}: is a FIFO, expected a regular article file\n` });
+    expect(result).toEqual({ code: 2, stdout: '', stderr: `citesnap: ${fifo}: is a FIFO, expected an article file\n` });
   });
 
   it('counts the bytes as it reads: a file whose size says 0 is refused past the cap, naming it and the cap', async () => {

@@ -90,7 +90,7 @@ describe('queue commands', () => {
     expect(job?.data).toEqual({ docId: 'by-path', source: { path: join(dir, 'Front Page (2024).html') } });
 
     const folder = await run('enqueue', ['--by-path', dir]);
-    expect(folder).toEqual({ code: 2, stdout: '', stderr: `citesnap: ${dir}: is a directory, expected a regular article file\n` });
+    expect(folder).toEqual({ code: 2, stdout: '', stderr: `citesnap: ${dir}: is a directory, expected an article file\n` });
   });
 
   it('exits 1 with a clear line when Redis is unreachable', async () => {
