@@ -2,6 +2,7 @@ import { RecordedExchange as ReplayedExchange, type DecodeLimits, type HttpExcha
 import type { TargetIndex } from '../record/target-index.js';
 import type { WarcLocation } from '../record/types.js';
 import type { ExchangeRecorder, Fetcher, RecordedExchange } from '../resolve/ports.js';
+import { sha256Hex } from '../source.js';
 import type { StoredResponse } from './warc-reader.js';
 
 /**
@@ -10,8 +11,8 @@ import type { StoredResponse } from './warc-reader.js';
  * as soon as it arrives. A process killed half-way through a check leaves answers in
  * the WARC that no index entry points at, and the run that takes the job up would
  * fetch and store them a second time (contract section 9: no capture duplicated).
- * So every answer, once its WARC record is on disk, is noted in the check's journal
- * (an index entry of its own); a later check of the same target that finds a journal
+ * So every answer is noted in the check's journal (an index entry of its own) with
+ * the place of its WARC record, just before that record is written; a later check of the same target that finds a journal
  * of an unfinished check within the refresh window replays those answers from the
  * WARC, in order, instead of asking again, and appends what it fetches after them.
  * The journal goes once the check's outcome is in the index.
@@ -104,13 +105,8 @@ export class JournaledCheck {
       fetch: async (url, init) => {
         const index = this.unreplayed.findIndex((answer) => answer.url === url && answer.userAgent === init?.userAgent);
         const answer = index === -1 ? undefined : this.unreplayed.splice(index, 1)[0];
-        if (answer !== undefined) {
-          try {
-            return await this.replay(answer);
-          } catch {
-            // A record that cannot be read back (a WARC file since moved away) is asked for again.
-          }
-        }
+        const replayed = answer === undefined ? undefined : await this.replay(answer);
+        if (replayed !== undefined) return replayed;
         const exchange = await base.fetcher.fetch(url, init);
         if (init?.userAgent !== undefined) this.requestUserAgents.set(exchange, init.userAgent);
         return exchange;
@@ -119,11 +115,16 @@ export class JournaledCheck {
     const record: ExchangeRecorder = async (exchange) => {
       const replayed = this.replayed.get(exchange);
       if (replayed !== undefined) return replayed;
-      const recorded = await base.record(exchange);
       const userAgent = this.requestUserAgents.get(exchange);
-      this.noted.push({ url: exchange.url, ...(userAgent === undefined ? {} : { userAgent }), recorded });
-      await this.save();
-      return recorded;
+      // Noted before the record is written, where it will be: a kill during the write
+      // leaves a note whose record is missing or cut, which a replay checks for and
+      // asks again; never a record without a note, which would be stored twice.
+      return base.record(exchange, {
+        beforeWrite: (recorded) => {
+          this.noted.push({ url: exchange.url, ...(userAgent === undefined ? {} : { userAgent }), recorded });
+          return this.save();
+        },
+      });
     };
     return { fetcher, record };
   }
@@ -134,8 +135,19 @@ export class JournaledCheck {
     await this.state.index.delete(this.state.key);
   }
 
-  private async replay(answer: JournaledAnswer): Promise<HttpExchange> {
-    const stored = await this.state.readRecorded(answer.recorded.warc);
+  /**
+   * The answer as its WARC record holds it; undefined, to ask again, when the record
+   * is not there whole (the process was killed while writing it, or the file has
+   * been moved away since).
+   */
+  private async replay(answer: JournaledAnswer): Promise<HttpExchange | undefined> {
+    let stored: StoredResponse;
+    try {
+      stored = await this.state.readRecorded(answer.recorded.warc);
+    } catch {
+      return undefined;
+    }
+    if (stored.targetUri !== answer.url || sha256Hex(stored.payload) !== answer.recorded.sha256) return undefined;
     const exchange = new ReplayedExchange({
       url: answer.url,
       method: 'GET',
