@@ -1,12 +1,12 @@
 import { DelayedError, UnrecoverableError, WaitingError, type Job } from 'bullmq';
-import type { TargetClaims } from '../src/capture/target-checker.js';
-import { FetchError, UsageError } from '../src/errors.js';
-import { archiveDocument, SidecarError, type OpenPipeline } from '../src/pipeline.js';
+import type { Logger, TargetClaims } from '../src/ports.js';
+import { FetchError, SidecarError, UsageError } from '../src/errors.js';
+import { archiveDocument, type OpenPipeline } from '../src/pipeline/index.js';
 import { countStatuses } from '../src/record/citation-stats.js';
-import type { DocumentRecord } from '../src/record/types.js';
+import type { DocumentRecord } from '../src/model/index.js';
 import { loadSource, type LoadedSource, type SourceSpec } from '../src/source.js';
 import { parseArchiveJobData, type ArchiveJobData } from './job-data.js';
-import { errorFields, silentLogger, type Logger } from './log.js';
+import { errorFields, silentLogger } from './log.js';
 import type { JobOutcome, WorkerMetrics } from './metrics.js';
 import { JOB, QUEUE } from './queues.js';
 

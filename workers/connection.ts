@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { CitesnapError, UsageError } from '../src/errors.js';
+import { RedisUnavailableError, UsageError } from '../src/errors.js';
 
 /**
  * Redis connections for the queue, of two kinds (BullMQ's "going to production"):
@@ -11,13 +11,6 @@ import { CitesnapError, UsageError } from '../src/errors.js';
  *   offline queue, no reconnection, a connect timeout, so that an unreachable Redis
  *   is one clear error (exit 1) instead of a command that hangs.
  */
-
-/** Redis could not be reached, or went away during a command that does not wait for it. The CLI exits 1. */
-export class RedisUnavailableError extends CitesnapError {
-  constructor(message: string, options?: ErrorOptions) {
-    super('REDIS_UNAVAILABLE', message, options);
-  }
-}
 
 /** Where and how to connect, as both ioredis and BullMQ take it. */
 export interface RedisUrlOptions {

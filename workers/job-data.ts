@@ -1,7 +1,7 @@
 import { isAbsolute } from 'node:path';
 import { parseDuration } from '../src/duration.js';
-import { CitesnapError } from '../src/errors.js';
-import { DOC_ID_PATTERN } from '../src/record/doc-id.js';
+import { JobDataError } from '../src/errors.js';
+import { DOC_ID_PATTERN } from '../src/model/index.js';
 
 /**
  * The public job data of contract section 9. Other systems add these jobs straight
@@ -28,15 +28,6 @@ export interface RecheckJobData {
 }
 
 export const DEFAULT_RECHECK_OLDER_THAN = '7d';
-
-/** Job data that does not match the public shape; `message` starts with `job data: <field>:`. */
-export class JobDataError extends CitesnapError {
-  readonly field: string;
-  constructor(field: string, expected: string) {
-    super('INVALID_JOB_DATA', `job data: ${field === '' ? '' : `${field}: `}${expected}`);
-    this.field = field;
-  }
-}
 
 const SOURCE_KINDS = ['url', 'path', 'html', 'text'] as const;
 

@@ -1,12 +1,12 @@
 import { UnrecoverableError, WaitingError, type Job } from 'bullmq';
-import type { TargetClaims } from '../src/capture/target-checker.js';
-import { recheckDocument } from '../src/pipeline.js';
+import type { Logger, TargetClaims } from '../src/ports.js';
+import { recheckDocument } from '../src/pipeline/index.js';
 import { countStatuses } from '../src/record/citation-stats.js';
 import { newestCheckBefore } from '../src/record/checks.js';
-import type { Citation } from '../src/record/types.js';
+import type { Citation } from '../src/model/index.js';
 import { HandBack, untilAborted, type PipelineHandle } from './archive-processor.js';
 import { parseRecheckJobData, parseRetryFailedJobData } from './job-data.js';
-import { errorFields, silentLogger, type Logger } from './log.js';
+import { errorFields, silentLogger } from './log.js';
 import type { JobOutcome, WorkerMetrics } from './metrics.js';
 import { JOB, QUEUE } from './queues.js';
 
@@ -72,7 +72,7 @@ export function createMaintenanceProcessor(options: MaintenanceProcessorOptions)
     const result: MaintenanceResult = { documents: 0, changedDocuments: 0, rechecked: 0 };
     const failures: { docId: string; error: string }[] = [];
     try {
-      const docIds = await ports.store.list();
+      const docIds = await ports.store.documents.list();
       for (const [index, docId] of docIds.entries()) {
         if (signal?.aborted) throw new HandBack('shutting down');
         // A Redis round trip a document would cost more than most documents' own work.
@@ -80,7 +80,7 @@ export function createMaintenanceProcessor(options: MaintenanceProcessorOptions)
         try {
           // Most documents have nothing due: look before taking the lock (recheckDocument
           // reads the record again under it, so nothing changed meanwhile is lost).
-          const current = await ports.store.read(docId);
+          const current = await ports.store.documents.read(docId);
           if (current === undefined || !current.citations.some(select)) {
             result.documents += 1;
             continue;

@@ -2,8 +2,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { HostGate } from '../src/net/host-gate.js';
-import type { Fetcher } from '../src/resolve/ports.js';
-import { errorFields, silentLogger, type Logger } from './log.js';
+import type { Fetcher, Logger } from '../src/ports.js';
+import { errorFields, silentLogger } from './log.js';
 
 /**
  * Prometheus metrics of a worker process (prom-client, a registry of its own so

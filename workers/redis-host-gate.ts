@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { HostGate } from '../src/net/host-gate.js';
-import { errorFields, silentLogger, type Logger } from './log.js';
+import { errorFields, silentLogger } from './log.js';
+import type { Logger } from '../src/ports.js';
 
 /**
  * A HostGate shared by every worker process on one Redis (contract section 9): at

@@ -1,4 +1,4 @@
-import type { LinkCheck } from '../resolve/ports.js';
+import type { LinkCheck } from '../model/index.js';
 import type { LinkResolution } from '../resolve/resolve-link.js';
 import { readPageMetadata } from './page-metadata.js';
 

@@ -1,6 +1,6 @@
 import { errors as undiciErrors } from 'undici';
 import { FetchError } from '../errors.js';
-import type { ErrorCode } from '../record/types.js';
+import type { ErrorCode } from '../model/index.js';
 
 // EAI_AGAIN is the resolver failing to answer in time, not a name that does not exist:
 // a timeout (status failed, asked again next run), not a dead link.

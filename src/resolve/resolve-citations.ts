@@ -1,6 +1,5 @@
-import { canonicalPostUrl, type ExtractedCitation } from '../extract/index.js';
-import type { Link, Occurrence, Post } from '../record/types.js';
-import type { CheckLink, LinkCheckEnd } from './ports.js';
+import type { ExtractedCitation } from '../extract/index.js';
+import { postCitationId, postUrl, type Link, type LinkCheck, type LinkCheckEnd, type Occurrence, type Post } from '../model/index.js';
 
 /** A citation once its links are resolved: posts known by id where a link told it. */
 export interface ResolvedCitation {
@@ -16,6 +15,9 @@ export interface ResolvedCitation {
   linkEnd?: LinkCheckEnd;
   linkCheckedAt?: string;
 }
+
+/** Checks a cited link, reusing a recent check of the same link where there is one. */
+export type CheckLink = (url: string) => Promise<LinkCheck>;
 
 export interface ResolveCitationsOptions {
   /** Checks one link; the caller bounds how many run at once. */
@@ -83,13 +85,13 @@ function identifyEmbeds(citations: Map<string, ResolvedCitation>, links: readonl
     const chosen = candidates.find((link) => /\/(?:photo|video)\/\d+\/?(?:[?#]|$)/.test(link.link?.finalUrl ?? '')) ?? candidates[0];
     if (chosen?.linkEnd?.kind !== 'post') continue;
     const { id, handle: resolvedHandle } = chosen.linkEnd;
-    const newId = `post:${id}`;
+    const newId = postCitationId(id);
     renamed.set(embed.id, newId);
     citations.delete(embed.id);
     const post = embed.post ?? { platform: 'twitter', media: [], links: [] };
     post.id = id;
     if (resolvedHandle !== undefined) post.handle = resolvedHandle;
-    post.url = canonicalPostUrl(id, post.handle);
+    post.url = postUrl({ id, handle: post.handle });
     const existing = citations.get(newId);
     if (existing) mergeInto(existing, { ...embed, id: newId, post });
     else citations.set(newId, { ...embed, id: newId, post });
@@ -98,10 +100,10 @@ function identifyEmbeds(citations: Map<string, ResolvedCitation>, links: readonl
 
 /** A link that resolves to a post becomes an occurrence of that post's citation. */
 function joinPost(citations: Map<string, ResolvedCitation>, link: ResolvedCitation, end: { id: string; handle?: string }): void {
-  const postId = `post:${end.id}`;
+  const postId = postCitationId(end.id);
   citations.delete(link.id);
   const target = citations.get(postId);
-  const post: Post = { platform: 'twitter', id: end.id, url: canonicalPostUrl(end.id, end.handle), media: [], links: [] };
+  const post: Post = { platform: 'twitter', id: end.id, url: postUrl(end), media: [], links: [] };
   if (end.handle !== undefined) post.handle = end.handle;
   const joined: ResolvedCitation = { ...link, id: postId, type: 'post', post };
   delete joined.linkEnd;

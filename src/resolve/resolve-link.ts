@@ -1,8 +1,8 @@
 import { FetchError } from '../errors.js';
 import { decodeHtmlBytes, parsePostUrl } from '../extract/index.js';
 import type { HttpExchange } from '../net/index.js';
-import type { ErrorCode, Hop, Link } from '../record/types.js';
-import type { ExchangeRecorder, Fetcher, RecordedExchange } from './ports.js';
+import type { ErrorCode, Hop, Link, RecordedExchange } from '../model/index.js';
+import type { ExchangeRecorder, Fetcher } from '../ports.js';
 import { absoluteUrl } from '../url.js';
 import { findPageRedirect } from './redirect-page.js';
 

@@ -1,14 +1,15 @@
 import { checkSources, configFrom, EXIT, parseCommandArgs, reportError, sourceSpecOf, USAGE } from './command-line.js';
-import { UsageError } from './errors.js';
-import { parseDuration } from './duration.js';
-import { archiveDocument, openPipeline, recheckDocument } from './pipeline.js';
-import { countStatuses } from './record/citation-stats.js';
-import { newestCheckBefore } from './record/checks.js';
-import { deriveDocId, validateDocId } from './record/doc-id.js';
-import { DocumentStore } from './record/store.js';
-import type { DocumentRecord } from './record/types.js';
-import { loadSource } from './source.js';
-import { VERSION } from './version.js';
+import { UsageError } from '../src/errors.js';
+import { parseDuration } from '../src/duration.js';
+import { archiveDocument, openPipeline, recheckDocument } from '../src/pipeline/index.js';
+import { countStatuses } from '../src/record/citation-stats.js';
+import { newestCheckBefore } from '../src/record/checks.js';
+import { deriveDocId, validateDocId } from '../src/model/index.js';
+import { openDataDirStore } from '../src/record/data-dir-store.js';
+import type { DocumentRecords } from '../src/ports.js';
+import type { DocumentRecord } from '../src/model/index.js';
+import { loadSource } from '../src/source.js';
+import { VERSION } from '../src/version.js';
 
 /**
  * Runs one command and returns its exit code. Errors never escape as stack traces:
@@ -29,7 +30,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       case 'worker':
       case 'schedule': {
         // Loaded only for these commands: archive, show and recheck never load BullMQ or ioredis.
-        const { runQueueCommand } = await import('../workers/commands.js');
+        const { runQueueCommand } = await import('./queue-commands.js');
         return await runQueueCommand(command, rest);
       }
       case '--version':
@@ -71,7 +72,7 @@ async function archiveCommand(args: readonly string[], stdoutClosed: () => boole
         const docId = values['doc-id'] ?? deriveDocId('path' in spec ? spec : 'url' in spec ? spec : { content: loaded.bytes });
         const record = await archiveDocument({ docId, source: loaded, sidecar: values['no-sidecar'] !== true }, pipeline.ports);
         if (!stdoutClosed()) {
-          process.stdout.write(values.json === true ? `${JSON.stringify(record)}\n` : `${summarize(record, pipeline.ports.store)}\n`);
+          process.stdout.write(values.json === true ? `${JSON.stringify(record)}\n` : `${summarize(record, pipeline.ports.store.documents)}\n`);
         }
       } catch (error) {
         // One bad source does not stop the others: every record already written stays.
@@ -96,17 +97,17 @@ async function recheckCommand(args: readonly string[]): Promise<number> {
   const pipeline = openPipeline(config);
   let exitCode: number = EXIT.ok;
   try {
-    const docIds = docId === undefined ? await pipeline.ports.store.list() : [docId];
+    const docIds = docId === undefined ? await pipeline.ports.store.documents.list() : [docId];
     const cutoff = Date.now() - olderThanMs;
     let citations = 0;
     let documents = 0;
     for (const id of docIds) {
       try {
         const result = await recheckDocument(id, (citation) => newestCheckBefore(citation.checks, cutoff), pipeline.ports);
-        if (result === undefined) throw new UsageError(`recheck: no record for doc id ${JSON.stringify(id)} in ${pipeline.ports.store.directory}`);
+        if (result === undefined) throw new UsageError(`recheck: no record for doc id ${JSON.stringify(id)} in ${pipeline.ports.store.documents.location()}`);
         documents += 1;
         citations += result.rechecked;
-        if (result.rechecked > 0) process.stdout.write(`${summarize(result.record, pipeline.ports.store)}\n`);
+        if (result.rechecked > 0) process.stdout.write(`${summarize(result.record, pipeline.ports.store.documents)}\n`);
       } catch (error) {
         // One document that fails (its record deleted since the listing, say) does not stop the others.
         exitCode = Math.max(exitCode, reportError(error));
@@ -126,18 +127,22 @@ async function showCommand(args: readonly string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs('show', args, {});
   if (positionals.length !== 1 || positionals[0] === undefined) throw new UsageError('show: expected exactly one doc id');
   const docId = validateDocId(positionals[0], 'show');
-  const store = new DocumentStore({ dataDir: configFrom(values).dataDir });
-  const record = await store.read(docId);
-  if (!record) throw new UsageError(`show: no record for doc id ${JSON.stringify(docId)} in ${store.directory}`);
-  process.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
+  const store = openDataDirStore({ dataDir: configFrom(values).dataDir });
+  try {
+    const record = await store.documents.read(docId);
+    if (!record) throw new UsageError(`show: no record for doc id ${JSON.stringify(docId)} in ${store.documents.location()}`);
+    process.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
+  } finally {
+    await store.close();
+  }
   return EXIT.ok;
 }
 
-function summarize(record: DocumentRecord, store: DocumentStore): string {
+function summarize(record: DocumentRecord, documents: DocumentRecords): string {
   const counts = Object.entries(countStatuses(record.citations))
     .map(([status, count]) => `${count} ${status}`)
     .join(', ');
-  return `${record.docId}: ${record.citations.length} citation${record.citations.length === 1 ? '' : 's'}${counts ? ` (${counts})` : ''} -> ${store.pathOf(record.docId)}`;
+  return `${record.docId}: ${record.citations.length} citation${record.citations.length === 1 ? '' : 's'}${counts ? ` (${counts})` : ''} -> ${documents.locationOf(record.docId)}`;
 }
 
 /**

@@ -1,38 +1,26 @@
-import type { IndexEntry, TargetIndex } from '../record/target-index.js';
-import type { ErrorCode } from '../record/types.js';
-import type { ExchangeRecorder, Fetcher, LinkCheck } from '../resolve/ports.js';
+import { linkTargetKey, postTargetKey, type ErrorCode, type LinkCheck, type TargetIndexEntry, type TargetOutcome, type TimedPostCheck } from '../model/index.js';
+import type { Clock, ExchangeRecorder, Fetcher, TargetClaims, TargetIndex } from '../ports.js';
 import { resolveLink } from '../resolve/resolve-link.js';
-import { capturePost, type PostCheck } from './capture-post.js';
-import { linkCheckOf } from './capture-page.js';
-
-/** A post check with the time it was made. */
-export type TimedPostCheck = PostCheck & { checkedAt: string };
-
-/** What the index keeps of a target: the newest check, whole. */
-export type TargetOutcome = { kind: 'link'; check: LinkCheck } | { kind: 'post'; check: TimedPostCheck };
+import { capturePost } from '../capture/capture-post.js';
+import { linkCheckOf } from '../capture/capture-page.js';
 
 export interface TargetCheckerOptions {
   fetcher: Fetcher;
   record: ExchangeRecorder;
-  index: TargetIndex<TargetOutcome>;
+  index: TargetIndex;
   /** CITESNAP_REFRESH_AFTER: a check younger than this is reused instead of asking again. */
   refreshAfterMs: number;
   /** CITESNAP_MAX_REDIRECTS. */
   maxRedirects: number;
   /** The non-browser User-Agent t.co gets. */
   shortLinkUserAgent: string;
-  now: () => Date;
+  clock: Clock;
   /**
    * Claims a target across processes while it is being checked, so that two workers
    * never fetch the same target at once (the queue provides a Redis one). Without
    * it, only checks within this process are shared.
    */
   claims?: TargetClaims;
-}
-
-export interface TargetClaims {
-  /** Waits until this process holds the claim on `key`; resolves to its release. */
-  acquire(key: string): Promise<() => Promise<void>>;
 }
 
 /**
@@ -47,8 +35,8 @@ export class TargetChecker {
   constructor(private readonly options: TargetCheckerOptions) {}
 
   async checkLink(url: string, force = false): Promise<LinkCheck> {
-    const outcome = await this.check(`link:${url}`, force, async () => {
-      const checkedAt = this.options.now().toISOString();
+    const outcome = await this.check(linkTargetKey(url), force, async () => {
+      const checkedAt = this.options.clock.now().toISOString();
       const resolution = await resolveLink(url, {
         fetcher: this.options.fetcher,
         record: this.options.record,
@@ -62,8 +50,8 @@ export class TargetChecker {
   }
 
   async checkPost(target: { id: string; handle?: string }, force = false): Promise<TimedPostCheck> {
-    const outcome = await this.check(`post:${target.id}`, force, async () => {
-      const checkedAt = this.options.now().toISOString();
+    const outcome = await this.check(postTargetKey(target.id), force, async () => {
+      const checkedAt = this.options.clock.now().toISOString();
       const check = await capturePost(target, { fetcher: this.options.fetcher, record: this.options.record });
       return { kind: 'post', check: { ...check, checkedAt } };
     });
@@ -101,10 +89,10 @@ export class TargetChecker {
     }
   }
 
-  private async reusable(key: string): Promise<IndexEntry<TargetOutcome> | undefined> {
+  private async reusable(key: string): Promise<TargetIndexEntry | undefined> {
     const entry = await this.options.index.get(key);
     if (!entry) return undefined;
-    const age = this.options.now().getTime() - Date.parse(entry.checkedAt);
+    const age = this.options.clock.now().getTime() - Date.parse(entry.checkedAt);
     if (!(age >= 0 && age < this.options.refreshAfterMs)) return undefined;
     return isReusable(entry.outcome) ? entry : undefined;
   }
