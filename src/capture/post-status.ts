@@ -1,7 +1,6 @@
 import type { ErrorCode, Status } from '../model/index.js';
 import type { OembedVerdict } from './oembed.js';
 import type { SyndicationVerdict } from './syndication.js';
-import type { Inconclusive } from './inconclusive.js';
 
 export interface PostStatusDecision {
   status: Status;
