@@ -1,6 +1,6 @@
 import { DelayedError, UnrecoverableError, WaitingError, type Job } from 'bullmq';
 import type { Logger, TargetClaims } from '../src/ports.js';
-import { FetchError, SidecarError, UsageError } from '../src/errors.js';
+import { FetchError, HandBack, SidecarError, UsageError } from '../src/errors.js';
 import { archiveDocument, type OpenPipeline } from '../src/pipeline/index.js';
 import { countStatuses } from '../src/record/citation-stats.js';
 import type { DocumentRecord } from '../src/model/index.js';
@@ -164,9 +164,6 @@ function docIdOf(data: unknown): string | undefined {
   const docId = (data as { docId?: unknown } | null)?.docId;
   return typeof docId === 'string' && docId.length <= 200 ? docId : undefined;
 }
-
-/** Shutdown asked for the job back before it finished. */
-export class HandBack extends Error {}
 
 /**
  * Settles with `work`, or rejects with HandBack as soon as `signal` aborts. The
