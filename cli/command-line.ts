@@ -1,6 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadConfig, type Config, type ConfigFlags } from '../src/config.js';
-import { CitesnapError, UsageError } from '../src/errors.js';
+import { CitesnapError, messageOf, UsageError } from '../src/errors.js';
 import { validateDocId } from '../src/model/index.js';
 
 /**
@@ -62,7 +62,7 @@ export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options'
   try {
     return parseArgs({ args: [...args], options: { ...CONFIG_OPTIONS, ...options }, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new UsageError(`${command}: ${(error as Error).message}`);
+    throw new UsageError(`${command}: ${messageOf(error)}`);
   }
 }
 

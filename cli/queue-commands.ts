@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import type { Redis } from 'ioredis';
 import { checkSources, configFrom, EXIT, parseCommandArgs, reportError, sourceSpecOf } from './command-line.js';
 import { parseDuration } from '../src/duration.js';
-import { CitesnapError, UsageError } from '../src/errors.js';
+import { CitesnapError, errnoCode, messageOf, UsageError } from '../src/errors.js';
 import { deriveDocId } from '../src/model/index.js';
 import { loadSource } from '../src/source.js';
 import { connectProducerRedis, isConnectionError, unavailable } from '../workers/connection.js';
@@ -125,7 +125,7 @@ async function jobDataFor(source: string, docIdFlag: string | undefined, readStd
       if (!info.isFile()) throw new UsageError(`${source}: is not a regular file, expected an article file`);
     } catch (error) {
       if (error instanceof UsageError) throw error;
-      const code = (error as NodeJS.ErrnoException).code;
+      const code = errnoCode(error);
       throw new UsageError(`${source}: ${code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? String(error)})`}, expected a readable article file`);
     }
     data = { docId: docIdFlag ?? deriveDocId({ path }), source: { path } };
@@ -133,7 +133,7 @@ async function jobDataFor(source: string, docIdFlag: string | undefined, readStd
   try {
     return parseArchiveJobData(data);
   } catch (error) {
-    throw new UsageError(`${source}: ${(error as Error).message}`);
+    throw new UsageError(`${source}: ${messageOf(error)}`);
   }
 }
 

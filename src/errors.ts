@@ -111,3 +111,8 @@ export function errnoCode(error: unknown): string | undefined {
 export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/** Anything thrown, as an Error: an Error as it is, anything else wrapped (for APIs that take an Error). */
+export function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}

@@ -1,6 +1,6 @@
 import { DelayedError, UnrecoverableError, WaitingError, type Job } from 'bullmq';
 import type { Logger, TargetClaims } from '../src/ports.js';
-import { FetchError, HandBack, SidecarError, UsageError } from '../src/errors.js';
+import { FetchError, HandBack, messageOf, SidecarError, UsageError } from '../src/errors.js';
 import { archiveDocument, type OpenPipeline } from '../src/pipeline/index.js';
 import { countStatuses } from '../src/record/citation-stats.js';
 import type { DocumentRecord } from '../src/model/index.js';
@@ -75,7 +75,7 @@ export function createArchiveProcessor(options: ArchiveProcessorOptions) {
     } catch (error) {
       finish('invalid');
       jobLog.warn('job.invalid', { docId: docIdOf(job.data), ...errorFields(error) });
-      throw new UnrecoverableError((error as Error).message);
+      throw new UnrecoverableError(messageOf(error));
     }
     const docLog = jobLog.child({ docId: data.docId });
     docLog.info('job.started', { source: describeSource(data) });

@@ -49,8 +49,7 @@ export const silentLogger: Logger = {
 /** The fields worth logging of an error: its message, and its code where it has one. */
 export function errorFields(error: unknown): { error: string; code?: string } {
   if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    return typeof code === 'string' ? { error: error.message, code } : { error: error.message };
+    return 'code' in error && typeof error.code === 'string' ? { error: error.message, code: error.code } : { error: error.message };
   }
   return { error: String(error) };
 }

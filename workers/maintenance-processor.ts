@@ -4,7 +4,7 @@ import { recheckDocument } from '../src/pipeline/index.js';
 import { countStatuses } from '../src/record/citation-stats.js';
 import { newestCheckBefore } from '../src/record/checks.js';
 import type { Citation } from '../src/model/index.js';
-import { HandBack } from '../src/errors.js';
+import { HandBack, messageOf } from '../src/errors.js';
 import { untilAborted, type PipelineHandle } from './archive-processor.js';
 import { parseRecheckJobData, parseRetryFailedJobData } from './job-data.js';
 import { errorFields, silentLogger } from './log.js';
@@ -66,7 +66,7 @@ export function createMaintenanceProcessor(options: MaintenanceProcessorOptions)
     } catch (error) {
       finish('invalid');
       jobLog.warn('job.invalid', errorFields(error));
-      throw new UnrecoverableError((error as Error).message);
+      throw new UnrecoverableError(messageOf(error));
     }
     jobLog.info('job.started', {});
 

@@ -11,13 +11,20 @@ export interface CheckError {
   message: string;
 }
 
-/** Where a cited link's chain ended. */
-export type LinkCheckEnd =
+/**
+ * Where a cited link's chain ended: one type for the resolution and the check, which
+ * differ only in what an ordinary page's end carries (`Page`): the answer itself
+ * while the link is being resolved, its capture once checked.
+ */
+export type LinkEnd<Page> =
   /** At a post URL: the post is captured from its own sources, not its login-walled page. */
   | { kind: 'post'; id: string; handle?: string }
   /** At an ordinary page (2xx), whose answer is the page capture. */
-  | { kind: 'page'; capture: Capture }
+  | ({ kind: 'page' } & Page)
   | { kind: 'error'; status: 'dead' | 'blocked' | 'failed'; error: CheckError };
+
+/** Where a checked link ended, as the index keeps it. */
+export type LinkCheckEnd = LinkEnd<{ capture: Capture }>;
 
 /** What one check of a cited link found. */
 export interface LinkCheck {

@@ -1,14 +1,14 @@
 import type { ExtractedCitation } from '../extract/index.js';
 import { linkTargetKey, postTargetKey, type Citation, type DocumentRecord, type TimedPostCheck } from '../model/index.js';
 import type { Clock, Store } from '../ports.js';
-import { buildCitation, findingsFor, postTargetOf, type CheckPost } from '../record/build-citation.js';
-import { resolveCitations } from '../resolve/resolve-citations.js';
+import { buildCitation, findingsFor, postTargetOf } from '../record/build-citation.js';
+import { linksToCheck, resolveCitations } from '../resolve/resolve-citations.js';
 import type { TargetChecker } from '../targets/target-checker.js';
 
 /** What the pipeline needs from the outside world, passed in rather than reached for. */
 export interface PipelinePorts {
   store: Store;
-  /** Resolves and captures targets, reusing recent checks (capture/target-checker.ts). */
+  /** Resolves and captures targets, reusing recent checks (targets/target-checker.ts). */
   checker: TargetChecker;
   clock: Clock;
   /** Citations checked at once within one document (default 8). */
@@ -30,7 +30,7 @@ export async function checkCitations(
 ): Promise<Citation[]> {
   const limit = concurrencyLimit(ports.concurrency ?? DEFAULT_CONCURRENCY);
   const postChecks = new Map<string, Promise<TimedPostCheck>>();
-  const checkPost: CheckPost = (target) => {
+  const checkPost = (target: { id: string; handle?: string }): Promise<TimedPostCheck> => {
     let check = postChecks.get(target.id);
     if (check === undefined) {
       check = limit(() => ports.checker.checkPost(target, force(postTargetKey(target.id))));
@@ -46,8 +46,16 @@ export async function checkCitations(
     const target = postTargetOf(citation);
     if (target !== undefined) void checkPost(target);
   }
-  const resolved = await resolveCitations(extracted, { checkLink: (url) => limit(() => ports.checker.checkLink(url, force(linkTargetKey(url)))) });
-  const findings = await Promise.all(resolved.map((citation) => findingsFor(citation, resolved, checkPost)));
+  const linkChecks = new Map(
+    await Promise.all(linksToCheck(extracted).map(async (url) => [url, await limit(() => ports.checker.checkLink(url, force(linkTargetKey(url))))] as const)),
+  );
+  const resolved = resolveCitations(extracted, linkChecks);
+  const findings = await Promise.all(
+    resolved.map(async (citation) => {
+      const target = postTargetOf(citation);
+      return findingsFor(citation, { siblings: resolved, postCheck: target === undefined ? undefined : await checkPost(target) });
+    }),
+  );
   return resolved.map((citation, index) => buildCitation(citation, findings[index]!, previous.get(citation.id)));
 }
 

@@ -64,9 +64,6 @@ function mergePost(printed: Post | undefined, captured: CapturedPost | undefined
   return post;
 }
 
-/** Checks one post (the pipeline shares one check per post id across a document). */
-export type CheckPost = (target: { id: string; handle?: string }) => Promise<TimedPostCheck>;
-
 /** The post a citation names by id, as a target to check; undefined for a link or an embed without id. */
 export function postTargetOf(citation: { type: string; post?: { id?: string; handle?: string } }): { id: string; handle?: string } | undefined {
   const id = citation.post?.id;
@@ -77,13 +74,16 @@ export function postTargetOf(citation: { type: string; post?: { id?: string; han
 
 /**
  * The folding rules: how the checks of a resolved citation become its findings. A
- * post known by id has its own check; an embed known only from the article takes
- * the last look at the links inside it; a link has its resolution's end.
+ * post known by id has its own check (`postCheck`, of `postTargetOf(citation)`); an
+ * embed known only from the article takes the last look at the links inside it
+ * (among `siblings`, the document's other citations); a link has its resolution's end.
  */
-export async function findingsFor(citation: ResolvedCitation, all: readonly ResolvedCitation[], checkPost: CheckPost): Promise<CitationFindings> {
-  const target = postTargetOf(citation);
-  if (target !== undefined) {
-    const check = await checkPost(target);
+export function findingsFor(
+  citation: ResolvedCitation,
+  checks: { siblings: readonly ResolvedCitation[]; postCheck?: TimedPostCheck | undefined },
+): CitationFindings {
+  const check = checks.postCheck;
+  if (postTargetOf(citation) !== undefined && check !== undefined) {
     const recordedCheck: Check = { at: check.checkedAt, status: check.status };
     if (check.httpStatus !== undefined) recordedCheck.httpStatus = check.httpStatus;
     if (check.error !== undefined) recordedCheck.error = check.error.code;
@@ -94,7 +94,7 @@ export async function findingsFor(citation: ResolvedCitation, all: readonly Reso
   }
   if (citation.type === 'post') {
     // Known only from the article: the last look at the links inside it is its check.
-    const childChecks = all.filter((other) => other.parent === citation.id && other.linkCheckedAt !== undefined).map((other) => other.linkCheckedAt!);
+    const childChecks = checks.siblings.filter((other) => other.parent === citation.id && other.linkCheckedAt !== undefined).map((other) => other.linkCheckedAt!);
     const latest = childChecks.sort().at(-1);
     return latest === undefined ? { status: 'unidentified' } : { status: 'unidentified', check: { at: latest, status: 'unidentified' } };
   }

@@ -16,32 +16,30 @@ export interface ResolvedCitation {
   linkCheckedAt?: string;
 }
 
-/** Checks a cited link, reusing a recent check of the same link where there is one. */
-export type CheckLink = (url: string) => Promise<LinkCheck>;
-
-export interface ResolveCitationsOptions {
-  /** Checks one link; the caller bounds how many run at once. */
-  checkLink: CheckLink;
+/** The URLs of the links among `extracted` that resolution needs checked, each once. */
+export function linksToCheck(extracted: readonly ExtractedCitation[]): string[] {
+  const urls = extracted.flatMap((citation) => (citation.type === 'link' && citation.link !== undefined ? [citation.link.url] : []));
+  return [...new Set(urls)];
 }
 
 /**
- * Resolves every link citation and folds the answers into the citation list
- * (contract section 6): a short link that resolves to a post joins that post's
- * citation; one inside an embed whose id is unknown, resolving to a post of the
- * embed's handle, identifies the embed's post.
+ * Folds the checks of the links (by URL, as `linksToCheck` names them) into the
+ * citation list (contract section 6): a short link that resolves to a post joins
+ * that post's citation; one inside an embed whose id is unknown, resolving to a
+ * post of the embed's handle, identifies the embed's post. Pure: the caller has
+ * made the checks. A link without a check stays unresolved.
  */
-export async function resolveCitations(extracted: readonly ExtractedCitation[], options: ResolveCitationsOptions): Promise<ResolvedCitation[]> {
+export function resolveCitations(extracted: readonly ExtractedCitation[], linkChecks: ReadonlyMap<string, LinkCheck>): ResolvedCitation[] {
   const citations = new Map<string, ResolvedCitation>(extracted.map((citation) => [citation.id, toResolved(citation)]));
   const links = [...citations.values()].filter((citation) => citation.type === 'link' && citation.link !== undefined);
 
-  await Promise.all(
-    links.map(async (citation) => {
-      const check = await options.checkLink(citation.link!.url);
-      citation.link = check.link;
-      citation.linkEnd = check.end;
-      citation.linkCheckedAt = check.checkedAt;
-    }),
-  );
+  for (const citation of links) {
+    const check = citation.link === undefined ? undefined : linkChecks.get(citation.link.url);
+    if (check === undefined) continue;
+    citation.link = check.link;
+    citation.linkEnd = check.end;
+    citation.linkCheckedAt = check.checkedAt;
+  }
 
   const renamed = new Map<string, string>();
   identifyEmbeds(citations, links, renamed);

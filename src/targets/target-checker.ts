@@ -1,8 +1,9 @@
-import { linkTargetKey, postTargetKey, type ErrorCode, type LinkCheck, type TargetIndexEntry, type TargetOutcome, type TimedPostCheck } from '../model/index.js';
+import { linkTargetKey, postTargetKey, type LinkCheck, type TargetIndexEntry, type TargetOutcome, type TimedPostCheck } from '../model/index.js';
 import type { Clock, ExchangeRecorder, Fetcher, TargetClaims, TargetIndex } from '../ports.js';
 import { resolveLink } from '../resolve/resolve-link.js';
 import { capturePost } from '../capture/capture-post.js';
 import { linkCheckOf } from '../capture/capture-page.js';
+import { isReusable } from './reuse.js';
 
 export interface TargetCheckerOptions {
   fetcher: Fetcher;
@@ -75,7 +76,7 @@ export class TargetChecker {
         const reusable = release === undefined || force ? undefined : await this.reusable(key);
         if (reusable) return reusable.outcome;
         const outcome = await fresh();
-        await this.options.index.put({ key, checkedAt: checkedAtOf(outcome), outcome });
+        await this.options.index.put({ key, checkedAt: outcome.check.checkedAt, outcome });
         return outcome;
       } finally {
         await release?.();
@@ -92,26 +93,6 @@ export class TargetChecker {
   private async reusable(key: string): Promise<TargetIndexEntry | undefined> {
     const entry = await this.options.index.get(key);
     if (!entry) return undefined;
-    const age = this.options.clock.now().getTime() - Date.parse(entry.checkedAt);
-    if (!(age >= 0 && age < this.options.refreshAfterMs)) return undefined;
-    return isReusable(entry.outcome) ? entry : undefined;
+    return isReusable(entry, { now: this.options.clock.now(), refreshAfterMs: this.options.refreshAfterMs }) ? entry : undefined;
   }
 }
-
-function checkedAtOf(outcome: TargetOutcome): string {
-  return outcome.check.checkedAt;
-}
-
-/**
- * A check is worth reusing when an upstream answered it. A failure, or a link whose
- * last request got no answer at all (a name that did not resolve, a timeout), may be
- * the network here rather than the target: the next run asks again.
- */
-function isReusable(outcome: TargetOutcome): boolean {
-  if (outcome.kind === 'post') return outcome.check.status !== 'failed';
-  const { end } = outcome.check;
-  if (end.kind !== 'error') return true;
-  return end.status !== 'failed' && !NO_ANSWER_CODES.has(end.error.code);
-}
-
-const NO_ANSWER_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['DNS', 'TIMEOUT', 'CONNECTION', 'TLS']);
