@@ -151,11 +151,15 @@ describe('worker processes', () => {
     expect(await held).toBe('/held');
     // Kill it once the fast link's check is in the index, while the slow one hangs.
     const index = new DataDirTargetIndex({ dataDir });
-    const fastEntry = await vi.waitFor(async () => {
-      const entry = await index.get('link:https://t.co/fast');
-      if (!entry) throw new Error('not indexed yet');
-      return entry;
-    });
+    // The worker is another process: on a busy machine its index write can take longer than waitFor's 1 s default.
+    const fastEntry = await vi.waitFor(
+      async () => {
+        const entry = await index.get('link:https://t.co/fast');
+        if (!entry) throw new Error('not indexed yet');
+        return entry;
+      },
+      { timeout: 30_000, interval: 50 },
+    );
     doomed.child.kill('SIGKILL');
     await doomed.exited;
 
