@@ -3,8 +3,7 @@ import { UsageError } from '../src/errors.js';
 import { parseDuration } from '../src/duration.js';
 import { archiveDocument, openPipeline, recheckDocument } from '../src/pipeline/index.js';
 import { countStatuses } from '../src/record/citation-stats.js';
-import { newestCheckBefore } from '../src/record/checks.js';
-import { deriveDocId, validateDocId } from '../src/model/index.js';
+import { DEFAULT_RECHECK_OLDER_THAN, deriveDocId, newestCheckBefore, validateDocId } from '../src/model/index.js';
 import { openDataDirStore } from '../src/record/data-dir-store.js';
 import type { DocumentRecords } from '../src/ports.js';
 import type { DocumentRecord } from '../src/model/index.js';
@@ -92,7 +91,7 @@ async function recheckCommand(args: readonly string[]): Promise<number> {
   });
   if (positionals.length > 0) throw new UsageError(`recheck: unexpected argument ${JSON.stringify(positionals[0])}; use --doc-id ID`);
   const docId = values['doc-id'] === undefined ? undefined : validateDocId(values['doc-id']);
-  const olderThanMs = parseDuration(values['older-than'] ?? '7d', '--older-than');
+  const olderThanMs = parseDuration(values['older-than'] ?? DEFAULT_RECHECK_OLDER_THAN, '--older-than');
   const config = configFrom(values);
   const pipeline = openPipeline(config);
   let exitCode: number = EXIT.ok;

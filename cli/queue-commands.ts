@@ -4,10 +4,11 @@ import type { Redis } from 'ioredis';
 import { checkSources, configFrom, EXIT, parseCommandArgs, reportError, sourceSpecOf } from './command-line.js';
 import { parseDuration } from '../src/duration.js';
 import { CitesnapError, errnoCode, messageOf, UsageError } from '../src/errors.js';
-import { deriveDocId } from '../src/model/index.js';
+import { DEFAULT_RECHECK_OLDER_THAN, deriveDocId } from '../src/model/index.js';
 import { loadSource } from '../src/source.js';
 import { connectProducerRedis, isConnectionError, unavailable } from '../workers/connection.js';
-import { parseArchiveJobData, type ArchiveJobData, DEFAULT_RECHECK_OLDER_THAN } from '../workers/job-data.js';
+import { WORKER_DEFAULTS } from '../workers/defaults.js';
+import { parseArchiveJobData, type ArchiveJobData } from '../workers/job-data.js';
 import { createJsonLogger } from '../workers/log.js';
 import { archiveJobOptions, JOB, openDocumentsQueue, openMaintenanceQueue } from '../workers/queues.js';
 import {
@@ -145,7 +146,7 @@ async function workerCommand(args: readonly string[], env: NodeJS.ProcessEnv): P
     'metrics-port': { type: 'string' },
   });
   if (positionals.length > 0) throw new UsageError(`worker: unexpected argument ${JSON.stringify(positionals[0])}`);
-  const concurrency = wholeNumber(values.concurrency, '--concurrency', 1, 1000) ?? 4;
+  const concurrency = wholeNumber(values.concurrency, '--concurrency', 1, 1000) ?? WORKER_DEFAULTS.concurrency;
   const metricsPort = wholeNumber(values['metrics-port'], '--metrics-port', 0, 65535);
   const config = configFrom(values, env);
   const running = await runWorker({

@@ -1,7 +1,7 @@
 import { isAbsolute } from 'node:path';
 import { parseDuration } from '../src/duration.js';
 import { JobDataError } from '../src/errors.js';
-import { DOC_ID_PATTERN } from '../src/model/index.js';
+import { DEFAULT_RECHECK_OLDER_THAN, DOC_ID_PATTERN } from '../src/model/index.js';
 
 /**
  * The public job data of contract section 9. Other systems add these jobs straight
@@ -26,8 +26,6 @@ export interface RecheckJobData {
   /** Citations whose newest check is older than this are checked again. */
   olderThanMs: number;
 }
-
-export const DEFAULT_RECHECK_OLDER_THAN = '7d';
 
 const SOURCE_KINDS = ['url', 'path', 'html', 'text'] as const;
 

@@ -6,3 +6,4 @@ export { postUrl, type PostHost, type PostReference } from './post-url.js';
 export { linkTargetKey, postCitationId, postTargetKey, shortLinkCitationId } from './ids.js';
 export { DOC_ID_PATTERN, deriveDocId, validateDocId } from './doc-id.js';
 export { snowflakeTime } from './snowflake.js';
+export { DEFAULT_RECHECK_OLDER_THAN, newestCheckBefore } from './recheck.js';
