@@ -6,9 +6,9 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vites
 import { runQueueCommand, type QueueCommand } from '../../cli/queue-commands.js';
 import { redisOptionsFromUrl } from '../../workers/connection.js';
 import { openDocumentsQueue } from '../../workers/queues.js';
-import { OldRedisServer } from './support/old-redis-server.js';
-import { spawnQueueCli } from './support/processes.js';
-import { adminRedis, deleteKeys, testRedisUrl, uniquePrefix } from './support/redis.js';
+import { OldRedisServer } from '../workers/support/old-redis-server.js';
+import { spawnQueueCli } from '../workers/support/processes.js';
+import { adminRedis, deleteKeys, testRedisUrl, uniquePrefix } from '../workers/support/redis.js';
 
 describe('queue commands', () => {
   const prefix = uniquePrefix();
