@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
-import { Worker } from 'bullmq';
+import { Worker, type Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { Config } from '../src/config.js';
 import { asError } from '../src/errors.js';
 import { openPipeline, type OpenPipelineOptions } from '../src/pipeline/index.js';
@@ -110,19 +111,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunningWorke
       : await serveWorkerMetrics({ redisUrl: config.redisUrl, prefix, port: metricsPort, host: options.metricsHost, metrics, log });
   if (metricsServer) opened.push(() => metricsServer.close());
 
-  const shared = createWorkerRedis(config.redisUrl, `${prefix}:worker-ports`);
-  opened.push(() => shared.disconnect());
-  watchConnection(shared, 'ports', log);
-  const gate = new RedisHostGate({
-    redis: shared,
-    hostConcurrency: config.hostConcurrency,
-    prefix,
-    log,
-    leaseMs: options.hostGateLeaseMs ?? WORKER_DEFAULTS.hostGateLeaseMs,
-  });
-  opened.push(() => gate.close());
-  const claims = new RedisTargetClaims({ redis: shared, prefix, log, ttlMs: options.claimTtlMs ?? WORKER_DEFAULTS.claimTtlMs });
-  opened.push(() => claims.close());
+  const { shared, gate, claims } = openSharedPorts(options, log, opened);
   const shares = { hostGate: instrumentHostGate(gate, metrics), claims, wrapFetcher: (fetcher: Fetcher) => instrumentFetcher(fetcher, metrics) };
   const pipeline = await startStep(() => (options.openPipeline ? options.openPipeline(shares) : openPipeline(config, shares)));
   opened.push(() => pipeline.close());
@@ -133,13 +122,8 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunningWorke
     () => maintenance.close(),
   );
 
-  // Queue depth for the metrics, read on the shared connection when scraped.
-  const depthQueues = [openDocumentsQueue({ connection: shared, prefix }), openMaintenanceQueue({ connection: shared, prefix })];
-  for (const queue of depthQueues) {
-    queue.on('error', (error) => log.debug('queue.error', { queue: queue.name, ...errorFields(error) }));
-    metrics.addQueueDepth(queue.name, () => queue.getJobCounts());
-    opened.push(() => queue.close());
-  }
+  const depthQueues = watchQueueDepth({ shared, prefix, metrics, log });
+  for (const queue of depthQueues) opened.push(() => queue.close());
 
   // Where a Redis that answered the probe can still be refused (too old for BullMQ, say).
   await startStep(() => Promise.all([documents.waitUntilReady(), maintenance.waitUntilReady()]));
@@ -225,6 +209,40 @@ function createQueueWorkers(parts: {
   watchWorker(documents, QUEUE.documents, log);
   watchWorker(maintenance, QUEUE.maintenance, log);
   return { documents, maintenance };
+}
+
+/**
+ * What every process on the Redis shares: one reconnecting connection, the host gate
+ * (CITESNAP_HOST_CONCURRENCY across processes) and the target claims. Each is added
+ * to `opened` as soon as it is open.
+ */
+function openSharedPorts(options: RunWorkerOptions, log: Logger, opened: (() => unknown)[]): { shared: Redis; gate: RedisHostGate; claims: RedisTargetClaims } {
+  const { config } = options;
+  const prefix = config.queuePrefix;
+  const shared = createWorkerRedis(config.redisUrl, `${prefix}:worker-ports`);
+  opened.push(() => shared.disconnect());
+  watchConnection(shared, 'ports', log);
+  const gate = new RedisHostGate({
+    redis: shared,
+    hostConcurrency: config.hostConcurrency,
+    prefix,
+    log,
+    leaseMs: options.hostGateLeaseMs ?? WORKER_DEFAULTS.hostGateLeaseMs,
+  });
+  opened.push(() => gate.close());
+  const claims = new RedisTargetClaims({ redis: shared, prefix, log, ttlMs: options.claimTtlMs ?? WORKER_DEFAULTS.claimTtlMs });
+  opened.push(() => claims.close());
+  return { shared, gate, claims };
+}
+
+/** Queue depth for the metrics, read on the shared connection when scraped. */
+function watchQueueDepth(parts: { shared: Redis; prefix: string; metrics: WorkerMetrics; log: Logger }): Queue[] {
+  const queues = [openDocumentsQueue({ connection: parts.shared, prefix: parts.prefix }), openMaintenanceQueue({ connection: parts.shared, prefix: parts.prefix })];
+  for (const queue of queues) {
+    queue.on('error', (error) => parts.log.debug('queue.error', { queue: queue.name, ...errorFields(error) }));
+    parts.metrics.addQueueDepth(queue.name, () => queue.getJobCounts());
+  }
+  return queues;
 }
 
 /** Closes what a failed start-up opened, the last opened first. */
