@@ -98,7 +98,7 @@ async function enqueueCommand(
       io.out(`${job.id}\n`);
     }
   } catch (error) {
-    throw asRedisError(error, config.redisUrl);
+    throw await asRedisError(error, client, config.redisUrl);
   } finally {
     await closeProducer(queue, client);
   }
@@ -202,7 +202,7 @@ async function scheduleCommand(args: readonly string[], io: { out: (text: string
       for (const info of await listSchedules(queue)) io.out(`${formatSchedule(info)}\n`);
     }
   } catch (error) {
-    throw asRedisError(error, config.redisUrl);
+    throw await asRedisError(error, client, config.redisUrl);
   } finally {
     await closeProducer(queue, client);
   }
@@ -217,7 +217,7 @@ async function closeProducer(queue: { close(): Promise<void> }, client: Redis): 
 }
 
 /** A connection lost during a command is an infrastructure failure (exit 1) with the usual message. */
-function asRedisError(error: unknown, redisUrl: string): unknown {
+async function asRedisError(error: unknown, client: Redis, redisUrl: string): Promise<unknown> {
   if (error instanceof CitesnapError) return error;
-  return isConnectionError(error) ? unavailable(redisUrl, error) : error;
+  return (await isConnectionError(error, client)) ? unavailable(redisUrl, error) : error;
 }

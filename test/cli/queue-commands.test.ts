@@ -57,6 +57,18 @@ describe('queue commands', () => {
     else expect(result.stderr).toMatch(message);
   });
 
+  it.each([
+    ['goes away in the middle of the command', { hangUp: true }, /^citesnap: cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+ \(.+\); start one/],
+    ['refuses the command but answers (too old)', { hangUp: false }, /^citesnap: internal error: Redis version needs to be greater or equal than 5\.0\.0/],
+  ])('enqueue exits 1 when Redis %s, telling an outage from a refusal', async (_what, options, message) => {
+    const redis = await OldRedisServer.start(options);
+    onTestFinished(() => redis.close());
+    const result = await run('enqueue', ['https://a.example/article'], { env: { REDIS_URL: redis.url } });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(message);
+  });
+
   it('enqueues files by absolute path, URLs as they are and stdin inline, one job id a line', async () => {
     const file = relative(process.cwd(), join(dir, 'Front Page (2024).html'));
     const result = await run('enqueue', [file, 'https://news.example/2024/story?id=7', '-'], { stdin: '<!doctype html><p>from stdin</p>' });
