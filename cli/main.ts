@@ -12,13 +12,14 @@ export interface CommandIo {
  * Every command, by name: each parses its own arguments (cli/command-line.ts has
  * what they share: exit codes, usage, config flags, error lines) and is loaded only
  * when it runs, so `archive` never loads BullMQ or ioredis. A new command is one
- * module here and one line below (and its line in USAGE): export, serve, changes,
- * reindex, migrate and import go the same way.
+ * module here and one line below (and its line in USAGE): serve, changes, reindex,
+ * migrate and import go the same way.
  */
 const COMMANDS: Record<string, (args: readonly string[], io: CommandIo) => Promise<number>> = {
   archive: async (args, io) => (await import('./archive.js')).archiveCommand(args, io),
   show: async (args) => (await import('./show.js')).showCommand(args),
   recheck: async (args) => (await import('./recheck.js')).recheckCommand(args),
+  export: async (args) => (await import('./export.js')).exportCommand(args),
   enqueue: async (args) => (await import('./queue-commands.js')).runQueueCommand('enqueue', args),
   worker: async (args) => (await import('./queue-commands.js')).runQueueCommand('worker', args),
   schedule: async (args) => (await import('./queue-commands.js')).runQueueCommand('schedule', args),
