@@ -4,7 +4,7 @@ import { errnoCode, messageOf, RecordUnreadableError } from '../errors.js';
 import { DOC_ID_PATTERN, isDocumentRecord, recordProblem, validateDocId, type DocumentRecord } from '../model/index.js';
 import type { DocumentRecords, Store } from '../ports.js';
 import { writeFileAtomic } from './atomic-file.js';
-import { DataDirTargetIndex } from './data-dir-target-index.js';
+import { DataDirCheckJournals, DataDirTargetIndex } from './data-dir-target-index.js';
 import { serializeRecord } from './serialize.js';
 
 /**
@@ -16,6 +16,7 @@ export function openDataDirStore(options: { dataDir: string }): Store {
   return {
     documents: new DataDirDocuments(options),
     targets: new DataDirTargetIndex(options),
+    journals: new DataDirCheckJournals(options),
     close: () => Promise.resolve(),
   };
 }
