@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.js';
-import { archiveDocument, openPipeline } from '../src/pipeline.js';
+import { archiveDocument, openPipeline } from '../src/pipeline/index.js';
 import { loadSource } from '../src/source.js';
 import { FakeUpstream } from '../test/support/fake-upstream/fake-upstream.js';
 import { snowflakeIdAt } from '../test/support/fake-upstream/post-model.js';

@@ -1,26 +1,8 @@
 // The Wayback Machine's CDX index, as the residue lookup reads it (contract 6a).
 import { FetchError } from '../errors.js';
 import { parsePostUrl } from '../extract/index.js';
-import type { ErrorCode } from '../record/types.js';
-import type { ExchangeRecorder, Fetcher } from '../resolve/ports.js';
-import { idPrefixes, isInWindow, sharedPrefix, type SnowflakeWindow } from './snowflake.js';
-
-/** One archived copy of a post's status page, as a CDX row names it. */
-export interface CdxSnapshot {
-  /** YYYYMMDDhhmmss. */
-  timestamp: string;
-  /** The URL as archived. */
-  original: string;
-  mimetype?: string;
-  statuscode?: string;
-}
-
-/** A post the CDX knows of, with its archived copies, oldest first. */
-export interface CdxPost {
-  id: string;
-  handle?: string;
-  snapshots: CdxSnapshot[];
-}
+import { idPrefixes, isInWindow, sharedPrefix, type CdxLookup, type CdxPost, type CdxSnapshot, type SnowflakeWindow } from '../model/index.js';
+import type { Clock, ExchangeRecorder, Fetcher } from '../ports.js';
 
 /**
  * The query for the status URLs of one account under one host form whose id starts
@@ -114,18 +96,6 @@ export function mergeCdxPosts(first: readonly CdxPost[], second: readonly CdxPos
   return posts;
 }
 
-/** One CDX lookup of an account's posts around a printed date: what the index keeps under `cdx:<handle>:<date>`. */
-export interface CdxLookup {
-  /** ISO time of the lookup. */
-  checkedAt: string;
-  /** Rows the CDX answered, before the window was applied: 0 means the CDX knows no such post. */
-  rows: number;
-  /** The posts whose id lies in the window, each with its snapshots. */
-  posts: CdxPost[];
-  /** Where a request got no usable answer (a 429 after retries, a timeout): the lookup is not reused. */
-  error?: { code: ErrorCode; message: string };
-}
-
 /**
  * Asks the CDX for the account's status URLs in the window, under both the twitter.com
  * and the x.com form, every request and answer archived. A failed request ends the
@@ -133,9 +103,9 @@ export interface CdxLookup {
  */
 export async function lookupCdxPosts(
   target: { handle: string; window: SnowflakeWindow },
-  ports: { fetcher: Fetcher; record: ExchangeRecorder; now: () => Date },
+  ports: { fetcher: Fetcher; record: ExchangeRecorder; clock: Clock },
 ): Promise<CdxLookup> {
-  const checkedAt = ports.now().toISOString();
+  const checkedAt = ports.clock.now().toISOString();
   const prefixes = idPrefixes(target.window);
   const from = target.window.from.slice(0, 10).replace(/-/g, '');
   let posts: CdxPost[] = [];

@@ -1,5 +1,5 @@
 import { loadHtml } from '../html.js';
-import type { Post } from '../record/types.js';
+import type { Post } from '../model/index.js';
 import { isObject, stringOf } from './json-fields.js';
 
 /** What a Wayback copy of a post's status page tells of the post. */

@@ -1,11 +1,9 @@
 // Contract 6a: which post an embed or residue without an id printed, looked up in the
 // Wayback Machine's CDX among the account's posts of the printed day.
 import { CLOSE_SIMILARITY, roundScore, textSimilarity } from '../extract/quote-text.js';
-import type { ErrorCode, Post } from '../record/types.js';
+import { distanceFromMiddle, snowflakeWindow, type CdxLookup, type ErrorCode, type Post, type SnowflakeWindow, type TimedPostCheck } from '../model/index.js';
+import type { Clock } from '../ports.js';
 import { assignPostId, type ResolvedCitation } from '../resolve/resolve-citations.js';
-import type { CdxLookup } from './cdx.js';
-import { distanceFromMiddle, snowflakeWindow, type SnowflakeWindow } from './snowflake.js';
-import type { TimedPostCheck } from './target-checker.js';
 
 /** Candidates compared at most, nearest the printed date first. */
 export const MAX_CANDIDATES = 25;
@@ -27,7 +25,7 @@ export interface IdentifyPorts {
   lookupCdx(target: { handle: string; date: string; window: SnowflakeWindow }): Promise<CdxLookup>;
   /** A post's check, shared with the same post checked as a target. */
   checkPost(target: { id: string; handle?: string }): Promise<TimedPostCheck>;
-  now: () => Date;
+  clock: Clock;
 }
 
 /** Why a lookup found no post; the first word of the citation's error message. */
@@ -73,7 +71,7 @@ export async function identifyPrintedPost(printed: PrintedPost, ports: IdentifyP
       window === 'no-date'
         ? 'no-date: the printed date could not be read, so there is no day to look the post up by'
         : `before-snowflake: ${printed.date ?? ''} is before 2010-11-04, when post ids began to carry their time`;
-    return { kind: 'unidentified', reason: window, message, candidates: [], checkedAt: ports.now().toISOString() };
+    return { kind: 'unidentified', reason: window, message, candidates: [], checkedAt: ports.clock.now().toISOString() };
   }
   const date = printed.date ?? '';
   const lookup = await ports.lookupCdx({ handle: printed.handle, date, window });

@@ -1,0 +1,27 @@
+// The ids a citation and a target are known by. Citation ids are part of the
+// record's format (contract section 7); target keys name a target in the index.
+
+/** The citation id of a post known by id. */
+export function postCitationId(postId: string): string {
+  return `post:${postId}`;
+}
+
+/** The citation id of a t.co or pic.twitter.com link, by its case-sensitive code. */
+export function shortLinkCitationId(code: string): string {
+  return `tco:${code}`;
+}
+
+/** The index key of a post target. */
+export function postTargetKey(postId: string): string {
+  return `post:${postId}`;
+}
+
+/** The index key of a cited link, by the URL as cited. */
+/** The index key of the Wayback CDX lookup of one account around one printed date (contract 6a). */
+export function cdxTargetKey(handle: string, printedDate: string): string {
+  return `cdx:${handle.toLowerCase()}:${printedDate}`;
+}
+
+export function linkTargetKey(url: string): string {
+  return `link:${url}`;
+}
