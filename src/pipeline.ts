@@ -1,11 +1,12 @@
 import { warcRecorder } from './capture/recorder.js';
-import { TargetChecker, type TargetClaims, type TargetOutcome, type TimedPostCheck } from './capture/target-checker.js';
+import { TargetChecker, type CheckTargets, type TargetClaims, type TargetOutcome, type TimedPostCheck } from './capture/target-checker.js';
 import { WarcWriter } from './capture/warc-writer.js';
 import type { Config } from './config.js';
 import { CitesnapError, FetchError, UsageError } from './errors.js';
 import { extractFromHtml, extractFromText, type ExtractedCitation } from './extract/index.js';
 import { buildCitation, type CitationFindings } from './record/build-citation.js';
 import { writeFileAtomic } from './record/atomic-file.js';
+import type { StatusChange } from './record/index-database.js';
 import { DocumentStore, serializeRecord, sidecarPathFor } from './record/store.js';
 import { TargetIndex } from './record/target-index.js';
 import { SCHEMA_VERSION, type Check, type Citation, type DocumentRecord } from './record/types.js';
@@ -20,7 +21,7 @@ import { VERSION } from './version.js';
 export interface PipelinePorts {
   store: DocumentStore;
   /** Resolves and captures targets, reusing recent checks (capture/target-checker.ts). */
-  checker: TargetChecker;
+  checker: CheckTargets;
   now: () => Date;
   /** Citations checked at once within one document (default 8). */
   concurrency?: number;
@@ -278,6 +279,8 @@ export interface OpenPipelineOptions {
   claims?: TargetClaims;
   /** Wraps the HTTP client, e.g. to count upstream requests for metrics. */
   wrapFetcher?: (fetcher: Fetcher) => Fetcher;
+  /** Told of the status changes each record written brings (the worker's metrics). */
+  onStatusChanges?: (changes: readonly StatusChange[]) => void;
 }
 
 export function openPipeline(config: Config, options: OpenPipelineOptions = {}): OpenPipeline {
@@ -293,10 +296,11 @@ export function openPipeline(config: Config, options: OpenPipelineOptions = {}):
   const writer = new WarcWriter({ dataDir: config.dataDir, software: `citesnap/${VERSION}` });
   const record = warcRecorder(writer);
   const now = (): Date => new Date();
+  const store = new DocumentStore({ dataDir: config.dataDir, ...(options.onStatusChanges === undefined ? {} : { onStatusChanges: options.onStatusChanges }) });
   const checker = new TargetChecker({
     fetcher,
     record,
-    index: new TargetIndex<TargetOutcome>({ dataDir: config.dataDir }),
+    index: new TargetIndex<TargetOutcome>({ database: store.index }),
     refreshAfterMs: config.refreshAfterMs,
     maxRedirects: config.maxRedirects,
     shortLinkUserAgent: SHORT_LINK_USER_AGENT,
@@ -317,11 +321,12 @@ export function openPipeline(config: Config, options: OpenPipelineOptions = {}):
     throw end.status === 'failed' ? new FetchError(end.error.code, message, httpStatus === undefined ? {} : { httpStatus }) : new UsageError(message);
   };
   return {
-    ports: { store: new DocumentStore({ dataDir: config.dataDir }), checker, now },
+    ports: { store, checker, now },
     fetchArticle,
     close: async () => {
       await writer.close();
       await client.close();
+      store.close();
     },
   };
 }

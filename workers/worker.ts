@@ -5,6 +5,7 @@ import { Redis } from 'ioredis';
 import type { Config } from '../src/config.js';
 import { UsageError } from '../src/errors.js';
 import { openPipeline, type OpenPipelineOptions } from '../src/pipeline.js';
+import type { StatusChange } from '../src/record/index-database.js';
 import type { Fetcher } from '../src/resolve/ports.js';
 import { createArchiveProcessor, type ArchiveResult, type PipelineHandle } from './archive-processor.js';
 import { connectProducerRedis, createWorkerRedis, reconnectDelay, redactRedisUrl, redisOptionsFromUrl, workerConnectionOptions } from './connection.js';
@@ -141,7 +142,12 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunningWorke
   const hostGate = instrumentHostGate(gate, metrics);
   let pipeline: WorkerPipeline;
   try {
-    const ports = { hostGate, claims, wrapFetcher: (fetcher: Fetcher) => instrumentFetcher(fetcher, metrics) };
+    const ports = {
+      hostGate,
+      claims,
+      wrapFetcher: (fetcher: Fetcher) => instrumentFetcher(fetcher, metrics),
+      onStatusChanges: (changes: readonly StatusChange[]) => metrics.recordStatusChanges(changes),
+    };
     pipeline = options.openPipeline ? options.openPipeline(ports) : openPipeline(config, ports);
   } catch (error) {
     await closeAfterFailedStart(opened);

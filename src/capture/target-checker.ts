@@ -1,4 +1,4 @@
-import type { IndexEntry, TargetIndex } from '../record/target-index.js';
+import type { IndexEntry } from '../record/target-index.js';
 import type { ErrorCode } from '../record/types.js';
 import type { ExchangeRecorder, Fetcher, LinkCheck } from '../resolve/ports.js';
 import { resolveLink } from '../resolve/resolve-link.js';
@@ -14,7 +14,8 @@ export type TargetOutcome = { kind: 'link'; check: LinkCheck } | { kind: 'post';
 export interface TargetCheckerOptions {
   fetcher: Fetcher;
   record: ExchangeRecorder;
-  index: TargetIndex<TargetOutcome>;
+  /** The target index: each target's newest check (in the data dir, record/index-database.ts). */
+  index: TargetOutcomeIndex;
   /** CITESNAP_REFRESH_AFTER: a check younger than this is reused instead of asking again. */
   refreshAfterMs: number;
   /** CITESNAP_MAX_REDIRECTS. */
@@ -30,6 +31,20 @@ export interface TargetCheckerOptions {
   claims?: TargetClaims;
 }
 
+/** Where the newest check of each target is kept, for reuse across documents, runs and processes. */
+export interface TargetOutcomeIndex {
+  get(key: string): Promise<IndexEntry<TargetOutcome> | undefined>;
+  put(entry: IndexEntry<TargetOutcome>): Promise<void>;
+}
+
+/** What the pipeline asks of a target checker (TargetChecker, or a recheck's view of it that hands out checks made already). */
+export interface CheckTargets {
+  checkLink(url: string, force?: boolean): Promise<LinkCheck>;
+  checkPost(target: { id: string; handle?: string }, force?: boolean): Promise<TimedPostCheck>;
+  /** ms since the epoch of the target's newest check in the index; -Infinity when it has none. */
+  lastCheckedAt(key: string): Promise<number>;
+}
+
 export interface TargetClaims {
   /** Waits until this process holds the claim on `key`; resolves to its release. */
   acquire(key: string): Promise<() => Promise<void>>;
@@ -41,7 +56,7 @@ export interface TargetClaims {
  * upstream request; two citations of one target in flight at once share one check.
  * Checks that got no answer are not reused, so the next run retries them.
  */
-export class TargetChecker {
+export class TargetChecker implements CheckTargets {
   private readonly inFlight = new Map<string, Promise<TargetOutcome>>();
 
   constructor(private readonly options: TargetCheckerOptions) {}
@@ -69,6 +84,12 @@ export class TargetChecker {
     });
     if (outcome.kind !== 'post') throw new Error(`index entry post:${target.id} holds a ${outcome.kind}`);
     return outcome.check;
+  }
+
+  async lastCheckedAt(key: string): Promise<number> {
+    const entry = await this.options.index.get(key);
+    const at = entry === undefined ? Number.NaN : Date.parse(entry.checkedAt);
+    return Number.isFinite(at) ? at : Number.NEGATIVE_INFINITY;
   }
 
   private async check(key: string, force: boolean, fresh: () => Promise<TargetOutcome>): Promise<TargetOutcome> {

@@ -1,7 +1,4 @@
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { writeFileAtomic } from './atomic-file.js';
+import type { IndexDatabase } from './index-database.js';
 
 /** One target's newest outcome, as the index keeps it. */
 export interface IndexEntry<T> {
@@ -12,47 +9,29 @@ export interface IndexEntry<T> {
 }
 
 /**
- * The index of targets already checked, under `<dataDir>/index/`: what lets a
- * target cited by many documents (or re-run within the refresh window) be reused
- * without a new upstream request. One small file a target, replaced atomically, so
- * several processes can share the data dir without a lock.
+ * The index of targets already checked: what lets a target cited by many documents
+ * (or re-run within the refresh window) be reused without a new upstream request.
+ * It lives in the data dir's index database (index-database.ts, which says why SQLite),
+ * one row a target, shared by every process on the data dir.
  */
 export class TargetIndex<T> {
-  readonly directory: string;
+  readonly #database: IndexDatabase;
 
-  constructor(options: { dataDir: string }) {
-    this.directory = join(options.dataDir, 'index');
+  constructor(options: { database: IndexDatabase }) {
+    this.#database = options.database;
   }
 
-  async get(key: string): Promise<IndexEntry<T> | undefined> {
-    let text: string;
-    try {
-      text = await readFile(this.pathOf(key), 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw error;
-    }
-    let entry: Partial<IndexEntry<T>> | null;
-    try {
-      entry = JSON.parse(text) as Partial<IndexEntry<T>> | null;
-    } catch {
-      // Entries are not flushed to disk: one a crash left empty or cut is a miss, replaced by the next put.
-      return undefined;
-    }
-    // A hash collision is practically impossible, but a wrong target would be a wrong archive.
-    if (entry?.key !== key || typeof entry.checkedAt !== 'string' || entry.outcome === undefined) return undefined;
-    return entry as IndexEntry<T>;
+  get(key: string): Promise<IndexEntry<T> | undefined> {
+    const entry = this.#database.getOutcome(key);
+    // A hash collision cannot happen (the key is the row's key), but an entry edited by hand could lack its outcome.
+    if (entry === undefined || entry.outcome === undefined || entry.outcome === null) return Promise.resolve(undefined);
+    // The outcome was written by put() of the same type: JSON keeps it as it was.
+    return Promise.resolve({ key, checkedAt: entry.checkedAt, outcome: entry.outcome as T });
   }
 
-  async put(entry: IndexEntry<T>): Promise<void> {
-    // The index only saves requests: an entry lost in a crash is fetched again, so it
-    // is replaced atomically but not flushed to disk (records and WARC files are).
-    await writeFileAtomic(this.pathOf(entry.key), `${JSON.stringify(entry)}\n`, { durable: false });
-  }
-
-  private pathOf(key: string): string {
-    const hash = createHash('sha256').update(key).digest('hex');
-    // Two levels of fan-out keep directories small for millions of targets.
-    return join(this.directory, hash.slice(0, 2), `${hash}.json`);
+  put(entry: IndexEntry<T>): Promise<void> {
+    // The index only saves requests: an entry lost in a crash is fetched again.
+    this.#database.putOutcome(entry);
+    return Promise.resolve();
   }
 }

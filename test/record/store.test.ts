@@ -63,26 +63,6 @@ describe('sidecarPathFor', () => {
   });
 });
 
-describe('TargetIndex', () => {
-  it('reads an entry a crash left empty or cut as a miss, and takes the next put', async () => {
-    const { TargetIndex } = await import('../../src/record/target-index.js');
-    const { writeFile, readdir: list } = await import('node:fs/promises');
-    const dataDir = await mkdtemp(join(tmpdir(), 'citesnap-index-'));
-    const index = new TargetIndex<{ status: string }>({ dataDir });
-    const entry = { key: 'link:https://t.co/x', checkedAt: '2026-11-29T00:00:00.000Z', outcome: { status: 'archived' } };
-    await index.put(entry);
-    expect(await index.get(entry.key)).toEqual(entry);
-    const [fanOut] = await list(join(dataDir, 'index'));
-    const [file] = await list(join(dataDir, 'index', fanOut!));
-    for (const damaged of ['', '{"key":"link:https://t.co/x","checked', 'null', '{"key":"link:https://t.co/x"}']) {
-      await writeFile(join(dataDir, 'index', fanOut!, file!), damaged);
-      expect(await index.get(entry.key)).toBeUndefined();
-    }
-    await index.put(entry);
-    expect(await index.get(entry.key)).toEqual(entry);
-  });
-});
-
 describe('DocumentStore with a damaged record', () => {
   it('names the file and what is wrong', async () => {
     const { writeFile } = await import('node:fs/promises');
