@@ -6,7 +6,9 @@ import { countStatuses } from './record/citation-stats.js';
 import { newestCheckBefore } from './record/checks.js';
 import { deriveDocId, validateDocId } from './record/doc-id.js';
 import { DocumentStore } from './record/store.js';
-import type { DocumentRecord } from './record/types.js';
+import type { DocumentRecord, Status } from './record/types.js';
+import { recheckTargets, targetsOfRun } from './recheck-targets.js';
+import { WIDENING, type RecheckSchedule } from './targets/recheck-schedule.js';
 import { loadSource } from './source.js';
 import { VERSION } from './version.js';
 
@@ -25,6 +27,10 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await showCommand(rest);
       case 'recheck':
         return await recheckCommand(rest);
+      case 'reindex':
+        return await reindexCommand(rest);
+      case 'changes':
+        return await changesCommand(rest);
       case 'enqueue':
       case 'worker':
       case 'schedule': {
@@ -61,29 +67,56 @@ async function archiveCommand(args: readonly string[], stdoutClosed: () => boole
   const pipeline = openPipeline(config);
   const showProgress = process.stderr.isTTY;
 
-  let exitCode: number = EXIT.ok;
-  try {
-    for (const [index, source] of positionals.entries()) {
+  // Several documents at once (CITESNAP_DOCUMENT_CONCURRENCY), each printed once it and
+  // every source before it are done, so the output keeps the order of the sources.
+  const outcomes = positionals.map(() => deferred<{ line?: string; error?: unknown }>());
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < positionals.length) {
+      const index = next++;
+      const source = positionals[index] ?? '';
       try {
         if (showProgress) process.stderr.write(`citesnap: [${index + 1}/${positionals.length}] ${source}\n`);
         const spec = sourceSpecOf(source);
         const loaded = await loadSource(spec, { fetchArticle: pipeline.fetchArticle });
         const docId = values['doc-id'] ?? deriveDocId('path' in spec ? spec : 'url' in spec ? spec : { content: loaded.bytes });
         const record = await archiveDocument({ docId, source: loaded, sidecar: values['no-sidecar'] !== true }, pipeline.ports);
-        if (!stdoutClosed()) {
-          process.stdout.write(values.json === true ? `${JSON.stringify(record)}\n` : `${summarize(record, pipeline.ports.store)}\n`);
-        }
+        outcomes[index]?.resolve({ line: values.json === true ? JSON.stringify(record) : summarize(record, pipeline.ports.store) });
       } catch (error) {
-        // One bad source does not stop the others: every record already written stays.
-        exitCode = Math.max(exitCode, reportError(error));
+        outcomes[index]?.resolve({ error });
       }
     }
+  };
+  let exitCode: number = EXIT.ok;
+  try {
+    const lanes = Promise.all(Array.from({ length: Math.min(config.documentConcurrency, positionals.length) }, lane));
+    for (const outcome of outcomes) {
+      const { line, error } = await outcome.promise;
+      // One bad source does not stop the others: every record already written stays.
+      if (error !== undefined) exitCode = Math.max(exitCode, reportError(error));
+      else if (line !== undefined && !stdoutClosed()) process.stdout.write(`${line}\n`);
+    }
+    await lanes;
   } finally {
     await pipeline.close();
   }
   return exitCode;
 }
 
+function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
+  let resolve: (value: T) => void = () => undefined;
+  const promise = new Promise<T>((settle) => {
+    resolve = settle;
+  });
+  return { promise, resolve };
+}
+
+/**
+ * `recheck --doc-id ID`: every citation of that document, now; with `--older-than D`
+ * too, those of its citations whose newest check is older. Without `--doc-id`: a run
+ * by target over the whole archive (contract section 10), the due targets on the
+ * widening schedule, or with `--older-than D` those whose newest check is older.
+ */
 async function recheckCommand(args: readonly string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs('recheck', args, {
     'doc-id': { type: 'string' },
@@ -91,35 +124,80 @@ async function recheckCommand(args: readonly string[]): Promise<number> {
   });
   if (positionals.length > 0) throw new UsageError(`recheck: unexpected argument ${JSON.stringify(positionals[0])}; use --doc-id ID`);
   const docId = values['doc-id'] === undefined ? undefined : validateDocId(values['doc-id']);
-  const olderThanMs = parseDuration(values['older-than'] ?? '7d', '--older-than');
+  const olderThanMs = values['older-than'] === undefined ? undefined : parseDuration(values['older-than'], '--older-than');
   const config = configFrom(values);
   const pipeline = openPipeline(config);
-  let exitCode: number = EXIT.ok;
   try {
-    const docIds = docId === undefined ? await pipeline.ports.store.list() : [docId];
-    const cutoff = Date.now() - olderThanMs;
-    let citations = 0;
-    let documents = 0;
-    for (const id of docIds) {
-      try {
-        const result = await recheckDocument(id, (citation) => newestCheckBefore(citation.checks, cutoff), pipeline.ports);
-        if (result === undefined) throw new UsageError(`recheck: no record for doc id ${JSON.stringify(id)} in ${pipeline.ports.store.directory}`);
-        documents += 1;
-        citations += result.rechecked;
-        if (result.rechecked > 0) process.stdout.write(`${summarize(result.record, pipeline.ports.store)}\n`);
-      } catch (error) {
-        // One document that fails (its record deleted since the listing, say) does not stop the others.
-        exitCode = Math.max(exitCode, reportError(error));
-      }
+    const { store } = pipeline.ports;
+    if (docId !== undefined) {
+      const cutoff = olderThanMs === undefined ? undefined : Date.now() - olderThanMs;
+      const result = await recheckDocument(docId, (citation) => cutoff === undefined || newestCheckBefore(citation.checks, cutoff), pipeline.ports);
+      if (result === undefined) throw new UsageError(`recheck: no record for doc id ${JSON.stringify(docId)} in ${store.directory}`);
+      if (result.rechecked > 0) process.stdout.write(`${summarize(result.record, store)}\n`);
+      process.stdout.write(`rechecked ${plural(result.rechecked, 'citation')} in 1 document\n`);
+      return EXIT.ok;
     }
-    // When every document failed, the error lines say all there is.
-    if (documents > 0 || exitCode === EXIT.ok) {
-      process.stdout.write(`rechecked ${citations} citation${citations === 1 ? '' : 's'} in ${documents} document${documents === 1 ? '' : 's'}\n`);
-    }
+    const schedule: RecheckSchedule = olderThanMs === undefined ? WIDENING : { kind: 'fixed', olderThanMs };
+    const targets = targetsOfRun(await store.targetStates(), { kind: 'recheck', schedule }, Date.now());
+    const updated: DocumentRecord[] = [];
+    const result = await recheckTargets({ targets, ports: pipeline.ports, onDocument: (record) => updated.push(record) });
+    // Documents are updated several at once: print them in doc id order, as a listing would.
+    for (const record of updated.sort((a, b) => a.docId.localeCompare(b.docId))) process.stdout.write(`${summarize(record, store)}\n`);
+    let exitCode: number = EXIT.ok;
+    // One document that fails (its record damaged by hand, say) does not stop the others.
+    for (const failure of result.failures) exitCode = Math.max(exitCode, reportError(failure.error));
+    process.stdout.write(`rechecked ${plural(result.targets, 'target')}: ${plural(result.citations, 'citation')} in ${plural(result.documents, 'document')}\n`);
+    return exitCode;
   } finally {
     await pipeline.close();
   }
-  return exitCode;
+}
+
+/** `reindex`: rebuilds the reverse index, the target states and the change log from the records. */
+async function reindexCommand(args: readonly string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs('reindex', args, {});
+  if (positionals.length > 0) throw new UsageError(`reindex: unexpected argument ${JSON.stringify(positionals[0])}`);
+  const store = new DocumentStore({ dataDir: configFrom(values).dataDir });
+  try {
+    const result = await store.reindex();
+    if (result.setAside !== undefined) process.stderr.write(`citesnap: the damaged index was moved to ${result.setAside}\n`);
+    process.stdout.write(`reindexed ${plural(result.documents, 'document')}: ${plural(result.targets, 'target')}, ${plural(result.changes, 'status change')}\n`);
+  } finally {
+    store.close();
+  }
+  return EXIT.ok;
+}
+
+const STATUSES: readonly Status[] = ['archived', 'deleted', 'suspended', 'protected', 'unavailable', 'unidentified', 'dead', 'blocked', 'failed'];
+
+/** `changes [--since D] [--status S] [--json]`: the citations whose status changed within the window. */
+async function changesCommand(args: readonly string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs('changes', args, {
+    since: { type: 'string' },
+    status: { type: 'string' },
+    json: { type: 'boolean' },
+  });
+  if (positionals.length > 0) throw new UsageError(`changes: unexpected argument ${JSON.stringify(positionals[0])}`);
+  const sinceMs = parseDuration(values.since ?? '24h', '--since');
+  const wanted = values.status;
+  const status = wanted === undefined ? undefined : STATUSES.find((candidate) => candidate === wanted);
+  if (wanted !== undefined && status === undefined) throw new UsageError(`--status: expected one of ${STATUSES.join(', ')}, got ${JSON.stringify(wanted)}`);
+  const store = new DocumentStore({ dataDir: configFrom(values).dataDir });
+  try {
+    const since = new Date(Date.now() - sinceMs).toISOString();
+    const changes = await store.statusChanges(status === undefined ? { since } : { since, status });
+    for (const change of changes) {
+      const { at, docId, citationId, url, from, to } = change;
+      process.stdout.write(values.json === true ? `${JSON.stringify({ at, docId, citationId, url, from, to })}\n` : `${at} ${docId} ${citationId} ${from} -> ${to} ${url}\n`);
+    }
+  } finally {
+    store.close();
+  }
+  return EXIT.ok;
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 async function showCommand(args: readonly string[]): Promise<number> {
@@ -128,6 +206,7 @@ async function showCommand(args: readonly string[]): Promise<number> {
   const docId = validateDocId(positionals[0], 'show');
   const store = new DocumentStore({ dataDir: configFrom(values).dataDir });
   const record = await store.read(docId);
+  store.close();
   if (!record) throw new UsageError(`show: no record for doc id ${JSON.stringify(docId)} in ${store.directory}`);
   process.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
   return EXIT.ok;

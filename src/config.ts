@@ -28,6 +28,8 @@ export interface Config {
   readonly queuePrefix: string;
   /** CITESNAP_SHUTDOWN_GRACE in milliseconds: after SIGTERM, how long a worker's active jobs may finish. */
   readonly shutdownGraceMs: number;
+  /** CITESNAP_DOCUMENT_CONCURRENCY: documents one `archive` command works on at once. */
+  readonly documentConcurrency: number;
 }
 
 /** A BullMQ prefix starts every Redis key of the queue: kept to characters safe in any key. */
@@ -50,6 +52,7 @@ const VARIABLES = {
   refreshAfterMs: 'CITESNAP_REFRESH_AFTER',
   queuePrefix: 'CITESNAP_QUEUE_PREFIX',
   shutdownGraceMs: 'CITESNAP_SHUTDOWN_GRACE',
+  documentConcurrency: 'CITESNAP_DOCUMENT_CONCURRENCY',
 } as const;
 
 /**
@@ -97,5 +100,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
     refreshAfterMs: refreshAfter === undefined ? 24 * 3_600_000 : parseDuration(refreshAfter, 'CITESNAP_REFRESH_AFTER'),
     queuePrefix,
     shutdownGraceMs: shutdownGrace === undefined ? 20_000 : parseDuration(shutdownGrace, 'CITESNAP_SHUTDOWN_GRACE'),
+    documentConcurrency: integer('documentConcurrency', 8, 1),
   });
 }
