@@ -7,7 +7,7 @@ import { CitesnapError, UsageError } from '../src/errors.js';
 import { deriveDocId } from '../src/record/doc-id.js';
 import { loadSource } from '../src/source.js';
 import { connectProducerRedis, isConnectionError, unavailable } from './connection.js';
-import { parseArchiveJobData, type ArchiveJobData, DEFAULT_RECHECK_OLDER_THAN } from './job-data.js';
+import { parseArchiveJobData, type ArchiveJobData } from './job-data.js';
 import { createJsonLogger } from './log.js';
 import { archiveJobOptions, JOB, openDocumentsQueue, openMaintenanceQueue } from './queues.js';
 import {
@@ -175,13 +175,14 @@ async function scheduleCommand(args: readonly string[], io: { out: (text: string
   if (values['older-than'] !== undefined && explicit && values.recheck === undefined) {
     throw new UsageError('schedule: --older-than goes with --recheck');
   }
-  const olderThan = values['older-than'] ?? DEFAULT_RECHECK_OLDER_THAN;
-  parseDuration(olderThan, '--older-than');
+  // Without it the scheduled recheck follows the widening schedule (contract section 10).
+  const olderThan = values['older-than'];
+  if (olderThan !== undefined) parseDuration(olderThan, '--older-than');
 
   // Nothing asked but schedulers: both, with their default patterns.
   const upsertAll = !explicit && !onlyListOrRemove;
   const specs: ScheduleSpec[] = [];
-  if (values.recheck !== undefined || upsertAll) specs.push({ name: JOB.recheck, pattern: values.recheck ?? DEFAULT_PATTERNS[JOB.recheck], olderThan });
+  if (values.recheck !== undefined || upsertAll) specs.push({ name: JOB.recheck, pattern: values.recheck ?? DEFAULT_PATTERNS[JOB.recheck], ...(olderThan === undefined ? {} : { olderThan }) });
   if (values['retry-failed'] !== undefined || upsertAll) specs.push({ name: JOB.retryFailed, pattern: values['retry-failed'] ?? DEFAULT_PATTERNS[JOB.retryFailed] });
   // Checked before Redis: a bad pattern is bad usage, whatever Redis says.
   for (const spec of specs) validateCronPattern(spec.pattern, `--${spec.name}`);

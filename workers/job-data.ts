@@ -2,6 +2,7 @@ import { isAbsolute } from 'node:path';
 import { parseDuration } from '../src/duration.js';
 import { CitesnapError } from '../src/errors.js';
 import { DOC_ID_PATTERN } from '../src/record/doc-id.js';
+import { WIDENING, type RecheckSchedule } from '../src/targets/recheck-schedule.js';
 
 /**
  * The public job data of contract section 9. Other systems add these jobs straight
@@ -23,11 +24,31 @@ export type ArchiveJobSource =
 
 /** Data of the `recheck` maintenance job (its scheduler's template). */
 export interface RecheckJobData {
-  /** Citations whose newest check is older than this are checked again. */
-  olderThanMs: number;
+  /** The widening schedule, or with `olderThan` a fixed interval (contract section 10). */
+  schedule: RecheckSchedule;
 }
 
-export const DEFAULT_RECHECK_OLDER_THAN = '7d';
+/**
+ * Data of a `recheck-targets` job: one part of a run, put on the queue by the job that
+ * planned the run. Not public: only citesnap's own planner adds these.
+ */
+export interface RecheckTargetsJobData {
+  /** The planning job's name: `recheck` or `retry-failed`. */
+  run: MaintenanceRunName;
+  /** ISO time the run was planned: a target checked since is not asked again when the part is retried. */
+  plannedAt: string;
+  /** 0-based, and parts in the run. */
+  part: number;
+  of: number;
+  /** Target keys: `post:<id>`, `link:<url>`, `embed:<hash>`. */
+  targets: string[];
+}
+
+export type MaintenanceRunName = 'recheck' | 'retry-failed';
+
+/** Most targets one part may carry, and the longest key (a URL) accepted. */
+export const MAX_PART_TARGETS = 1_000;
+const MAX_TARGET_KEY_LENGTH = 8_192;
 
 /** Job data that does not match the public shape; `message` starts with `job data: <field>:`. */
 export class JobDataError extends CitesnapError {
@@ -87,18 +108,41 @@ function parseSource(source: Record<string, unknown>): ArchiveJobSource {
   }
 }
 
-/** The `recheck` job's data: `{ olderThan?: "7d" | seconds }`, default 7 days. */
+/** The `recheck` job's data: `{ olderThan?: "7d" | seconds }`; without it, the widening schedule. */
 export function parseRecheckJobData(data: unknown): RecheckJobData {
   const record = data === undefined || data === null ? {} : asRecord(data, '');
   rejectUnknownFields(record, ['olderThan'], '');
-  const olderThan = record.olderThan ?? DEFAULT_RECHECK_OLDER_THAN;
-  if (typeof olderThan === 'number' && Number.isFinite(olderThan) && olderThan >= 0) return { olderThanMs: Math.round(olderThan * 1000) };
+  const olderThan = record.olderThan;
+  if (olderThan === undefined) return { schedule: WIDENING };
+  if (typeof olderThan === 'number' && Number.isFinite(olderThan) && olderThan >= 0) return { schedule: { kind: 'fixed', olderThanMs: Math.round(olderThan * 1000) } };
   if (typeof olderThan !== 'string') throw new JobDataError('olderThan', `expected a duration such as 7d, got ${describe(olderThan)}`);
   try {
-    return { olderThanMs: parseDuration(olderThan, 'olderThan') };
+    return { schedule: { kind: 'fixed', olderThanMs: parseDuration(olderThan, 'olderThan') } };
   } catch {
     throw new JobDataError('olderThan', `expected a duration such as 90s, 30m, 24h, 7d or plain seconds, got ${describe(olderThan)}`);
   }
+}
+
+/** A `recheck-targets` job's data; see RecheckTargetsJobData. */
+export function parseRecheckTargetsJobData(data: unknown): RecheckTargetsJobData {
+  const record = asRecord(data, '');
+  rejectUnknownFields(record, ['run', 'plannedAt', 'part', 'of', 'targets'], '');
+  const { run, plannedAt, part, of, targets } = record;
+  if (run !== 'recheck' && run !== 'retry-failed') throw new JobDataError('run', `expected "recheck" or "retry-failed", got ${describe(run)}`);
+  if (typeof plannedAt !== 'string' || !Number.isFinite(Date.parse(plannedAt))) throw new JobDataError('plannedAt', `expected an ISO time, got ${describe(plannedAt)}`);
+  if (typeof of !== 'number' || !Number.isSafeInteger(of) || of < 1) throw new JobDataError('of', `expected a whole number of at least 1, got ${describe(of)}`);
+  if (typeof part !== 'number' || !Number.isSafeInteger(part) || part < 0 || part >= of) throw new JobDataError('part', `expected a whole number from 0 to ${of - 1}, got ${describe(part)}`);
+  if (!Array.isArray(targets) || targets.length === 0 || targets.length > MAX_PART_TARGETS) {
+    throw new JobDataError('targets', `expected an array of 1 to ${MAX_PART_TARGETS} target keys, got ${describe(targets)}`);
+  }
+  const keys: string[] = [];
+  for (const [index, key] of targets.entries()) {
+    if (typeof key !== 'string' || key.length > MAX_TARGET_KEY_LENGTH || !/^(post:\d+|link:https?:\/\/\S+|embed:\S+)$/.test(key)) {
+      throw new JobDataError(`targets[${index}]`, `expected a target key (post:<id>, link:<http(s) URL> or embed:<hash>), got ${describe(key)}`);
+    }
+    keys.push(key);
+  }
+  return { run, plannedAt, part, of, targets: keys };
 }
 
 /** The `retry-failed` job's data: nothing (an empty object, or none). */

@@ -1,53 +1,63 @@
-import { UnrecoverableError, WaitingError, type Job } from 'bullmq';
+import { UnrecoverableError, WaitingError, type Job, type Queue } from 'bullmq';
 import type { TargetClaims } from '../src/capture/target-checker.js';
-import { recheckDocument } from '../src/pipeline.js';
-import { countStatuses } from '../src/record/citation-stats.js';
-import { newestCheckBefore } from '../src/record/checks.js';
-import type { Citation } from '../src/record/types.js';
+import { recheckTargets, targetsOfRun, type RecheckProgress, type RecheckRun } from '../src/recheck-targets.js';
+import { planRecheckParts } from '../src/targets/recheck-plan.js';
 import { HandBack, untilAborted, type PipelineHandle } from './archive-processor.js';
-import { parseRecheckJobData, parseRetryFailedJobData } from './job-data.js';
+import { parseRecheckJobData, parseRecheckTargetsJobData, parseRetryFailedJobData, type RecheckTargetsJobData } from './job-data.js';
 import { errorFields, silentLogger, type Logger } from './log.js';
 import type { JobOutcome, WorkerMetrics } from './metrics.js';
-import { JOB, QUEUE } from './queues.js';
-
-const PROGRESS_EVERY_DOCUMENTS = 100;
+import { JOB, QUEUE, RECHECK_PART_ATTEMPTS, RETENTION, type MaintenanceJobName } from './queues.js';
 
 export interface MaintenanceProcessorOptions {
   pipeline: PipelineHandle;
+  /** Where a planning job puts the parts of its run: the maintenance queue itself. */
+  maintenanceQueue: Queue<unknown, unknown, MaintenanceJobName>;
   /** Serialises work on one document record across workers; see ArchiveProcessorOptions. */
   documentLocks?: TargetClaims;
+  /** Most targets in one part (default: planRecheckParts's, 100). */
+  partSize?: number;
+  /** Targets one part asks about at once, and records it updates at once (default 16). */
+  partConcurrency?: number;
   log?: Logger;
   metrics?: WorkerMetrics;
   /** Default: the clock. */
   now?: () => Date;
 }
 
-/** A maintenance job's return value. */
-export interface MaintenanceResult {
-  /** Documents looked at. */
-  documents: number;
-  /** Documents with at least one citation checked again. */
-  changedDocuments: number;
-  /** Citations checked again. */
-  rechecked: number;
+/** What a planning job (`recheck`, `retry-failed`) returns. */
+export interface PlanResult {
+  /** Targets due in this run. */
+  targets: number;
+  /** Ids of the `recheck-targets` jobs it put on the queue. */
+  parts: string[];
 }
 
+/** What a `recheck-targets` job returns. */
+export interface PartResult {
+  targets: number;
+  documents: number;
+  citations: number;
+}
+
+export type MaintenanceResult = PlanResult | PartResult;
 export type MaintenanceJob = Job<unknown, MaintenanceResult>;
 
-/** Status of the citations `retry-failed` asks about again. */
-const RETRIED_STATUSES: ReadonlySet<Citation['status']> = new Set(['failed', 'unidentified']);
+/** Progress reported to BullMQ at most this often (each report is a Redis round trip). */
+const PROGRESS_EVERY_MS = 1_000;
 
 /**
- * The `maintenance` queue's processor, for the jobs the schedulers make
- * (contract section 9), over every record in the data dir:
+ * The `maintenance` queue's processor (contract sections 9 and 10):
  *
- * - `recheck` (`{ olderThan?: "7d" }`): the citations whose newest check is older;
- * - `retry-failed` (`{}`): the citations whose status is `failed` or `unidentified`.
- *
- * Documents are done one after another, each under its document lock; a document
- * that fails is logged and the rest go on, and the job then throws to be retried
- * (a rerun skips what was done: rechecked citations are no longer old). Shutdown
- * hands the job back between two documents.
+ * - `recheck` (`{ olderThan? }`) and `retry-failed` (`{}`), made by the schedulers, only
+ *   plan: they read the targets' states from the store (no record is read), pick the
+ *   due ones (widening schedule or `olderThan`; or those failed or unidentified) and put
+ *   them on this queue as `recheck-targets` jobs of bounded size, which every worker
+ *   takes. Their job ids derive from the planning job's, so a planning job retried
+ *   after a crash adds no part twice.
+ * - `recheck-targets` (one part) asks about each of its targets once and updates every
+ *   document citing it, each under its document lock. A part whose worker dies is taken
+ *   up by another (BullMQ's stalled-job check), which does not ask again about a target
+ *   checked since the run was planned. Shutdown hands the part back.
  */
 export function createMaintenanceProcessor(options: MaintenanceProcessorOptions) {
   const log = options.log ?? silentLogger;
@@ -59,90 +69,93 @@ export function createMaintenanceProcessor(options: MaintenanceProcessorOptions)
     const jobLog = log.child({ queue: QUEUE.maintenance, jobId: job.id, job: job.name });
     const finish = (outcome: JobOutcome) => options.metrics?.jobRun(QUEUE.maintenance, job.name, outcome, (performance.now() - started) / 1000);
 
-    let select: (citation: Citation) => boolean;
+    let work: { kind: 'plan'; run: RecheckRun; runName: 'recheck' | 'retry-failed' } | { kind: 'part'; data: RecheckTargetsJobData };
     try {
-      select = selectorFor(job, now());
+      work = workOf(job);
     } catch (error) {
       finish('invalid');
       jobLog.warn('job.invalid', errorFields(error));
-      throw new UnrecoverableError((error as Error).message);
+      throw new UnrecoverableError(error instanceof Error ? error.message : String(error));
     }
-    jobLog.info('job.started', {});
+    jobLog.info('job.started', work.kind === 'part' ? { part: work.data.part, of: work.data.of, targets: work.data.targets.length } : {});
 
-    const result: MaintenanceResult = { documents: 0, changedDocuments: 0, rechecked: 0 };
-    const failures: { docId: string; error: string }[] = [];
     try {
-      const docIds = await ports.store.list();
-      for (const [index, docId] of docIds.entries()) {
-        if (signal?.aborted) throw new HandBack('shutting down');
-        // A Redis round trip a document would cost more than most documents' own work.
-        if (index > 0 && index % PROGRESS_EVERY_DOCUMENTS === 0) await job.updateProgress({ done: index, total: docIds.length });
-        try {
-          // Most documents have nothing due: look before taking the lock (recheckDocument
-          // reads the record again under it, so nothing changed meanwhile is lost).
-          const current = await ports.store.read(docId);
-          if (current === undefined || !current.citations.some(select)) {
-            result.documents += 1;
-            continue;
-          }
-          const release = await options.documentLocks?.acquire(`document:${docId}`);
-          try {
-            const documentStarted = Date.now();
-            const work = recheckDocument(docId, select, ports);
-            const outcome = await (signal === undefined ? work : untilAborted(work, signal));
-            result.documents += 1;
-            if (outcome && outcome.rechecked > 0) {
-              result.changedDocuments += 1;
-              result.rechecked += outcome.rechecked;
-              const checkedNow = outcome.record.citations.filter((citation) => !newestCheckBefore(citation.checks, documentStarted - 1_000));
-              options.metrics?.recordCitations(countStatuses(checkedNow));
-              jobLog.info('document.rechecked', { docId, rechecked: outcome.rechecked });
-            }
-          } finally {
-            await release?.();
-          }
-        } catch (error) {
-          if (error instanceof HandBack) throw error;
-          failures.push({ docId, error: errorFields(error).error });
-          jobLog.error('document.recheck_failed', { docId, ...errorFields(error) });
+      let result: MaintenanceResult;
+      if (work.kind === 'plan') {
+        const plannedAt = now();
+        const targets = targetsOfRun(await ports.store.targetStates(), work.run, plannedAt.getTime());
+        const parts = planRecheckParts(targets, options.partSize === undefined ? {} : { partSize: options.partSize });
+        const base = `${String(job.id ?? `${job.name}-${plannedAt.getTime()}`).replace(/:/g, '-')}-part`;
+        const added = await options.maintenanceQueue.addBulk(
+          parts.map((part) => ({
+            name: JOB.recheckTargets,
+            data: { run: work.runName, plannedAt: plannedAt.toISOString(), part: part.index, of: part.of, targets: part.targets } satisfies RecheckTargetsJobData,
+            opts: { ...RECHECK_PART_ATTEMPTS, ...RETENTION.maintenance, jobId: `${base}-${part.index}` },
+          })),
+        );
+        result = { targets: targets.length, parts: added.map((part) => String(part.id)) };
+        jobLog.info('run.planned', { targets: targets.length, parts: parts.length });
+      } else {
+        const { data } = work;
+        let lastReport = 0;
+        const report = (progress: RecheckProgress, force = false) => {
+          if (!force && performance.now() - lastReport < PROGRESS_EVERY_MS) return;
+          lastReport = performance.now();
+          // Progress is for people watching; a report lost to a Redis blip is not worth failing the part.
+          job.updateProgress({ part: data.part, of: data.of, ...progress }).catch((error: unknown) => jobLog.debug('progress.failed', errorFields(error)));
+        };
+        const running = recheckTargets({
+          targets: data.targets,
+          ports,
+          checkedSince: Date.parse(data.plannedAt),
+          ...(options.documentLocks === undefined ? {} : { documentLocks: options.documentLocks }),
+          ...(options.partConcurrency === undefined ? {} : { concurrency: options.partConcurrency }),
+          ...(signal === undefined ? {} : { signal }),
+          onProgress: (progress) => report(progress),
+          onDocument: () => options.metrics?.recheckDocuments.inc(),
+        });
+        const outcome = await (signal === undefined ? running : untilAborted(running, signal));
+        options.metrics?.recheckTargets.inc(outcome.targets);
+        report({ targetsChecked: outcome.targets, targets: outcome.targets, documentsUpdated: outcome.documents, documents: outcome.documents }, true);
+        if (outcome.failures.length > 0) {
+          for (const failure of outcome.failures) jobLog.error('document.recheck_failed', { docId: failure.docId, ...errorFields(failure.error) });
+          const [first] = outcome.failures;
+          // Retried: the rerun reuses the checks made since the run was planned, and updates what is left.
+          throw new Error(`${outcome.failures.length} documents could not be updated; first ${first?.docId}: ${errorFields(first?.error).error}`);
         }
+        result = { targets: outcome.targets, documents: outcome.documents, citations: outcome.citations };
       }
-      await job.updateProgress({ done: result.documents + failures.length, total: docIds.length });
+      finish('completed');
+      jobLog.info('job.completed', { durationMs: Math.round(performance.now() - started), ...result });
+      return result;
     } catch (error) {
-      if (error instanceof HandBack) {
+      if (error instanceof HandBack || (signal?.aborted === true && isAbortError(error))) {
         await job.moveToWait(token);
         finish('handed_back');
-        jobLog.info('job.handed_back', { reason: error.message, ...result });
+        jobLog.info('job.handed_back', { reason: error instanceof Error ? error.message : 'shutting down' });
         throw new WaitingError();
       }
       finish('error');
       jobLog.error('job.error', errorFields(error));
       throw error;
     }
-
-    if (failures.length > 0) {
-      finish('error');
-      const [first] = failures;
-      throw new Error(`${failures.length} of ${result.documents + failures.length} documents could not be rechecked; first ${first?.docId}: ${first?.error}`);
-    }
-    finish('completed');
-    jobLog.info('job.completed', { durationMs: Math.round(performance.now() - started), ...result });
-    return result;
   };
 }
 
-/** Which citations a maintenance job asks about again. Throws JobDataError for bad data. */
-function selectorFor(job: MaintenanceJob, now: Date): (citation: Citation) => boolean {
+function workOf(job: MaintenanceJob): { kind: 'plan'; run: RecheckRun; runName: 'recheck' | 'retry-failed' } | { kind: 'part'; data: RecheckTargetsJobData } {
   switch (job.name) {
-    case JOB.recheck: {
-      const { olderThanMs } = parseRecheckJobData(job.data);
-      const cutoff = now.getTime() - olderThanMs;
-      return (citation) => newestCheckBefore(citation.checks, cutoff);
-    }
+    case JOB.recheck:
+      return { kind: 'plan', run: { kind: 'recheck', schedule: parseRecheckJobData(job.data).schedule }, runName: 'recheck' };
     case JOB.retryFailed:
       parseRetryFailedJobData(job.data);
-      return (citation) => RETRIED_STATUSES.has(citation.status);
+      return { kind: 'plan', run: { kind: 'retry-failed' }, runName: 'retry-failed' };
+    case JOB.recheckTargets:
+      return { kind: 'part', data: parseRecheckTargetsJobData(job.data) };
     default:
-      throw new Error(`job name: expected "${JOB.recheck}" or "${JOB.retryFailed}" on the ${QUEUE.maintenance} queue, got ${JSON.stringify(job.name)}`);
+      throw new Error(`job name: expected "${JOB.recheck}", "${JOB.retryFailed}" or "${JOB.recheckTargets}" on the ${QUEUE.maintenance} queue, got ${JSON.stringify(job.name)}`);
   }
+}
+
+function isAbortError(error: unknown): boolean {
+  return error instanceof Error && error.name === 'AbortError';
 }

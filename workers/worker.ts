@@ -48,6 +48,9 @@ export interface RunWorkerOptions {
   /** Leases of the host gate and target claims: how long a dead process holds its places. Defaults 20000 and 30000 ms. */
   hostGateLeaseMs?: number;
   claimTtlMs?: number;
+  /** Targets in one part of a recheck run (default 100), and targets one part asks about at once (default 16). */
+  recheckPartSize?: number;
+  recheckConcurrency?: number;
   /** Close gracefully on SIGTERM and SIGINT (a second signal hands active jobs back at once). Default true. */
   handleSignals?: boolean;
 }
@@ -172,7 +175,17 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunningWorke
     concurrency,
     ...RETENTION.documents,
   });
-  const maintain = createMaintenanceProcessor({ pipeline, documentLocks: claims, log, metrics });
+  // The maintenance queue, on the shared connection: planning jobs put their parts on it, and its depth is a metric.
+  const maintenanceQueue = openMaintenanceQueue({ connection: shared, prefix });
+  const maintain = createMaintenanceProcessor({
+    pipeline,
+    maintenanceQueue,
+    documentLocks: claims,
+    log,
+    metrics,
+    ...(options.recheckPartSize === undefined ? {} : { partSize: options.recheckPartSize }),
+    ...(options.recheckConcurrency === undefined ? {} : { partConcurrency: options.recheckConcurrency }),
+  });
   const maintenance = new Worker<unknown, MaintenanceResult>(QUEUE.maintenance, maintain, {
     ...workerOptions,
     concurrency: 1,
@@ -190,7 +203,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunningWorke
   }
 
   // Queue depth for the metrics, read on the shared connection when scraped.
-  const depthQueues = [openDocumentsQueue({ connection: shared, prefix }), openMaintenanceQueue({ connection: shared, prefix })];
+  const depthQueues = [openDocumentsQueue({ connection: shared, prefix }), maintenanceQueue];
   for (const queue of depthQueues) {
     queue.on('error', (error) => log.debug('queue.error', { queue: queue.name, ...errorFields(error) }));
     metrics.addQueueDepth(queue.name, () => queue.getJobCounts());

@@ -63,13 +63,15 @@ describe('parseArchiveJobData', () => {
 
 describe('maintenance job data', () => {
   it.each([
-    [undefined, 7 * 86_400_000],
-    [{}, 7 * 86_400_000],
     [{ olderThan: '30d' }, 30 * 86_400_000],
     [{ olderThan: '90' }, 90_000],
     [{ olderThan: 3600 }, 3_600_000],
-  ])('recheck reads %j', (data, olderThanMs) => {
-    expect(parseRecheckJobData(data)).toEqual({ olderThanMs });
+  ])('recheck reads %j as a fixed interval', (data, olderThanMs) => {
+    expect(parseRecheckJobData(data)).toEqual({ schedule: { kind: 'fixed', olderThanMs } });
+  });
+
+  it.each([[undefined], [{}]])('recheck without olderThan (%j) follows the widening schedule', (data) => {
+    expect(parseRecheckJobData(data)).toEqual({ schedule: { kind: 'widening' } });
   });
 
   it.each([
