@@ -88,23 +88,56 @@ CREATE TABLE IF NOT EXISTS status_changes (
 CREATE INDEX IF NOT EXISTS status_changes_by_time ON status_changes (at);
 `;
 
+type StateRow = { first_checked_at: number | null; last_checked_at: number | null; status: string; changed: number };
+
+/** Every statement, prepared once: compiling SQL on each call cost more than running it. */
+function prepareStatements(db: Database.Database) {
+  return {
+    markBuilt: db.prepare<[string, string]>('INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value'),
+    readMeta: db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE name = ?'),
+    getOutcome: db.prepare<[string], { checked_at: string; outcome: string }>('SELECT checked_at, outcome FROM target_outcomes WHERE key = ?'),
+    putOutcome: db.prepare<[string, string, string]>(
+      'INSERT INTO target_outcomes (key, checked_at, outcome) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET checked_at = excluded.checked_at, outcome = excluded.outcome',
+    ),
+    assertCiting: db.prepare<[string, string]>('INSERT INTO citing (target, doc_id, gen) VALUES (?, ?, 0) ON CONFLICT (target, doc_id) DO UPDATE SET gen = gen + 1'),
+    documentsCiting: db.prepare<[string], { doc_id: string }>('SELECT doc_id FROM citing WHERE target = ? ORDER BY doc_id'),
+    citedBy: db.prepare<[string], { target: string; gen: number }>('SELECT target, gen FROM citing WHERE doc_id = ?'),
+    removeCiting: db.prepare<[string, string, number]>('DELETE FROM citing WHERE target = ? AND doc_id = ? AND gen = ?'),
+    readState: db.prepare<[string], StateRow>('SELECT first_checked_at, last_checked_at, status, changed FROM target_states WHERE key = ?'),
+    writeState: db.prepare<[string, number | null, number | null, string, number]>(
+      'INSERT INTO target_states (key, first_checked_at, last_checked_at, status, changed) VALUES (?, ?, ?, ?, ?) ' +
+        'ON CONFLICT (key) DO UPDATE SET first_checked_at = excluded.first_checked_at, last_checked_at = excluded.last_checked_at, status = excluded.status, changed = excluded.changed',
+    ),
+    targetStates: db.prepare<[], StateRow & { key: string }>(
+      'SELECT key, first_checked_at, last_checked_at, status, changed FROM target_states WHERE EXISTS (SELECT 1 FROM citing WHERE citing.target = target_states.key) ORDER BY key',
+    ),
+    logChange: db.prepare<[string, string, string, string, string, string]>(
+      'INSERT OR IGNORE INTO status_changes (at, doc_id, citation_id, url, from_status, to_status) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
+    changesSince: db.prepare<[string], ChangeRow>('SELECT * FROM status_changes WHERE at >= ? ORDER BY at, doc_id, citation_id'),
+    changesSinceTo: db.prepare<[string, string], ChangeRow>('SELECT * FROM status_changes WHERE at >= ? AND to_status = ? ORDER BY at, doc_id, citation_id'),
+  };
+}
+
 /** Set once the reverse index holds every record; absent in a new or damaged database. */
 const BUILT = 'reverse-index-built';
 
 export class IndexDatabase {
   readonly path: string;
   readonly #db: Database.Database;
+  readonly #sql: ReturnType<typeof prepareStatements>;
 
   constructor(options: { dataDir: string }) {
     mkdirSync(options.dataDir, { recursive: true });
     this.path = join(options.dataDir, 'index.sqlite');
     this.#db = openDatabase(this.path);
+    this.#sql = prepareStatements(this.#db);
     // A new index on a data dir without records has nothing to build from: it is complete.
     if (!this.isBuilt() && !hasRecords(join(options.dataDir, 'documents'))) this.#markBuilt();
   }
 
   #markBuilt(): void {
-    this.#db.prepare('INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value').run(BUILT, new Date().toISOString());
+    this.#sql.markBuilt.run(BUILT, new Date().toISOString());
   }
 
   close(): void {
@@ -114,7 +147,7 @@ export class IndexDatabase {
   // --- the target index -------------------------------------------------------
 
   getOutcome(key: string): IndexedOutcome | undefined {
-    const row = this.#db.prepare<[string], { checked_at: string; outcome: string }>('SELECT checked_at, outcome FROM target_outcomes WHERE key = ?').get(key);
+    const row = this.#sql.getOutcome.get(key);
     if (row === undefined) return undefined;
     let outcome: unknown;
     try {
@@ -126,9 +159,7 @@ export class IndexDatabase {
   }
 
   putOutcome(entry: IndexedOutcome): void {
-    this.#db
-      .prepare('INSERT INTO target_outcomes (key, checked_at, outcome) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET checked_at = excluded.checked_at, outcome = excluded.outcome')
-      .run(entry.key, entry.checkedAt, JSON.stringify(entry.outcome));
+    this.#sql.putOutcome.run(entry.key, entry.checkedAt, JSON.stringify(entry.outcome));
   }
 
   // --- the reverse index, schedule state and change log -----------------------
@@ -162,19 +193,12 @@ export class IndexDatabase {
 
   /** The documents the reverse index says cite `key`. It may name one that no longer does: read the record. */
   documentsCiting(key: string): string[] {
-    return this.#db
-      .prepare<[string], { doc_id: string }>('SELECT doc_id FROM citing WHERE target = ? ORDER BY doc_id')
-      .all(key)
-      .map((row) => row.doc_id);
+    return this.#sql.documentsCiting.all(key).map((row) => row.doc_id);
   }
 
   /** Every target cited by at least one document, with its schedule state. */
   *targetStates(): Generator<TargetState> {
-    const rows = this.#db
-      .prepare<[], { key: string; first_checked_at: number | null; last_checked_at: number | null; status: string; changed: number }>(
-        'SELECT key, first_checked_at, last_checked_at, status, changed FROM target_states WHERE EXISTS (SELECT 1 FROM citing WHERE citing.target = target_states.key) ORDER BY key',
-      )
-      .iterate();
+    const rows = this.#sql.targetStates.iterate();
     for (const row of rows) {
       yield {
         key: row.key,
@@ -188,12 +212,7 @@ export class IndexDatabase {
 
   /** Status changes at or after `since` (ISO), oldest first, optionally only those to `status`. */
   statusChanges(options: { since: string; status?: Status }): StatusChange[] {
-    const rows =
-      options.status === undefined
-        ? this.#db.prepare<[string], ChangeRow>('SELECT * FROM status_changes WHERE at >= ? ORDER BY at, doc_id, citation_id').all(options.since)
-        : this.#db
-            .prepare<[string, string], ChangeRow>('SELECT * FROM status_changes WHERE at >= ? AND to_status = ? ORDER BY at, doc_id, citation_id')
-            .all(options.since, options.status);
+    const rows = options.status === undefined ? this.#sql.changesSince.all(options.since) : this.#sql.changesSinceTo.all(options.since, options.status);
     return rows.map((row) => ({ at: row.at, docId: row.doc_id, citationId: row.citation_id, url: row.url, from: statusOf(row.from_status), to: statusOf(row.to_status) }));
   }
 
@@ -210,7 +229,7 @@ export class IndexDatabase {
 
   /** True once the reverse index has been built from every record (a new database has not). */
   isBuilt(): boolean {
-    return this.#db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE name = ?').get(BUILT) !== undefined;
+    return this.#sql.readMeta.get(BUILT) !== undefined;
   }
 
   /**
@@ -238,20 +257,12 @@ export class IndexDatabase {
   }
 
   #assertCiting(docId: string, keys: readonly string[]): void {
-    const upsert = this.#db.prepare('INSERT INTO citing (target, doc_id, gen) VALUES (?, ?, 0) ON CONFLICT (target, doc_id) DO UPDATE SET gen = gen + 1');
-    for (const key of keys) upsert.run(key, docId);
+    for (const key of keys) this.#sql.assertCiting.run(key, docId);
   }
 
   /** Merges a record's checks into its targets' state and logs its status changes; returns the new changes. */
   #deriveFromRecord(record: DocumentRecord): StatusChange[] {
-    const readState = this.#db.prepare<[string], { first_checked_at: number | null; last_checked_at: number | null; status: string; changed: number }>(
-      'SELECT first_checked_at, last_checked_at, status, changed FROM target_states WHERE key = ?',
-    );
-    const writeState = this.#db.prepare(
-      'INSERT INTO target_states (key, first_checked_at, last_checked_at, status, changed) VALUES (?, ?, ?, ?, ?) ' +
-        'ON CONFLICT (key) DO UPDATE SET first_checked_at = excluded.first_checked_at, last_checked_at = excluded.last_checked_at, status = excluded.status, changed = excluded.changed',
-    );
-    const logChange = this.#db.prepare('INSERT OR IGNORE INTO status_changes (at, doc_id, citation_id, url, from_status, to_status) VALUES (?, ?, ?, ?, ?, ?)');
+    const { readState, writeState, logChange } = this.#sql;
     const added: StatusChange[] = [];
     for (const citation of record.citations) {
       const key = reverseIndexKey(citation);
@@ -278,12 +289,12 @@ export class IndexDatabase {
    * if its gen did not move while the record on disk was read and found not to cite it.
    */
   #removeStale(docId: string, cited: ReadonlySet<string>, current: () => DocumentRecord | undefined): void {
-    const rows = this.#db.prepare<[string], { target: string; gen: number }>('SELECT target, gen FROM citing WHERE doc_id = ?').all(docId);
+    const rows = this.#sql.citedBy.all(docId);
     const stale = rows.filter((row) => !cited.has(row.target));
     if (stale.length === 0) return;
     const onDisk = current();
     const stillCited = new Set(onDisk?.citations.map(reverseIndexKey) ?? []);
-    const remove = this.#db.prepare('DELETE FROM citing WHERE target = ? AND doc_id = ? AND gen = ?');
+    const remove = this.#sql.removeCiting;
     this.#db.transaction(() => {
       for (const row of stale) if (!stillCited.has(row.target)) remove.run(row.target, docId, row.gen);
     }).immediate();
