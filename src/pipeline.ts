@@ -194,7 +194,7 @@ function postTargetOf(citation: { type: string; post?: { id?: string; handle?: s
 }
 
 /** Runs at most `max` of the tasks given to it at once, in the order given. */
-function concurrencyLimit(max: number): <T>(task: () => Promise<T>) => Promise<T> {
+export function concurrencyLimit(max: number): <T>(task: () => Promise<T>) => Promise<T> {
   let active = 0;
   const waiting: (() => void)[] = [];
   return async (task) => {

@@ -1,5 +1,5 @@
 import type { TargetClaims, TimedPostCheck } from './capture/target-checker.js';
-import { recheckDocument, type PipelinePorts } from './pipeline.js';
+import { concurrencyLimit, recheckDocument, type PipelinePorts } from './pipeline.js';
 import { reverseIndexKey } from './record/index-database.js';
 import type { TargetState } from './record/index-database.js';
 import type { DocumentRecord, Status } from './record/types.js';
@@ -60,34 +60,25 @@ export async function recheckTargets(options: RecheckTargetsOptions): Promise<Re
   const targets = [...new Set(options.targets)];
   const progress: RecheckProgress = { targetsChecked: 0, targets: targets.length, documentsUpdated: 0, documents: undefined };
 
-  // 1. Ask about each target once, and learn which documents cite it.
-  const posts = new Map<string, TimedPostCheck>();
-  const links = new Map<string, LinkCheck>();
+  // 1. Which documents cite these targets: the reverse index answers without reading a record.
+  const docsByTarget = new Map<string, string[]>();
   const keysByDocument = new Map<string, Set<string>>();
-  await forEachAtOnce(targets, concurrency, options.signal, async (key) => {
+  for (const key of targets) {
     const docIds = await ports.store.documentsCiting(key);
+    docsByTarget.set(key, docIds);
     for (const docId of docIds) {
       let keys = keysByDocument.get(docId);
       if (keys === undefined) keysByDocument.set(docId, (keys = new Set()));
       keys.add(key);
     }
-    const force = options.checkedSince === undefined || !((await ports.checker.lastCheckedAt(key)) >= options.checkedSince);
-    if (key.startsWith('post:')) {
-      const id = key.slice('post:'.length);
-      const handle = await handleOf(key, docIds, ports);
-      posts.set(id, await ports.checker.checkPost(handle === undefined ? { id } : { id, handle }, force));
-    } else if (key.startsWith('link:')) {
-      const url = key.slice('link:'.length);
-      links.set(url, await ports.checker.checkLink(url, force));
-    }
-    // Anything else is a post known only from its article: identifying it again is
-    // the document's work below, with the links inside it.
-    progress.targetsChecked += 1;
-    options.onProgress?.({ ...progress });
-  });
-
-  // 2. Every document citing them, each written once with all of its targets' checks.
+  }
   progress.documents = keysByDocument.size;
+
+  // 2. Each target asked once; a document is updated as soon as every target of it in
+  // this run is checked, written once with all their checks, while the other targets
+  // are still being asked (the records' writes overlap the upstreams' latency).
+  const posts = new Map<string, TimedPostCheck>();
+  const links = new Map<string, LinkCheck>();
   const prechecked: PipelinePorts = {
     ...ports,
     checker: {
@@ -97,7 +88,10 @@ export async function recheckTargets(options: RecheckTargetsOptions): Promise<Re
     },
   };
   const result: RecheckTargetsResult = { targets: targets.length, documents: 0, citations: 0, failures: [] };
-  await forEachAtOnce([...keysByDocument.entries()], concurrency, options.signal, async ([docId, keys]) => {
+  const updateLimit = concurrencyLimit(concurrency);
+  const updates: Promise<void>[] = [];
+  const updateDocument = async (docId: string, keys: ReadonlySet<string>): Promise<void> => {
+    if (options.signal?.aborted) return;
     try {
       const release = await options.documentLocks?.acquire(`document:${docId}`);
       try {
@@ -112,12 +106,40 @@ export async function recheckTargets(options: RecheckTargetsOptions): Promise<Re
         await release?.();
       }
     } catch (error) {
-      if (options.signal?.aborted) throw error;
-      result.failures.push({ docId, error });
+      if (!options.signal?.aborted) result.failures.push({ docId, error });
     }
     progress.documentsUpdated += 1;
     options.onProgress?.({ ...progress });
-  });
+  };
+  const waiting = new Map([...keysByDocument].map(([docId, keys]) => [docId, keys.size]));
+  try {
+    await forEachAtOnce(targets, concurrency, options.signal, async (key) => {
+      const docIds = docsByTarget.get(key) ?? [];
+      const force = options.checkedSince === undefined || !((await ports.checker.lastCheckedAt(key)) >= options.checkedSince);
+      if (key.startsWith('post:')) {
+        const id = key.slice('post:'.length);
+        const handle = await handleOf(key, docIds, ports);
+        posts.set(id, await ports.checker.checkPost(handle === undefined ? { id } : { id, handle }, force));
+      } else if (key.startsWith('link:')) {
+        const url = key.slice('link:'.length);
+        links.set(url, await ports.checker.checkLink(url, force));
+      }
+      // Anything else is a post known only from its article: identifying it again is
+      // the document's work, with the links inside it.
+      progress.targetsChecked += 1;
+      options.onProgress?.({ ...progress });
+      for (const docId of docIds) {
+        const left = (waiting.get(docId) ?? 1) - 1;
+        waiting.set(docId, left);
+        const keys = keysByDocument.get(docId);
+        if (left === 0 && keys !== undefined) updates.push(updateLimit(() => updateDocument(docId, keys)));
+      }
+    });
+  } finally {
+    // Updates already started finish (or see the abort) before the run returns or throws.
+    await Promise.allSettled(updates);
+  }
+  options.signal?.throwIfAborted();
   return result;
 }
 
