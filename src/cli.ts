@@ -7,7 +7,7 @@ import { newestCheckBefore } from './record/checks.js';
 import { deriveDocId, validateDocId } from './record/doc-id.js';
 import { DocumentStore } from './record/store.js';
 import type { DocumentRecord, Status } from './record/types.js';
-import { recheckTargets, targetsOfRun } from './recheck-targets.js';
+import { planRecheckRun, recheckDocuments } from './recheck-targets.js';
 import { WIDENING, type RecheckSchedule } from './targets/recheck-schedule.js';
 import { loadSource } from './source.js';
 import { VERSION } from './version.js';
@@ -138,15 +138,16 @@ async function recheckCommand(args: readonly string[]): Promise<number> {
       return EXIT.ok;
     }
     const schedule: RecheckSchedule = olderThanMs === undefined ? WIDENING : { kind: 'fixed', olderThanMs };
-    const targets = targetsOfRun(await store.targetStates(), { kind: 'recheck', schedule }, Date.now());
+    const plannedAt = Date.now();
+    const plan = await planRecheckRun(store, { kind: 'recheck', schedule }, plannedAt);
     const updated: DocumentRecord[] = [];
-    const result = await recheckTargets({ targets, ports: pipeline.ports, onDocument: (record) => updated.push(record) });
+    const result = await recheckDocuments({ documents: plan.documents, plannedAt, ports: pipeline.ports, onDocument: (record) => updated.push(record) });
     // Documents are updated several at once: print them in doc id order, as a listing would.
     for (const record of updated.sort((a, b) => a.docId.localeCompare(b.docId))) process.stdout.write(`${summarize(record, store)}\n`);
     let exitCode: number = EXIT.ok;
     // One document that fails (its record damaged by hand, say) does not stop the others.
     for (const failure of result.failures) exitCode = Math.max(exitCode, reportError(failure.error));
-    process.stdout.write(`rechecked ${plural(result.targets, 'target')}: ${plural(result.citations, 'citation')} in ${plural(result.documents, 'document')}\n`);
+    process.stdout.write(`rechecked ${plural(plan.targets.length, 'target')}: ${plural(result.citations, 'citation')} in ${plural(result.documents, 'document')}\n`);
     return exitCode;
   } finally {
     await pipeline.close();

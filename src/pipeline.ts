@@ -1,5 +1,5 @@
 import { warcRecorder } from './capture/recorder.js';
-import { TargetChecker, type CheckTargets, type TargetClaims, type TargetOutcome, type TimedPostCheck } from './capture/target-checker.js';
+import { TargetChecker, type CheckTargets, type Force, type TargetClaims, type TargetOutcome, type TimedPostCheck } from './capture/target-checker.js';
 import { WarcWriter } from './capture/warc-writer.js';
 import type { Config } from './config.js';
 import { CitesnapError, FetchError, UsageError } from './errors.js';
@@ -101,6 +101,7 @@ export async function recheckDocument(
   docId: string,
   select: (citation: Citation) => boolean,
   ports: PipelinePorts,
+  options: RecheckDocumentOptions = {},
 ): Promise<{ record: DocumentRecord; rechecked: number } | undefined> {
   const record = await ports.store.read(docId);
   if (!record) return undefined;
@@ -117,7 +118,8 @@ export async function recheckDocument(
   if (selected.size === 0) return { record, rechecked: 0 };
 
   const again = record.citations.filter((citation) => selected.has(citation.id)).map(asExtracted);
-  const rechecked = await checkCitations(again, previousById(record), ports, (key) => forced.has(key));
+  const force = options.force ?? true;
+  const rechecked = await checkCitations(again, previousById(record), ports, (key) => (forced.has(key) ? force : false));
   // An unidentified embed that changes its id is rechecked with its children, so no
   // citation kept as it is can lose its parent. A link that now leads to a post
   // already cited elsewhere joins that citation: the rechecked one carries its
@@ -142,6 +144,14 @@ export async function recheckDocument(
   return { record: updated, rechecked: selected.size };
 }
 
+export interface RecheckDocumentOptions {
+  /**
+   * How the picked citations' targets are asked: `true` (the default) always, or
+   * `{ unlessCheckedSince }` unless checked since, as a recheck run does.
+   */
+  force?: Exclude<Force, false>;
+}
+
 /** The index keys of what a citation cites: `link:<url>` and `post:<id>`, as TargetChecker keeps them. */
 function targetKeysOf(citation: Citation): string[] {
   const keys: string[] = [];
@@ -159,7 +169,7 @@ async function checkCitations(
   extracted: readonly ExtractedCitation[],
   previous: ReadonlyMap<string, Citation>,
   ports: PipelinePorts,
-  force: (targetKey: string) => boolean,
+  force: (targetKey: string) => Force,
 ): Promise<Citation[]> {
   const limit = concurrencyLimit(ports.concurrency ?? DEFAULT_CONCURRENCY);
   const postChecks = new Map<string, Promise<TimedPostCheck>>();

@@ -40,14 +40,15 @@ export interface RecheckTargetsJobData {
   /** 0-based, and parts in the run. */
   part: number;
   of: number;
-  /** Target keys: `post:<id>`, `link:<url>`, `embed:<hash>`. */
-  targets: string[];
+  /** The part's documents, each with the keys of its targets due in the run (`post:<id>`, `link:<url>`, `embed:<hash>`). */
+  documents: { docId: string; targets: string[] }[];
 }
 
 export type MaintenanceRunName = 'recheck' | 'retry-failed';
 
-/** Most targets one part may carry, and the longest key (a URL) accepted. */
-export const MAX_PART_TARGETS = 1_000;
+/** Most documents one part may carry, target keys in all, and the longest key (a URL) accepted. */
+export const MAX_PART_DOCUMENTS = 1_000;
+const MAX_PART_TARGET_KEYS = 100_000;
 const MAX_TARGET_KEY_LENGTH = 8_192;
 
 /** Job data that does not match the public shape; `message` starts with `job data: <field>:`. */
@@ -126,23 +127,36 @@ export function parseRecheckJobData(data: unknown): RecheckJobData {
 /** A `recheck-targets` job's data; see RecheckTargetsJobData. */
 export function parseRecheckTargetsJobData(data: unknown): RecheckTargetsJobData {
   const record = asRecord(data, '');
-  rejectUnknownFields(record, ['run', 'plannedAt', 'part', 'of', 'targets'], '');
-  const { run, plannedAt, part, of, targets } = record;
+  rejectUnknownFields(record, ['run', 'plannedAt', 'part', 'of', 'documents'], '');
+  const { run, plannedAt, part, of, documents } = record;
   if (run !== 'recheck' && run !== 'retry-failed') throw new JobDataError('run', `expected "recheck" or "retry-failed", got ${describe(run)}`);
   if (typeof plannedAt !== 'string' || !Number.isFinite(Date.parse(plannedAt))) throw new JobDataError('plannedAt', `expected an ISO time, got ${describe(plannedAt)}`);
   if (typeof of !== 'number' || !Number.isSafeInteger(of) || of < 1) throw new JobDataError('of', `expected a whole number of at least 1, got ${describe(of)}`);
   if (typeof part !== 'number' || !Number.isSafeInteger(part) || part < 0 || part >= of) throw new JobDataError('part', `expected a whole number from 0 to ${of - 1}, got ${describe(part)}`);
-  if (!Array.isArray(targets) || targets.length === 0 || targets.length > MAX_PART_TARGETS) {
-    throw new JobDataError('targets', `expected an array of 1 to ${MAX_PART_TARGETS} target keys, got ${describe(targets)}`);
+  if (!Array.isArray(documents) || documents.length === 0 || documents.length > MAX_PART_DOCUMENTS) {
+    throw new JobDataError('documents', `expected an array of 1 to ${MAX_PART_DOCUMENTS} documents, got ${describe(documents)}`);
   }
-  const keys: string[] = [];
-  for (const [index, key] of targets.entries()) {
-    if (typeof key !== 'string' || key.length > MAX_TARGET_KEY_LENGTH || !/^(post:\d+|link:https?:\/\/\S+|embed:\S+)$/.test(key)) {
-      throw new JobDataError(`targets[${index}]`, `expected a target key (post:<id>, link:<http(s) URL> or embed:<hash>), got ${describe(key)}`);
+  let keyCount = 0;
+  const parsed: RecheckTargetsJobData['documents'] = [];
+  for (const [index, value] of documents.entries()) {
+    const field = `documents[${index}]`;
+    const document = asRecord(value, field);
+    rejectUnknownFields(document, ['docId', 'targets'], field);
+    const { docId, targets } = document;
+    if (typeof docId !== 'string' || !DOC_ID_PATTERN.test(docId)) throw new JobDataError(`${field}.docId`, `expected a doc id matching ${DOC_ID_PATTERN}, got ${describe(docId)}`);
+    if (!Array.isArray(targets) || targets.length === 0) throw new JobDataError(`${field}.targets`, `expected a non-empty array of target keys, got ${describe(targets)}`);
+    keyCount += targets.length;
+    if (keyCount > MAX_PART_TARGET_KEYS) throw new JobDataError(`${field}.targets`, `expected at most ${MAX_PART_TARGET_KEYS} target keys in a part`);
+    const keys: string[] = [];
+    for (const [position, key] of targets.entries()) {
+      if (typeof key !== 'string' || key.length > MAX_TARGET_KEY_LENGTH || !/^(post:\d+|link:https?:\/\/\S+|embed:\S+)$/.test(key)) {
+        throw new JobDataError(`${field}.targets[${position}]`, `expected a target key (post:<id>, link:<http(s) URL> or embed:<hash>), got ${describe(key)}`);
+      }
+      keys.push(key);
     }
-    keys.push(key);
+    parsed.push({ docId, targets: keys });
   }
-  return { run, plannedAt, part, of, targets: keys };
+  return { run, plannedAt, part, of, documents: parsed };
 }
 
 /** The `retry-failed` job's data: nothing (an empty object, or none). */

@@ -1,6 +1,6 @@
 import { UnrecoverableError, WaitingError, type Job, type Queue } from 'bullmq';
 import type { TargetClaims } from '../src/capture/target-checker.js';
-import { recheckTargets, targetsOfRun, type RecheckProgress, type RecheckRun } from '../src/recheck-targets.js';
+import { planRecheckRun, recheckDocuments, type RecheckRun } from '../src/recheck-targets.js';
 import { planRecheckParts } from '../src/targets/recheck-plan.js';
 import { HandBack, untilAborted, type PipelineHandle } from './archive-processor.js';
 import { parseRecheckJobData, parseRecheckTargetsJobData, parseRetryFailedJobData, type RecheckTargetsJobData } from './job-data.js';
@@ -14,9 +14,9 @@ export interface MaintenanceProcessorOptions {
   maintenanceQueue: Queue<unknown, unknown, MaintenanceJobName>;
   /** Serialises work on one document record across workers; see ArchiveProcessorOptions. */
   documentLocks?: TargetClaims;
-  /** Most targets in one part (default: planRecheckParts's, 100). */
+  /** Most documents in one part (default: planRecheckParts's, 100). */
   partSize?: number;
-  /** Targets one part asks about at once, and records it updates at once (default 16). */
+  /** Documents one part works on at once (default 16). */
   partConcurrency?: number;
   log?: Logger;
   metrics?: WorkerMetrics;
@@ -34,8 +34,9 @@ export interface PlanResult {
 
 /** What a `recheck-targets` job returns. */
 export interface PartResult {
-  targets: number;
+  /** Records updated. */
   documents: number;
+  /** Citations that got a new check. */
   citations: number;
 }
 
@@ -50,14 +51,17 @@ const PROGRESS_EVERY_MS = 1_000;
  *
  * - `recheck` (`{ olderThan? }`) and `retry-failed` (`{}`), made by the schedulers, only
  *   plan: they read the targets' states from the store (no record is read), pick the
- *   due ones (widening schedule or `olderThan`; or those failed or unidentified) and put
- *   them on this queue as `recheck-targets` jobs of bounded size, which every worker
- *   takes. Their job ids derive from the planning job's, so a planning job retried
- *   after a crash adds no part twice.
- * - `recheck-targets` (one part) asks about each of its targets once and updates every
- *   document citing it, each under its document lock. A part whose worker dies is taken
- *   up by another (BullMQ's stalled-job check), which does not ask again about a target
- *   checked since the run was planned. Shutdown hands the part back.
+ *   due ones (widening schedule or `olderThan`; or those failed or unidentified), ask
+ *   the reverse index which documents cite them, and put those documents (each with its
+ *   due targets) on this queue as `recheck-targets` jobs of at most 100 documents, which
+ *   every worker takes. Their job ids derive from the planning job's, so a planning job
+ *   retried after a crash adds no part twice.
+ * - `recheck-targets` (one part) writes each of its documents once, with a new check of
+ *   each due target, under the document's lock. A target is asked once a run: the first
+ *   part to need it asks (under the target's claim), every other part, on any worker,
+ *   reuses that check (checked since the run was planned). A part whose worker dies is
+ *   taken up by another (BullMQ's stalled-job check) and asks nothing twice that was
+ *   checked already. Shutdown hands the part back.
  */
 export function createMaintenanceProcessor(options: MaintenanceProcessorOptions) {
   const log = options.log ?? silentLogger;
@@ -77,37 +81,38 @@ export function createMaintenanceProcessor(options: MaintenanceProcessorOptions)
       jobLog.warn('job.invalid', errorFields(error));
       throw new UnrecoverableError(error instanceof Error ? error.message : String(error));
     }
-    jobLog.info('job.started', work.kind === 'part' ? { part: work.data.part, of: work.data.of, targets: work.data.targets.length } : {});
+    jobLog.info('job.started', work.kind === 'part' ? { part: work.data.part, of: work.data.of, documents: work.data.documents.length } : {});
 
     try {
       let result: MaintenanceResult;
       if (work.kind === 'plan') {
         const plannedAt = now();
-        const targets = targetsOfRun(await ports.store.targetStates(), work.run, plannedAt.getTime());
-        const parts = planRecheckParts(targets, options.partSize === undefined ? {} : { partSize: options.partSize });
+        const plan = await planRecheckRun(ports.store, work.run, plannedAt.getTime());
+        const parts = planRecheckParts(plan.documents, { keyOf: (due) => due.docId, ...(options.partSize === undefined ? {} : { partSize: options.partSize }) });
         const base = `${String(job.id ?? `${job.name}-${plannedAt.getTime()}`).replace(/:/g, '-')}-part`;
         const added = await options.maintenanceQueue.addBulk(
           parts.map((part) => ({
             name: JOB.recheckTargets,
-            data: { run: work.runName, plannedAt: plannedAt.toISOString(), part: part.index, of: part.of, targets: part.targets } satisfies RecheckTargetsJobData,
+            data: { run: work.runName, plannedAt: plannedAt.toISOString(), part: part.index, of: part.of, documents: part.items } satisfies RecheckTargetsJobData,
             opts: { ...RECHECK_PART_ATTEMPTS, ...RETENTION.maintenance, jobId: `${base}-${part.index}` },
           })),
         );
-        result = { targets: targets.length, parts: added.map((part) => String(part.id)) };
-        jobLog.info('run.planned', { targets: targets.length, parts: parts.length });
+        result = { targets: plan.targets.length, parts: added.map((part) => String(part.id)) };
+        options.metrics?.recheckTargets.inc(plan.targets.length);
+        jobLog.info('run.planned', { targets: plan.targets.length, documents: plan.documents.length, parts: parts.length });
       } else {
         const { data } = work;
         let lastReport = 0;
-        const report = (progress: RecheckProgress, force = false) => {
+        const report = (progress: { documentsDone: number; documents: number }, force = false) => {
           if (!force && performance.now() - lastReport < PROGRESS_EVERY_MS) return;
           lastReport = performance.now();
           // Progress is for people watching; a report lost to a Redis blip is not worth failing the part.
           job.updateProgress({ part: data.part, of: data.of, ...progress }).catch((error: unknown) => jobLog.debug('progress.failed', errorFields(error)));
         };
-        const running = recheckTargets({
-          targets: data.targets,
+        const running = recheckDocuments({
+          documents: data.documents,
+          plannedAt: Date.parse(data.plannedAt),
           ports,
-          checkedSince: Date.parse(data.plannedAt),
           ...(options.documentLocks === undefined ? {} : { documentLocks: options.documentLocks }),
           ...(options.partConcurrency === undefined ? {} : { concurrency: options.partConcurrency }),
           ...(signal === undefined ? {} : { signal }),
@@ -115,15 +120,14 @@ export function createMaintenanceProcessor(options: MaintenanceProcessorOptions)
           onDocument: () => options.metrics?.recheckDocuments.inc(),
         });
         const outcome = await (signal === undefined ? running : untilAborted(running, signal));
-        options.metrics?.recheckTargets.inc(outcome.targets);
-        report({ targetsChecked: outcome.targets, targets: outcome.targets, documentsUpdated: outcome.documents, documents: outcome.documents }, true);
+        report({ documentsDone: data.documents.length, documents: data.documents.length }, true);
         if (outcome.failures.length > 0) {
           for (const failure of outcome.failures) jobLog.error('document.recheck_failed', { docId: failure.docId, ...errorFields(failure.error) });
           const [first] = outcome.failures;
           // Retried: the rerun reuses the checks made since the run was planned, and updates what is left.
           throw new Error(`${outcome.failures.length} documents could not be updated; first ${first?.docId}: ${errorFields(first?.error).error}`);
         }
-        result = { targets: outcome.targets, documents: outcome.documents, citations: outcome.citations };
+        result = { documents: outcome.documents, citations: outcome.citations };
       }
       finish('completed');
       jobLog.info('job.completed', { durationMs: Math.round(performance.now() - started), ...result });

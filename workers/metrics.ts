@@ -86,7 +86,7 @@ export class WorkerMetrics {
   });
   readonly recheckTargets = new Counter({
     name: 'citesnap_recheck_targets_total',
-    help: 'Targets asked about again by recheck-targets jobs.',
+    help: 'Targets found due by the recheck and retry-failed runs this worker planned.',
     registers: [this.registry],
   });
   readonly recheckDocuments = new Counter({

@@ -37,12 +37,19 @@ export interface TargetOutcomeIndex {
   put(entry: IndexEntry<TargetOutcome>): Promise<void>;
 }
 
-/** What the pipeline asks of a target checker (TargetChecker, or a recheck's view of it that hands out checks made already). */
+/**
+ * Whether a check may reuse the index: `false` reuses a check within the refresh window,
+ * `true` always asks upstream, and `{ unlessCheckedSince }` asks unless the target was
+ * checked at or after that time (ms since the epoch), by this process or another: what a
+ * recheck run passes with the time it was planned, so that a target cited by documents
+ * in several parts, or in a part taken over after its worker died, is asked once a run.
+ */
+export type Force = boolean | { unlessCheckedSince: number };
+
+/** What the pipeline asks of a target checker (TargetChecker, or a recheck run's view of it). */
 export interface CheckTargets {
-  checkLink(url: string, force?: boolean): Promise<LinkCheck>;
-  checkPost(target: { id: string; handle?: string }, force?: boolean): Promise<TimedPostCheck>;
-  /** ms since the epoch of the target's newest check in the index; -Infinity when it has none. */
-  lastCheckedAt(key: string): Promise<number>;
+  checkLink(url: string, force?: Force): Promise<LinkCheck>;
+  checkPost(target: { id: string; handle?: string }, force?: Force): Promise<TimedPostCheck>;
 }
 
 export interface TargetClaims {
@@ -61,7 +68,7 @@ export class TargetChecker implements CheckTargets {
 
   constructor(private readonly options: TargetCheckerOptions) {}
 
-  async checkLink(url: string, force = false): Promise<LinkCheck> {
+  async checkLink(url: string, force: Force = false): Promise<LinkCheck> {
     const outcome = await this.check(`link:${url}`, force, async () => {
       const checkedAt = this.options.now().toISOString();
       const resolution = await resolveLink(url, {
@@ -76,7 +83,7 @@ export class TargetChecker implements CheckTargets {
     return outcome.check;
   }
 
-  async checkPost(target: { id: string; handle?: string }, force = false): Promise<TimedPostCheck> {
+  async checkPost(target: { id: string; handle?: string }, force: Force = false): Promise<TimedPostCheck> {
     const outcome = await this.check(`post:${target.id}`, force, async () => {
       const checkedAt = this.options.now().toISOString();
       const check = await capturePost(target, { fetcher: this.options.fetcher, record: this.options.record });
@@ -86,26 +93,18 @@ export class TargetChecker implements CheckTargets {
     return outcome.check;
   }
 
-  async lastCheckedAt(key: string): Promise<number> {
-    const entry = await this.options.index.get(key);
-    const at = entry === undefined ? Number.NaN : Date.parse(entry.checkedAt);
-    return Number.isFinite(at) ? at : Number.NEGATIVE_INFINITY;
-  }
-
-  private async check(key: string, force: boolean, fresh: () => Promise<TargetOutcome>): Promise<TargetOutcome> {
+  private async check(key: string, force: Force, fresh: () => Promise<TargetOutcome>): Promise<TargetOutcome> {
     // A forced check must ask upstream: it does not join a plain one that may reuse the index.
-    const flightKey = force ? `${key} (forced)` : key;
+    const flightKey = force === false ? key : force === true ? `${key} (forced)` : `${key} (since ${force.unlessCheckedSince})`;
     const running = this.inFlight.get(flightKey);
     if (running) return running;
     const work = (async () => {
-      if (!force) {
-        const reusable = await this.reusable(key);
-        if (reusable) return reusable.outcome;
-      }
+      const before = force === true ? undefined : await this.reusable(key, force);
+      if (before) return before.outcome;
       const release = await this.options.claims?.acquire(key);
       try {
         // Another process may have checked it while this one waited for the claim.
-        const reusable = release === undefined || force ? undefined : await this.reusable(key);
+        const reusable = release === undefined || force === true ? undefined : await this.reusable(key, force);
         if (reusable) return reusable.outcome;
         const outcome = await fresh();
         await this.options.index.put({ key, checkedAt: checkedAtOf(outcome), outcome });
@@ -122,9 +121,11 @@ export class TargetChecker implements CheckTargets {
     }
   }
 
-  private async reusable(key: string): Promise<IndexEntry<TargetOutcome> | undefined> {
+  private async reusable(key: string, force: false | { unlessCheckedSince: number }): Promise<IndexEntry<TargetOutcome> | undefined> {
     const entry = await this.options.index.get(key);
     if (!entry) return undefined;
+    // Checked since the run began: whatever it found is this run's answer (a failure too, or a rerun would hammer).
+    if (force !== false) return Date.parse(entry.checkedAt) >= force.unlessCheckedSince ? entry : undefined;
     const age = this.options.now().getTime() - Date.parse(entry.checkedAt);
     if (!(age >= 0 && age < this.options.refreshAfterMs)) return undefined;
     return isReusable(entry.outcome) ? entry : undefined;

@@ -23,8 +23,8 @@ const FAST_LOCKS = { lockDurationMs: 1_000, stalledIntervalMs: 300, claimTtlMs: 
 /** 8 short links to 8 pages of a site the test can hold; 12 documents, each citing two of them. */
 const LINKS = 8;
 const DOCUMENTS = 12;
-/** Parts of 2 targets, one target at a time: a held page holds its worker's part. */
-const PARTS = { recheckPartSize: 2, recheckConcurrency: 1 };
+/** Parts of 3 documents, one document at a time: a held page holds its worker's part. */
+const PARTS = { recheckPartSize: 3, recheckConcurrency: 1 };
 
 describe('a recheck run shared by worker processes', () => {
   let site: ArticleServer;
@@ -104,7 +104,7 @@ describe('a recheck run shared by worker processes', () => {
   async function planEverything(): Promise<Job[]> {
     const plan = (await (await maintenance.add(JOB.recheck, { olderThan: 0 })).waitUntilFinished(events)) as { targets: number; parts: string[] };
     expect(plan.targets).toBe(LINKS);
-    expect(plan.parts).toHaveLength(LINKS / PARTS.recheckPartSize);
+    expect(plan.parts).toHaveLength(DOCUMENTS / PARTS.recheckPartSize);
     const jobs: Job[] = [];
     for (const id of plan.parts) {
       const job = await Job.fromId(maintenance, id);
@@ -134,7 +134,7 @@ describe('a recheck run shared by worker processes', () => {
     // Each worker's part waits on a held page, so both must have taken one.
     await Promise.all([partStarted(first), partStarted(second)]);
     site.releaseAll();
-    for (const part of parts) expect(await part.waitUntilFinished(events)).toEqual({ targets: PARTS.recheckPartSize, documents: expect.any(Number) as number, citations: expect.any(Number) as number });
+    for (const part of parts) expect(await part.waitUntilFinished(events)).toEqual({ documents: PARTS.recheckPartSize, citations: 2 * PARTS.recheckPartSize });
     await expectEveryCitationRechecked();
     // Each page asked once by the run, however many documents cite it.
     expect(site.requests.filter((path) => path.startsWith('/story-')).sort()).toEqual(Array.from({ length: LINKS }, (_, n) => `/story-${n}`).sort());
