@@ -170,8 +170,10 @@ export class IndexDatabase {
    * too much (a reader checks the record), never too little.
    */
   noteCitations(record: DocumentRecord): void {
-    const keys = [...new Set(record.citations.map(reverseIndexKey))];
-    this.#db.transaction(() => this.#assertCiting(record.docId, keys)).immediate();
+    // Most writes (a recheck, a run again) cite what the index has already: no write then.
+    const present = new Set(this.#sql.citedBy.all(record.docId).map((row) => row.target));
+    const missing = [...new Set(record.citations.map(reverseIndexKey))].filter((key) => !present.has(key));
+    if (missing.length > 0) this.#db.transaction(() => this.#assertCiting(record.docId, missing)).immediate();
   }
 
   /**
@@ -183,11 +185,13 @@ export class IndexDatabase {
    */
   recordWritten(record: DocumentRecord, current: () => DocumentRecord | undefined): StatusChange[] {
     const keys = [...new Set(record.citations.map(reverseIndexKey))];
-    const added = this.#db.transaction(() => {
+    const cited = new Set(keys);
+    const { added, stale } = this.#db.transaction(() => {
+      // Raising the gen after the rename is what keeps a concurrent remover off these rows (see #removeStale).
       this.#assertCiting(record.docId, keys);
-      return this.#deriveFromRecord(record);
+      return { added: this.#deriveFromRecord(record), stale: this.#sql.citedBy.all(record.docId).filter((row) => !cited.has(row.target)) };
     }).immediate();
-    this.#removeStale(record.docId, new Set(keys), current);
+    if (stale.length > 0) this.#removeStale(record.docId, stale, current);
     return added;
   }
 
@@ -283,15 +287,14 @@ export class IndexDatabase {
   }
 
   /**
-   * Drops the rows of targets this document no longer cites. A concurrent writer of
-   * the same document may be about to write a record that cites one again: it asserts
-   * its rows before and after its rename, raising their gen, so a row is deleted only
-   * if its gen did not move while the record on disk was read and found not to cite it.
+   * Drops the rows of targets this document no longer cites (`stale`, with the gens
+   * read before the record on disk is read here). A concurrent writer of the same
+   * document whose record cites one again raises its gen after its rename: either its
+   * record was on disk before the read below (and the row is kept), or its raise comes
+   * after the gens were read (and the delete, which needs the old gen, does nothing, or
+   * comes first and the raise inserts the row again).
    */
-  #removeStale(docId: string, cited: ReadonlySet<string>, current: () => DocumentRecord | undefined): void {
-    const rows = this.#sql.citedBy.all(docId);
-    const stale = rows.filter((row) => !cited.has(row.target));
-    if (stale.length === 0) return;
+  #removeStale(docId: string, stale: readonly { target: string; gen: number }[], current: () => DocumentRecord | undefined): void {
     const onDisk = current();
     const stillCited = new Set(onDisk?.citations.map(reverseIndexKey) ?? []);
     const remove = this.#sql.removeCiting;
