@@ -24,8 +24,8 @@ import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Job, QueueEvents } from 'bullmq';
-import { DocumentStore } from '../src/record/store.js';
-import type { Citation, DocumentRecord } from '../src/record/types.js';
+import type { Citation, DocumentRecord } from '../src/model/index.js';
+import { openDataDirStore } from '../src/record/data-dir-store.js';
 import { earlinessAllowedMs, wideningIntervalMs } from '../src/targets/recheck-schedule.js';
 import { FakeUpstream, TEST_CA_PATH } from '../test/support/fake-upstream/index.js';
 import { spawnTsx } from '../test/workers/support/processes.js';
@@ -91,11 +91,11 @@ interface RunResult {
 
 /** Writes the archive's records; returns how many documents cite each target. */
 async function writeArchive(dataDir: string, ids: readonly string[]): Promise<number[]> {
-  const store = new DocumentStore({ dataDir });
+  const store = openDataDirStore({ dataDir });
   const checkedAt = new Date(Date.now() - 8 * DAY_MS).toISOString();
   const citedBy = ids.map(() => 0);
   const zipf = zipfSampler(ids.length, 1, 20261130);
-  const writes: Promise<string>[] = [];
+  const writes: Promise<void>[] = [];
   for (let d = 0; d < DOCS; d++) {
     const picked = new Set<number>();
     while (picked.size < CITATIONS_A_DOC) picked.add(zipf());
@@ -120,11 +120,11 @@ async function writeArchive(dataDir: string, ids: readonly string[]): Promise<nu
       processedAt: checkedAt,
       citations,
     };
-    writes.push(store.write(record));
+    writes.push(store.documents.write(record));
     if (writes.length >= 64) await Promise.all(writes.splice(0));
   }
   await Promise.all(writes);
-  store.close();
+  await store.close();
   return citedBy;
 }
 

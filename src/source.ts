@@ -3,7 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import iconv from 'iconv-lite';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { UsageError } from './errors.js';
+import { errnoCode, UsageError } from './errors.js';
 import { decodeHtmlBytes } from './extract/index.js';
 
 /** Where a document comes from: the CLI's sources and the queue's public job data. */
@@ -67,7 +67,7 @@ async function loadFile(path: string): Promise<LoadedSource> {
     bytes = await readFile(absolute);
   } catch (error) {
     if (error instanceof UsageError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
+    const code = errnoCode(error);
     const reason =
       code === 'ENOENT' ? 'no such file' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : `cannot read (${code ?? String(error)})`;
     throw new UsageError(`${path}: ${reason}, expected a readable article file`);

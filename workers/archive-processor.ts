@@ -1,12 +1,12 @@
 import { DelayedError, UnrecoverableError, WaitingError, type Job } from 'bullmq';
-import type { TargetClaims } from '../src/capture/target-checker.js';
-import { FetchError, UsageError } from '../src/errors.js';
-import { archiveDocument, SidecarError, type OpenPipeline } from '../src/pipeline.js';
+import type { Logger, TargetClaims } from '../src/ports.js';
+import { FetchError, HandBack, messageOf, SidecarError, UsageError } from '../src/errors.js';
+import { archiveDocument, type OpenPipeline } from '../src/pipeline/index.js';
 import { countStatuses } from '../src/record/citation-stats.js';
-import type { DocumentRecord } from '../src/record/types.js';
+import type { DocumentRecord } from '../src/model/index.js';
 import { loadSource, type LoadedSource, type SourceSpec } from '../src/source.js';
 import { parseArchiveJobData, type ArchiveJobData } from './job-data.js';
-import { errorFields, silentLogger, type Logger } from './log.js';
+import { errorFields, silentLogger } from './log.js';
 import type { JobOutcome, WorkerMetrics } from './metrics.js';
 import { JOB, QUEUE } from './queues.js';
 
@@ -75,7 +75,7 @@ export function createArchiveProcessor(options: ArchiveProcessorOptions) {
     } catch (error) {
       finish('invalid');
       jobLog.warn('job.invalid', { docId: docIdOf(job.data), ...errorFields(error) });
-      throw new UnrecoverableError((error as Error).message);
+      throw new UnrecoverableError(messageOf(error));
     }
     const docLog = jobLog.child({ docId: data.docId });
     docLog.info('job.started', { source: describeSource(data) });
@@ -164,9 +164,6 @@ function docIdOf(data: unknown): string | undefined {
   const docId = (data as { docId?: unknown } | null)?.docId;
   return typeof docId === 'string' && docId.length <= 200 ? docId : undefined;
 }
-
-/** Shutdown asked for the job back before it finished. */
-export class HandBack extends Error {}
 
 /**
  * Settles with `work`, or rejects with HandBack as soon as `signal` aborts. The

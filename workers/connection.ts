@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { CitesnapError, UsageError } from '../src/errors.js';
+import { errnoCode, RedisUnavailableError, UsageError } from '../src/errors.js';
 
 /**
  * Redis connections for the queue, of two kinds (BullMQ's "going to production"):
@@ -11,13 +11,6 @@ import { CitesnapError, UsageError } from '../src/errors.js';
  *   offline queue, no reconnection, a connect timeout, so that an unreachable Redis
  *   is one clear error (exit 1) instead of a command that hangs.
  */
-
-/** Redis could not be reached, or went away during a command that does not wait for it. The CLI exits 1. */
-export class RedisUnavailableError extends CitesnapError {
-  constructor(message: string, options?: ErrorOptions) {
-    super('REDIS_UNAVAILABLE', message, options);
-  }
-}
 
 /** Where and how to connect, as both ioredis and BullMQ take it. */
 export interface RedisUrlOptions {
@@ -147,14 +140,14 @@ export function unavailable(redisUrl: string, cause: unknown): RedisUnavailableE
 export function isConnectionError(error: unknown): boolean {
   if (error instanceof RedisUnavailableError) return true;
   if (!(error instanceof Error)) return false;
-  const code = (error as NodeJS.ErrnoException).code;
+  const code = errnoCode(error);
   if (code !== undefined && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|EPIPE)$/.test(code)) return true;
   return /Connection is closed|Stream isn't writeable|enableOfflineQueue|connect ETIMEDOUT|Command timed out|Reached the max retries/i.test(error.message);
 }
 
 function describeConnectionError(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
-  const code = (error as NodeJS.ErrnoException).code;
+  const code = errnoCode(error);
   if (code === 'ECONNREFUSED') return 'connection refused';
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'host not found';
   if (/ETIMEDOUT|timed out/i.test(`${code ?? ''} ${error.message}`)) return 'timed out';

@@ -1,7 +1,7 @@
 import { isAbsolute } from 'node:path';
 import { parseDuration } from '../src/duration.js';
-import { CitesnapError } from '../src/errors.js';
-import { DOC_ID_PATTERN } from '../src/record/doc-id.js';
+import { JobDataError } from '../src/errors.js';
+import { DOC_ID_PATTERN } from '../src/model/index.js';
 import { WIDENING, type RecheckSchedule } from '../src/targets/recheck-schedule.js';
 
 /**
@@ -50,15 +50,6 @@ export type MaintenanceRunName = 'recheck' | 'retry-failed';
 export const MAX_PART_DOCUMENTS = 1_000;
 const MAX_PART_TARGET_KEYS = 100_000;
 const MAX_TARGET_KEY_LENGTH = 8_192;
-
-/** Job data that does not match the public shape; `message` starts with `job data: <field>:`. */
-export class JobDataError extends CitesnapError {
-  readonly field: string;
-  constructor(field: string, expected: string) {
-    super('INVALID_JOB_DATA', `job data: ${field === '' ? '' : `${field}: `}${expected}`);
-    this.field = field;
-  }
-}
 
 const SOURCE_KINDS = ['url', 'path', 'html', 'text'] as const;
 

@@ -1,10 +1,11 @@
 import { UnrecoverableError, WaitingError, type Job, type Queue } from 'bullmq';
-import type { TargetClaims } from '../src/capture/target-checker.js';
-import { planRecheckRun, recheckDocuments, type RecheckRun } from '../src/recheck-targets.js';
+import { HandBack, messageOf } from '../src/errors.js';
+import { planRecheckRun, recheckDocuments, type RecheckRun } from '../src/pipeline/index.js';
+import type { Logger, TargetClaims } from '../src/ports.js';
 import { planRecheckParts } from '../src/targets/recheck-plan.js';
-import { HandBack, untilAborted, type PipelineHandle } from './archive-processor.js';
+import { untilAborted, type PipelineHandle } from './archive-processor.js';
 import { parseRecheckJobData, parseRecheckTargetsJobData, parseRetryFailedJobData, type RecheckTargetsJobData } from './job-data.js';
-import { errorFields, silentLogger, type Logger } from './log.js';
+import { errorFields, silentLogger } from './log.js';
 import type { JobOutcome, WorkerMetrics } from './metrics.js';
 import { JOB, QUEUE, RECHECK_PART_ATTEMPTS, RETENTION, type MaintenanceJobName } from './queues.js';
 
@@ -79,7 +80,7 @@ export function createMaintenanceProcessor(options: MaintenanceProcessorOptions)
     } catch (error) {
       finish('invalid');
       jobLog.warn('job.invalid', errorFields(error));
-      throw new UnrecoverableError(error instanceof Error ? error.message : String(error));
+      throw new UnrecoverableError(messageOf(error));
     }
     jobLog.info('job.started', work.kind === 'part' ? { part: work.data.part, of: work.data.of, documents: work.data.documents.length } : {});
 

@@ -4,12 +4,11 @@ import { Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Config } from '../src/config.js';
 import { UsageError } from '../src/errors.js';
-import { openPipeline, type OpenPipelineOptions } from '../src/pipeline.js';
-import type { StatusChange } from '../src/record/index-database.js';
-import type { Fetcher } from '../src/resolve/ports.js';
+import { openPipeline, type OpenPipelineOptions } from '../src/pipeline/index.js';
+import type { Fetcher, Logger, StatusChange } from '../src/ports.js';
 import { createArchiveProcessor, type ArchiveResult, type PipelineHandle } from './archive-processor.js';
 import { connectProducerRedis, createWorkerRedis, reconnectDelay, redactRedisUrl, redisOptionsFromUrl, workerConnectionOptions } from './connection.js';
-import { createJsonLogger, errorFields, type Logger } from './log.js';
+import { createJsonLogger, errorFields } from './log.js';
 import { createMaintenanceProcessor, type MaintenanceResult } from './maintenance-processor.js';
 import { instrumentFetcher, instrumentHostGate, startMetricsServer, withTimeout, WorkerMetrics, type MetricsServer } from './metrics.js';
 import { openDocumentsQueue, openMaintenanceQueue, QUEUE, RETENTION } from './queues.js';
@@ -38,7 +37,7 @@ export interface RunWorkerOptions {
    * Builds the pipeline from the shared host gate and target claims. Default:
    * `openPipeline(config, { hostGate, claims })`. Tests pass one built with a test config.
    */
-  openPipeline?: (shared: Required<OpenPipelineOptions>) => WorkerPipeline;
+  openPipeline?: (shared: Required<Pick<OpenPipelineOptions, 'hostGate' | 'claims' | 'wrapFetcher'>>) => WorkerPipeline;
   /** BullMQ's job lock: a worker that dies has its jobs taken up about this long after. Default 30000 ms. */
   lockDurationMs?: number;
   /** How often each worker looks for stalled jobs (those whose lock expired). Default 30000 ms. */

@@ -1,8 +1,9 @@
 import { mkdirSync, readdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { CitesnapError } from '../errors.js';
-import type { Citation, DocumentRecord, Status } from './types.js';
+import { IndexDamagedError, messageOf } from '../errors.js';
+import type { Citation, DocumentRecord, Status } from '../model/index.js';
+import type { StatusChange, TargetState } from '../ports.js';
 
 /**
  * The data dir's index, one SQLite database at `<dataDir>/index.sqlite`: the target
@@ -24,28 +25,6 @@ import type { Citation, DocumentRecord, Status } from './types.js';
  * the reverse index, the schedule state and the change log is derived from them, and
  * `citesnap reindex` rebuilds it. The target index is a cache of requests saved.
  */
-
-export interface StatusChange {
-  /** ISO time of the check that saw the new status. */
-  at: string;
-  docId: string;
-  citationId: string;
-  url: string;
-  from: Status;
-  to: Status;
-}
-
-/** What the schedule needs of a target (all its citations in all documents together). */
-export interface TargetState {
-  /** `post:<id>`, `link:<url>`, or an unidentified embed's citation id. */
-  key: string;
-  /** ms since the epoch; undefined for a target never checked (an embed without links). */
-  firstCheckedAt: number | undefined;
-  lastCheckedAt: number | undefined;
-  /** The status its newest check gave. */
-  status: Status;
-  changedAtLastCheck: boolean;
-}
 
 export interface IndexedOutcome {
   key: string;
@@ -399,15 +378,11 @@ export function setAsideDamaged(path: string): string {
   return aside;
 }
 
-function damaged(path: string, error: unknown): CitesnapError {
-  return new CitesnapError('INDEX_DAMAGED', `${path}: the index database is damaged (${errorMessage(error)}); run 'citesnap reindex' to rebuild it from the records`, { cause: error });
+function damaged(path: string, error: unknown): IndexDamagedError {
+  return new IndexDamagedError(`${path}: the index database is damaged (${messageOf(error)}); run 'citesnap reindex' to rebuild it from the records`, { cause: error });
 }
 
 function isDamaged(error: unknown): boolean {
   const code = error instanceof Error && 'code' in error ? error.code : undefined;
   return code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB';
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

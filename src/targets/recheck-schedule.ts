@@ -1,4 +1,4 @@
-import type { Status } from '../record/types.js';
+import type { Status } from '../model/index.js';
 
 /**
  * When a target is due to be asked again (contract section 10). Pure: the planner

@@ -3,11 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Queue} from 'bullmq';
 import { Job, QueueEvents } from 'bullmq';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { TargetOutcome } from '../../src/capture/target-checker.js';
-import { TargetIndex } from '../../src/record/target-index.js';
-import { IndexDatabase } from '../../src/record/index-database.js';
-import type { DocumentRecord } from '../../src/record/types.js';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
+import { openDataDirStore } from '../../src/record/data-dir-store.js';
+import type { DocumentRecord } from '../../src/model/index.js';
 import { FakeUpstream, TEST_CA_PATH } from '../support/fake-upstream/index.js';
 import { redisOptionsFromUrl } from '../../workers/connection.js';
 import { archiveJobOptions, JOB, openDocumentsQueue, QUEUE } from '../../workers/queues.js';
@@ -152,7 +150,9 @@ describe('worker processes', () => {
     const job = await queue.add(JOB.archive, { docId: 'half-way', source: { html } }, archiveJobOptions('half-way'));
     expect(await held).toBe('/held');
     // Kill it once the fast link's check is in the index, while the slow one hangs.
-    const index = new TargetIndex<TargetOutcome>({ database: new IndexDatabase({ dataDir }) });
+    const store = openDataDirStore({ dataDir });
+    onTestFinished(() => store.close());
+    const index = store.targets;
     const fastEntry = await vi.waitFor(async () => {
       const entry = await index.get('link:https://t.co/fast');
       if (!entry) throw new Error('not indexed yet');

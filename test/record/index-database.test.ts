@@ -2,21 +2,27 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Citation, DocumentRecord, Status, TargetIndexEntry } from '../../src/model/index.js';
+import type { Store } from '../../src/ports.js';
+import { openDataDirStore } from '../../src/record/data-dir-store.js';
 import { IndexDatabase } from '../../src/record/index-database.js';
-import { DocumentStore } from '../../src/record/store.js';
-import { TargetIndex } from '../../src/record/target-index.js';
-import type { Citation, DocumentRecord, Status } from '../../src/record/types.js';
 
-const opened: DocumentStore[] = [];
-afterEach(() => {
-  for (const store of opened.splice(0)) store.close();
+const opened: { close(): unknown }[] = [];
+afterEach(async () => {
+  for (const store of opened.splice(0)) await store.close();
 });
 
-async function newStore(): Promise<{ store: DocumentStore; dataDir: string }> {
+async function newStore(options: Omit<Parameters<typeof openDataDirStore>[0], 'dataDir'> = {}): Promise<{ store: Store; dataDir: string; database: () => IndexDatabase }> {
   const dataDir = await mkdtemp(join(tmpdir(), 'citesnap-index-'));
-  const store = new DocumentStore({ dataDir });
+  const store = openDataDirStore({ dataDir, ...options });
   opened.push(store);
-  return { store, dataDir };
+  // A second connection to the same database, as another process would have, to play a writer that stops half-way.
+  const database = () => {
+    const other = new IndexDatabase({ dataDir });
+    opened.push(other);
+    return other;
+  };
+  return { store, dataDir, database };
 }
 
 function post(id: string, checks: [string, Status][]): Citation {
@@ -46,101 +52,107 @@ const DAY2 = '2026-11-02T03:00:00.000Z';
 describe('the reverse index', () => {
   it('names every document citing a target, follows records that drop one, and rebuilds from the records', async () => {
     const { store } = await newStore();
-    await store.write(record('a', [post('1', [[DAY1, 'archived']]), post('2', [[DAY1, 'archived']])]));
-    await store.write(record('b', [post('1', [[DAY1, 'archived']])]));
-    expect(await store.documentsCiting('post:1')).toEqual(['a', 'b']);
-    expect(await store.documentsCiting('post:2')).toEqual(['a']);
+    await store.documents.write(record('a', [post('1', [[DAY1, 'archived']]), post('2', [[DAY1, 'archived']])]));
+    await store.documents.write(record('b', [post('1', [[DAY1, 'archived']])]));
+    expect(await store.citing.documentsCiting('post:1')).toEqual(['a', 'b']);
+    expect(await store.citing.documentsCiting('post:2')).toEqual(['a']);
     // document a, archived again, no longer cites post 2
-    await store.write(record('a', [post('1', [[DAY1, 'archived']])]));
-    expect(await store.documentsCiting('post:2')).toEqual([]);
-    const counts = await store.reindex();
+    await store.documents.write(record('a', [post('1', [[DAY1, 'archived']])]));
+    expect(await store.citing.documentsCiting('post:2')).toEqual([]);
+    const counts = await store.citing.rebuild();
     expect(counts).toMatchObject({ documents: 2, targets: 1 });
-    expect(await store.documentsCiting('post:1')).toEqual(['a', 'b']);
+    expect(await store.citing.documentsCiting('post:1')).toEqual(['a', 'b']);
   });
 
   it('a process that died between noting the targets and writing the record leaves a document too many, never one too few', async () => {
-    const { store } = await newStore();
-    await store.write(record('a', [post('1', [[DAY1, 'archived']])]));
+    const { store, database } = await newStore();
+    await store.documents.write(record('a', [post('1', [[DAY1, 'archived']])]));
     // The write of a new version that cites post 3 got as far as the index, not the rename.
-    store.index.noteCitations(record('a', [post('3', [[DAY2, 'archived']])]));
-    expect(await store.documentsCiting('post:1')).toEqual(['a']);
-    expect(await store.documentsCiting('post:3')).toEqual(['a']);
-    expect((await store.read('a'))?.citations.map((citation) => citation.id)).toEqual(['post:1']);
+    database().noteCitations(record('a', [post('3', [[DAY2, 'archived']])]));
+    expect(await store.citing.documentsCiting('post:1')).toEqual(['a']);
+    expect(await store.citing.documentsCiting('post:3')).toEqual(['a']);
+    expect((await store.documents.read('a'))?.citations.map((citation) => citation.id)).toEqual(['post:1']);
   });
 
   it('keeps a target that a concurrent writer of the same document cites again', async () => {
-    const { store } = await newStore();
-    await store.write(record('a', [post('1', [[DAY1, 'archived']]), post('2', [[DAY1, 'archived']])]));
+    const { store, database } = await newStore();
+    await store.documents.write(record('a', [post('1', [[DAY1, 'archived']]), post('2', [[DAY1, 'archived']])]));
     // Writer W1 drops post 2, but by the time it cleans up, W2's record (citing post 2) is on disk.
     const w1 = record('a', [post('1', [[DAY1, 'archived']])]);
     const w2 = record('a', [post('1', [[DAY1, 'archived']]), post('2', [[DAY2, 'archived']])]);
-    store.index.noteCitations(w2);
-    await writeFile(store.pathOf('a'), JSON.stringify(w2));
-    store.index.recordWritten(w1, () => w2);
-    expect(await store.documentsCiting('post:2')).toEqual(['a']);
+    const index = database();
+    index.noteCitations(w2);
+    await writeFile(store.documents.locationOf('a'), JSON.stringify(w2));
+    index.recordWritten(w1, () => w2);
+    expect(await store.citing.documentsCiting('post:2')).toEqual(['a']);
   });
 
   it('builds itself from the records of a data dir written before it existed', async () => {
     const { store, dataDir } = await newStore();
-    await store.write(record('old', [post('9', [[DAY1, 'archived']])]));
-    store.close();
+    await store.documents.write(record('old', [post('9', [[DAY1, 'archived']])]));
+    await store.close();
     await rm(join(dataDir, 'index.sqlite'));
     await rm(join(dataDir, 'index.sqlite-wal'), { force: true });
     await rm(join(dataDir, 'index.sqlite-shm'), { force: true });
-    expect(await store.documentsCiting('post:9')).toEqual(['old']);
+    expect(await store.citing.documentsCiting('post:9')).toEqual(['old']);
   });
 
   it('moves a damaged database aside on reindex and rebuilds it', async () => {
     const { store, dataDir } = await newStore();
-    await store.write(record('a', [post('1', [[DAY1, 'archived']])]));
-    store.close();
+    await store.documents.write(record('a', [post('1', [[DAY1, 'archived']])]));
+    await store.close();
     await rm(join(dataDir, 'index.sqlite-wal'), { force: true });
     await rm(join(dataDir, 'index.sqlite-shm'), { force: true });
     await writeFile(join(dataDir, 'index.sqlite'), 'this is not a database, it was overwritten by accident'.repeat(100));
-    expect(() => store.index).toThrow(/index\.sqlite: the index database is damaged .*run 'citesnap reindex'/);
-    const counts = await store.reindex();
+    await expect(store.citing.documentsCiting('post:1')).rejects.toThrow(/index\.sqlite: the index database is damaged .*run 'citesnap reindex'/);
+    const counts = await store.citing.rebuild();
     expect(counts.setAside).toMatch(/index\.sqlite\.damaged-\d+$/);
-    expect(await store.documentsCiting('post:1')).toEqual(['a']);
+    expect(await store.citing.documentsCiting('post:1')).toEqual(['a']);
   });
 });
 
 describe('target states and status changes', () => {
   it('merges the checks of every document citing a target and logs each change once', async () => {
     const seen: unknown[] = [];
-    const dataDir = await mkdtemp(join(tmpdir(), 'citesnap-index-'));
-    const store = new DocumentStore({ dataDir, onStatusChanges: (changes) => seen.push(...changes) });
-    opened.push(store);
-    await store.write(record('a', [post('1', [[DAY1, 'archived']])]));
-    await store.write(record('b', [post('1', [[DAY1, 'archived'], [DAY2, 'deleted']])]));
+    const { store } = await newStore({ onStatusChanges: (changes) => seen.push(...changes) });
+    await store.documents.write(record('a', [post('1', [[DAY1, 'archived']])]));
+    await store.documents.write(record('b', [post('1', [[DAY1, 'archived'], [DAY2, 'deleted']])]));
     // Writing the same record again adds no change.
-    await store.write(record('b', [post('1', [[DAY1, 'archived'], [DAY2, 'deleted']])]));
-    const [state] = await store.targetStates();
+    await store.documents.write(record('b', [post('1', [[DAY1, 'archived'], [DAY2, 'deleted']])]));
+    const [state] = await store.citing.targetStates();
     expect(state).toEqual({ key: 'post:1', firstCheckedAt: Date.parse(DAY1), lastCheckedAt: Date.parse(DAY2), status: 'deleted', changedAtLastCheck: true });
     const change = { at: DAY2, docId: 'b', citationId: 'post:1', url: 'https://x.com/a/status/1', from: 'archived', to: 'deleted' };
     expect(seen).toEqual([change]);
-    expect(await store.statusChanges({ since: DAY1 })).toEqual([change]);
-    expect(await store.statusChanges({ since: DAY1, status: 'archived' })).toEqual([]);
-    expect(await store.statusChanges({ since: '2026-11-03T00:00:00.000Z' })).toEqual([]);
+    expect(await store.changes.list({ since: DAY1 })).toEqual([change]);
+    expect(await store.changes.list({ since: DAY1, status: 'archived' })).toEqual([]);
+    expect(await store.changes.list({ since: '2026-11-03T00:00:00.000Z' })).toEqual([]);
     // The log is derived from the records' checks: a rebuild has the same.
-    await store.reindex();
-    expect(await store.statusChanges({ since: DAY1 })).toEqual([change]);
+    await store.citing.rebuild();
+    expect(await store.changes.list({ since: DAY1 })).toEqual([change]);
   });
 });
 
-describe('TargetIndex', () => {
-  it('keeps the newest outcome of a target and reads a damaged entry as a miss', async () => {
-    const dataDir = await mkdtemp(join(tmpdir(), 'citesnap-index-'));
-    const database = new IndexDatabase({ dataDir });
-    const index = new TargetIndex<{ status: string }>({ database });
-    const entry = { key: 'link:https://t.co/x', checkedAt: '2026-11-29T00:00:00.000Z', outcome: { status: 'archived' } };
-    expect(await index.get(entry.key)).toBeUndefined();
-    await index.put(entry);
-    await index.put({ ...entry, checkedAt: '2026-11-30T00:00:00.000Z' });
-    expect(await index.get(entry.key)).toEqual({ ...entry, checkedAt: '2026-11-30T00:00:00.000Z' });
+describe('the target index', () => {
+  it('keeps the newest outcome of a target, shared with every other connection', async () => {
+    const { store, database } = await newStore();
+    const checkedAt = '2026-11-29T00:00:00.000Z';
+    const entry: TargetIndexEntry = {
+      key: 'link:https://t.co/x',
+      checkedAt,
+      outcome: { kind: 'link', check: { checkedAt, link: { url: 'https://t.co/x', hops: [] }, end: { kind: 'error', status: 'dead', error: { code: 'DNS', message: 'x' } } } },
+    };
+    expect(await store.targets.get(entry.key)).toBeUndefined();
+    await store.targets.put(entry);
+    const newer = { ...entry, checkedAt: '2026-11-30T00:00:00.000Z' };
+    await store.targets.put(newer);
+    expect(await store.targets.get(entry.key)).toEqual(newer);
     // another process on the same data dir sees it
-    const other = new IndexDatabase({ dataDir });
-    expect(other.getOutcome(entry.key)?.checkedAt).toBe('2026-11-30T00:00:00.000Z');
-    other.close();
-    database.close();
+    expect(database().getOutcome(entry.key)?.checkedAt).toBe('2026-11-30T00:00:00.000Z');
+  });
+
+  it('reads an entry whose outcome is not one it wrote as a miss', async () => {
+    const { store, database } = await newStore();
+    database().putOutcome({ key: 'post:1', checkedAt: '2026-11-29T00:00:00.000Z', outcome: { kind: 'page' } });
+    expect(await store.targets.get('post:1')).toBeUndefined();
   });
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { Job } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { runQueueCommand, type QueueCommand } from '../../workers/commands.js';
+import { runQueueCommand, type QueueCommand } from '../../cli/queue-commands.js';
 import { redisOptionsFromUrl } from '../../workers/connection.js';
 import { openDocumentsQueue } from '../../workers/queues.js';
 import { OldRedisServer } from './support/old-redis-server.js';

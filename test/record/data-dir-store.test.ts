@@ -1,9 +1,23 @@
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { DocumentStore, sidecarPathFor } from '../../src/record/store.js';
-import type { DocumentRecord } from '../../src/record/types.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Store } from '../../src/ports.js';
+import { openDataDirStore } from '../../src/record/data-dir-store.js';
+import { sidecarPathFor } from '../../src/record/serialize.js';
+import type { DocumentRecord } from '../../src/model/index.js';
+
+const opened: Store[] = [];
+afterEach(async () => {
+  for (const store of opened.splice(0)) await store.close();
+});
+
+/** The records of a data dir store, closed after the test. */
+function documentsIn(dataDir: string): Store['documents'] {
+  const store = openDataDirStore({ dataDir });
+  opened.push(store);
+  return store.documents;
+}
 
 function record(docId: string, marker: string): DocumentRecord {
   return {
@@ -15,10 +29,10 @@ function record(docId: string, marker: string): DocumentRecord {
   };
 }
 
-describe('DocumentStore', () => {
+describe('DataDirDocuments', () => {
   it('writes, reads and lists records', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'citesnap-store-'));
-    const store = new DocumentStore({ dataDir });
+    const store = documentsIn(dataDir);
     expect(await store.read('missing')).toBeUndefined();
     expect(await store.list()).toEqual([]);
     await store.write(record('b', 'one'));
@@ -30,7 +44,7 @@ describe('DocumentStore', () => {
 
   it('never lets a reader see half a record while writers race', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'citesnap-store-'));
-    const store = new DocumentStore({ dataDir });
+    const store = documentsIn(dataDir);
     const big = (n: number) => ({ ...record('race', 'x'.repeat(200_000)), processedAt: `writer-${n}` });
     const writes = Array.from({ length: 20 }, (_, n) => store.write(big(n)));
     const reads: Promise<DocumentRecord | undefined>[] = [];
@@ -45,8 +59,8 @@ describe('DocumentStore', () => {
   });
 
   it('refuses a doc id that could escape the data dir', () => {
-    const store = new DocumentStore({ dataDir: '/tmp/x' });
-    expect(() => store.pathOf('../x')).toThrow(/invalid doc id/);
+    const store = documentsIn('/tmp/x');
+    expect(() => store.locationOf('../x')).toThrow(/invalid doc id/);
   });
 });
 
@@ -63,13 +77,13 @@ describe('sidecarPathFor', () => {
   });
 });
 
-describe('DocumentStore with a damaged record', () => {
+describe('DataDirDocuments with a damaged record', () => {
   it('names the file and what is wrong', async () => {
     const { writeFile } = await import('node:fs/promises');
     const dataDir = await mkdtemp(join(tmpdir(), 'citesnap-store-'));
-    const store = new DocumentStore({ dataDir });
+    const store = documentsIn(dataDir);
     await store.write(record('edited', 'x'));
-    await writeFile(store.pathOf('edited'), '{"docId": "edited", ');
+    await writeFile(store.locationOf('edited'), '{"docId": "edited", ');
     await expect(store.read('edited')).rejects.toThrow(/documents\/edited\.json: not a readable record \(/);
   });
 });

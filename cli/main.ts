@@ -1,16 +1,15 @@
 import { checkSources, configFrom, EXIT, parseCommandArgs, reportError, sourceSpecOf, USAGE } from './command-line.js';
-import { UsageError } from './errors.js';
-import { parseDuration } from './duration.js';
-import { archiveDocument, openPipeline, recheckDocument } from './pipeline.js';
-import { countStatuses } from './record/citation-stats.js';
-import { newestCheckBefore } from './record/checks.js';
-import { deriveDocId, validateDocId } from './record/doc-id.js';
-import { DocumentStore } from './record/store.js';
-import type { DocumentRecord, Status } from './record/types.js';
-import { planRecheckRun, recheckDocuments } from './recheck-targets.js';
-import { WIDENING, type RecheckSchedule } from './targets/recheck-schedule.js';
-import { loadSource } from './source.js';
-import { VERSION } from './version.js';
+import { UsageError } from '../src/errors.js';
+import { parseDuration } from '../src/duration.js';
+import { archiveDocument, openPipeline, planRecheckRun, recheckDocument, recheckDocuments } from '../src/pipeline/index.js';
+import { countStatuses } from '../src/record/citation-stats.js';
+import { newestCheckBefore } from '../src/record/checks.js';
+import { deriveDocId, validateDocId, type DocumentRecord, type Status } from '../src/model/index.js';
+import { openDataDirStore } from '../src/record/data-dir-store.js';
+import type { DocumentRecords } from '../src/ports.js';
+import { loadSource } from '../src/source.js';
+import { WIDENING, type RecheckSchedule } from '../src/targets/recheck-schedule.js';
+import { VERSION } from '../src/version.js';
 
 /**
  * Runs one command and returns its exit code. Errors never escape as stack traces:
@@ -35,7 +34,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       case 'worker':
       case 'schedule': {
         // Loaded only for these commands: archive, show and recheck never load BullMQ or ioredis.
-        const { runQueueCommand } = await import('../workers/commands.js');
+        const { runQueueCommand } = await import('./queue-commands.js');
         return await runQueueCommand(command, rest);
       }
       case '--version':
@@ -81,7 +80,7 @@ async function archiveCommand(args: readonly string[], stdoutClosed: () => boole
         const loaded = await loadSource(spec, { fetchArticle: pipeline.fetchArticle });
         const docId = values['doc-id'] ?? deriveDocId('path' in spec ? spec : 'url' in spec ? spec : { content: loaded.bytes });
         const record = await archiveDocument({ docId, source: loaded, sidecar: values['no-sidecar'] !== true }, pipeline.ports);
-        outcomes[index]?.resolve({ line: values.json === true ? JSON.stringify(record) : summarize(record, pipeline.ports.store) });
+        outcomes[index]?.resolve({ line: values.json === true ? JSON.stringify(record) : summarize(record, pipeline.ports.store.documents) });
       } catch (error) {
         outcomes[index]?.resolve({ error });
       }
@@ -132,8 +131,8 @@ async function recheckCommand(args: readonly string[]): Promise<number> {
     if (docId !== undefined) {
       const cutoff = olderThanMs === undefined ? undefined : Date.now() - olderThanMs;
       const result = await recheckDocument(docId, (citation) => cutoff === undefined || newestCheckBefore(citation.checks, cutoff), pipeline.ports);
-      if (result === undefined) throw new UsageError(`recheck: no record for doc id ${JSON.stringify(docId)} in ${store.directory}`);
-      if (result.rechecked > 0) process.stdout.write(`${summarize(result.record, store)}\n`);
+      if (result === undefined) throw new UsageError(`recheck: no record for doc id ${JSON.stringify(docId)} in ${store.documents.location()}`);
+      if (result.rechecked > 0) process.stdout.write(`${summarize(result.record, store.documents)}\n`);
       process.stdout.write(`rechecked ${plural(result.rechecked, 'citation')} in 1 document\n`);
       return EXIT.ok;
     }
@@ -143,7 +142,7 @@ async function recheckCommand(args: readonly string[]): Promise<number> {
     const updated: DocumentRecord[] = [];
     const result = await recheckDocuments({ documents: plan.documents, plannedAt, ports: pipeline.ports, onDocument: (record) => updated.push(record) });
     // Documents are updated several at once: print them in doc id order, as a listing would.
-    for (const record of updated.sort((a, b) => a.docId.localeCompare(b.docId))) process.stdout.write(`${summarize(record, store)}\n`);
+    for (const record of updated.sort((a, b) => a.docId.localeCompare(b.docId))) process.stdout.write(`${summarize(record, store.documents)}\n`);
     let exitCode: number = EXIT.ok;
     // One document that fails (its record damaged by hand, say) does not stop the others.
     for (const failure of result.failures) exitCode = Math.max(exitCode, reportError(failure.error));
@@ -158,13 +157,13 @@ async function recheckCommand(args: readonly string[]): Promise<number> {
 async function reindexCommand(args: readonly string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs('reindex', args, {});
   if (positionals.length > 0) throw new UsageError(`reindex: unexpected argument ${JSON.stringify(positionals[0])}`);
-  const store = new DocumentStore({ dataDir: configFrom(values).dataDir });
+  const store = openDataDirStore({ dataDir: configFrom(values).dataDir });
   try {
-    const result = await store.reindex();
+    const result = await store.citing.rebuild();
     if (result.setAside !== undefined) process.stderr.write(`citesnap: the damaged index was moved to ${result.setAside}\n`);
     process.stdout.write(`reindexed ${plural(result.documents, 'document')}: ${plural(result.targets, 'target')}, ${plural(result.changes, 'status change')}\n`);
   } finally {
-    store.close();
+    await store.close();
   }
   return EXIT.ok;
 }
@@ -183,16 +182,16 @@ async function changesCommand(args: readonly string[]): Promise<number> {
   const wanted = values.status;
   const status = wanted === undefined ? undefined : STATUSES.find((candidate) => candidate === wanted);
   if (wanted !== undefined && status === undefined) throw new UsageError(`--status: expected one of ${STATUSES.join(', ')}, got ${JSON.stringify(wanted)}`);
-  const store = new DocumentStore({ dataDir: configFrom(values).dataDir });
+  const store = openDataDirStore({ dataDir: configFrom(values).dataDir });
   try {
     const since = new Date(Date.now() - sinceMs).toISOString();
-    const changes = await store.statusChanges(status === undefined ? { since } : { since, status });
+    const changes = await store.changes.list(status === undefined ? { since } : { since, status });
     for (const change of changes) {
       const { at, docId, citationId, url, from, to } = change;
       process.stdout.write(values.json === true ? `${JSON.stringify({ at, docId, citationId, url, from, to })}\n` : `${at} ${docId} ${citationId} ${from} -> ${to} ${url}\n`);
     }
   } finally {
-    store.close();
+    await store.close();
   }
   return EXIT.ok;
 }
@@ -205,19 +204,22 @@ async function showCommand(args: readonly string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs('show', args, {});
   if (positionals.length !== 1 || positionals[0] === undefined) throw new UsageError('show: expected exactly one doc id');
   const docId = validateDocId(positionals[0], 'show');
-  const store = new DocumentStore({ dataDir: configFrom(values).dataDir });
-  const record = await store.read(docId);
-  store.close();
-  if (!record) throw new UsageError(`show: no record for doc id ${JSON.stringify(docId)} in ${store.directory}`);
-  process.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
+  const store = openDataDirStore({ dataDir: configFrom(values).dataDir });
+  try {
+    const record = await store.documents.read(docId);
+    if (!record) throw new UsageError(`show: no record for doc id ${JSON.stringify(docId)} in ${store.documents.location()}`);
+    process.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
+  } finally {
+    await store.close();
+  }
   return EXIT.ok;
 }
 
-function summarize(record: DocumentRecord, store: DocumentStore): string {
+function summarize(record: DocumentRecord, documents: DocumentRecords): string {
   const counts = Object.entries(countStatuses(record.citations))
     .map(([status, count]) => `${count} ${status}`)
     .join(', ');
-  return `${record.docId}: ${record.citations.length} citation${record.citations.length === 1 ? '' : 's'}${counts ? ` (${counts})` : ''} -> ${store.pathOf(record.docId)}`;
+  return `${record.docId}: ${record.citations.length} citation${record.citations.length === 1 ? '' : 's'}${counts ? ` (${counts})` : ''} -> ${documents.locationOf(record.docId)}`;
 }
 
 /**

@@ -1,40 +1,27 @@
-import type { IndexEntry } from '../record/target-index.js';
-import type { ErrorCode } from '../record/types.js';
-import type { ExchangeRecorder, Fetcher, LinkCheck } from '../resolve/ports.js';
+import { linkTargetKey, postTargetKey, type LinkCheck, type TargetIndexEntry, type TargetOutcome, type TimedPostCheck } from '../model/index.js';
+import type { Clock, ExchangeRecorder, Fetcher, TargetClaims, TargetIndex } from '../ports.js';
 import { resolveLink } from '../resolve/resolve-link.js';
-import { capturePost, type PostCheck } from './capture-post.js';
-import { linkCheckOf } from './capture-page.js';
-
-/** A post check with the time it was made. */
-export type TimedPostCheck = PostCheck & { checkedAt: string };
-
-/** What the index keeps of a target: the newest check, whole. */
-export type TargetOutcome = { kind: 'link'; check: LinkCheck } | { kind: 'post'; check: TimedPostCheck };
+import { capturePost } from '../capture/capture-post.js';
+import { linkCheckOf } from '../capture/capture-page.js';
+import { isReusable } from './reuse.js';
 
 export interface TargetCheckerOptions {
   fetcher: Fetcher;
   record: ExchangeRecorder;
-  /** The target index: each target's newest check (in the data dir, record/index-database.ts). */
-  index: TargetOutcomeIndex;
+  index: TargetIndex;
   /** CITESNAP_REFRESH_AFTER: a check younger than this is reused instead of asking again. */
   refreshAfterMs: number;
   /** CITESNAP_MAX_REDIRECTS. */
   maxRedirects: number;
   /** The non-browser User-Agent t.co gets. */
   shortLinkUserAgent: string;
-  now: () => Date;
+  clock: Clock;
   /**
    * Claims a target across processes while it is being checked, so that two workers
    * never fetch the same target at once (the queue provides a Redis one). Without
    * it, only checks within this process are shared.
    */
   claims?: TargetClaims;
-}
-
-/** Where the newest check of each target is kept, for reuse across documents, runs and processes. */
-export interface TargetOutcomeIndex {
-  get(key: string): Promise<IndexEntry<TargetOutcome> | undefined>;
-  put(entry: IndexEntry<TargetOutcome>): Promise<void>;
 }
 
 /**
@@ -46,15 +33,10 @@ export interface TargetOutcomeIndex {
  */
 export type Force = boolean | { unlessCheckedSince: number };
 
-/** What the pipeline asks of a target checker (TargetChecker, or a recheck run's view of it). */
+/** What the pipeline asks of a target checker (TargetChecker, or a test's). */
 export interface CheckTargets {
   checkLink(url: string, force?: Force): Promise<LinkCheck>;
   checkPost(target: { id: string; handle?: string }, force?: Force): Promise<TimedPostCheck>;
-}
-
-export interface TargetClaims {
-  /** Waits until this process holds the claim on `key`; resolves to its release. */
-  acquire(key: string): Promise<() => Promise<void>>;
 }
 
 /**
@@ -69,8 +51,8 @@ export class TargetChecker implements CheckTargets {
   constructor(private readonly options: TargetCheckerOptions) {}
 
   async checkLink(url: string, force: Force = false): Promise<LinkCheck> {
-    const outcome = await this.check(`link:${url}`, force, async () => {
-      const checkedAt = this.options.now().toISOString();
+    const outcome = await this.check(linkTargetKey(url), force, async () => {
+      const checkedAt = this.options.clock.now().toISOString();
       const resolution = await resolveLink(url, {
         fetcher: this.options.fetcher,
         record: this.options.record,
@@ -84,8 +66,8 @@ export class TargetChecker implements CheckTargets {
   }
 
   async checkPost(target: { id: string; handle?: string }, force: Force = false): Promise<TimedPostCheck> {
-    const outcome = await this.check(`post:${target.id}`, force, async () => {
-      const checkedAt = this.options.now().toISOString();
+    const outcome = await this.check(postTargetKey(target.id), force, async () => {
+      const checkedAt = this.options.clock.now().toISOString();
       const check = await capturePost(target, { fetcher: this.options.fetcher, record: this.options.record });
       return { kind: 'post', check: { ...check, checkedAt } };
     });
@@ -107,7 +89,7 @@ export class TargetChecker implements CheckTargets {
         const reusable = release === undefined || force === true ? undefined : await this.reusable(key, force);
         if (reusable) return reusable.outcome;
         const outcome = await fresh();
-        await this.options.index.put({ key, checkedAt: checkedAtOf(outcome), outcome });
+        await this.options.index.put({ key, checkedAt: outcome.check.checkedAt, outcome });
         return outcome;
       } finally {
         await release?.();
@@ -121,31 +103,11 @@ export class TargetChecker implements CheckTargets {
     }
   }
 
-  private async reusable(key: string, force: false | { unlessCheckedSince: number }): Promise<IndexEntry<TargetOutcome> | undefined> {
+  private async reusable(key: string, force: false | { unlessCheckedSince: number }): Promise<TargetIndexEntry | undefined> {
     const entry = await this.options.index.get(key);
     if (!entry) return undefined;
     // Checked since the run began: whatever it found is this run's answer (a failure too, or a rerun would hammer).
     if (force !== false) return Date.parse(entry.checkedAt) >= force.unlessCheckedSince ? entry : undefined;
-    const age = this.options.now().getTime() - Date.parse(entry.checkedAt);
-    if (!(age >= 0 && age < this.options.refreshAfterMs)) return undefined;
-    return isReusable(entry.outcome) ? entry : undefined;
+    return isReusable(entry, { now: this.options.clock.now(), refreshAfterMs: this.options.refreshAfterMs }) ? entry : undefined;
   }
 }
-
-function checkedAtOf(outcome: TargetOutcome): string {
-  return outcome.check.checkedAt;
-}
-
-/**
- * A check is worth reusing when an upstream answered it. A failure, or a link whose
- * last request got no answer at all (a name that did not resolve, a timeout), may be
- * the network here rather than the target: the next run asks again.
- */
-function isReusable(outcome: TargetOutcome): boolean {
-  if (outcome.kind === 'post') return outcome.check.status !== 'failed';
-  const { end } = outcome.check;
-  if (end.kind !== 'error') return true;
-  return end.status !== 'failed' && !NO_ANSWER_CODES.has(end.error.code);
-}
-
-const NO_ANSWER_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['DNS', 'TIMEOUT', 'CONNECTION', 'TLS']);

@@ -1,15 +1,15 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Redis } from 'ioredis';
-import { checkSources, configFrom, EXIT, parseCommandArgs, reportError, sourceSpecOf } from '../src/command-line.js';
+import { checkSources, configFrom, EXIT, parseCommandArgs, reportError, sourceSpecOf } from './command-line.js';
 import { parseDuration } from '../src/duration.js';
-import { CitesnapError, UsageError } from '../src/errors.js';
-import { deriveDocId } from '../src/record/doc-id.js';
+import { CitesnapError, errnoCode, messageOf, UsageError } from '../src/errors.js';
+import { deriveDocId } from '../src/model/index.js';
 import { loadSource } from '../src/source.js';
-import { connectProducerRedis, isConnectionError, unavailable } from './connection.js';
-import { parseArchiveJobData, type ArchiveJobData } from './job-data.js';
-import { createJsonLogger } from './log.js';
-import { archiveJobOptions, JOB, openDocumentsQueue, openMaintenanceQueue } from './queues.js';
+import { connectProducerRedis, isConnectionError, unavailable } from '../workers/connection.js';
+import { parseArchiveJobData, type ArchiveJobData } from '../workers/job-data.js';
+import { createJsonLogger } from '../workers/log.js';
+import { archiveJobOptions, JOB, openDocumentsQueue, openMaintenanceQueue } from '../workers/queues.js';
 import {
   DEFAULT_PATTERNS,
   formatSchedule,
@@ -18,12 +18,12 @@ import {
   upsertSchedules,
   validateCronPattern,
   type ScheduleSpec,
-} from './schedules.js';
-import { runWorker } from './worker.js';
+} from '../workers/schedules.js';
+import { runWorker } from '../workers/worker.js';
 
 /**
  * The queue's commands of contract section 3 (`enqueue`, `worker`, `schedule`; their
- * options are in USAGE, src/command-line.ts), for src/cli.ts to dispatch to with a
+ * options are in USAGE, cli/command-line.ts), for cli/main.ts to dispatch to with a
  * dynamic import, so that `citesnap archive` never loads BullMQ. Each takes
  * `--data-dir DIR` like every command. Returns the exit code: 0 done, 2 bad usage or
  * input (one line on stderr), 1 Redis unreachable or another failure.
@@ -125,7 +125,7 @@ async function jobDataFor(source: string, docIdFlag: string | undefined, readStd
       if (!info.isFile()) throw new UsageError(`${source}: is not a regular file, expected an article file`);
     } catch (error) {
       if (error instanceof UsageError) throw error;
-      const code = (error as NodeJS.ErrnoException).code;
+      const code = errnoCode(error);
       throw new UsageError(`${source}: ${code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? String(error)})`}, expected a readable article file`);
     }
     data = { docId: docIdFlag ?? deriveDocId({ path }), source: { path } };
@@ -133,7 +133,7 @@ async function jobDataFor(source: string, docIdFlag: string | undefined, readStd
   try {
     return parseArchiveJobData(data);
   } catch (error) {
-    throw new UsageError(`${source}: ${(error as Error).message}`);
+    throw new UsageError(`${source}: ${messageOf(error)}`);
   }
 }
 

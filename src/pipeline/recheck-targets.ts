@@ -1,9 +1,9 @@
-import type { TargetClaims } from './capture/target-checker.js';
-import { concurrencyLimit, recheckDocument, type PipelinePorts } from './pipeline.js';
-import { reverseIndexKey, type TargetState } from './record/index-database.js';
-import type { DocumentStore } from './record/store.js';
-import type { DocumentRecord, Status } from './record/types.js';
-import { isDue, type RecheckSchedule } from './targets/recheck-schedule.js';
+import type { DocumentRecord, Status } from '../model/index.js';
+import type { Store, TargetClaims, TargetState } from '../ports.js';
+import { reverseIndexKey } from '../record/index-database.js';
+import { isDue, type RecheckSchedule } from '../targets/recheck-schedule.js';
+import { concurrencyLimit, type PipelinePorts } from './check-citations.js';
+import { recheckDocument } from './recheck.js';
 
 /**
  * A recheck by target (contract section 10). A run picks the due targets from the
@@ -58,11 +58,11 @@ export function targetsOfRun(states: Iterable<TargetState>, run: RecheckRun, now
 }
 
 /** The due targets of a run and the documents citing them (the reverse index may name one too many: the record decides later). */
-export async function planRecheckRun(store: DocumentStore, run: RecheckRun, now: number): Promise<RecheckPlan> {
-  const targets = targetsOfRun(await store.targetStates(), run, now);
+export async function planRecheckRun(store: Store, run: RecheckRun, now: number): Promise<RecheckPlan> {
+  const targets = targetsOfRun(await store.citing.targetStates(), run, now);
   const byDocument = new Map<string, string[]>();
   for (const key of targets) {
-    for (const docId of await store.documentsCiting(key)) {
+    for (const docId of await store.citing.documentsCiting(key)) {
       const keys = byDocument.get(docId);
       if (keys === undefined) byDocument.set(docId, [key]);
       else keys.push(key);
