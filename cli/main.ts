@@ -160,7 +160,6 @@ async function reindexCommand(args: readonly string[]): Promise<number> {
   const store = openDataDirStore({ dataDir: configFrom(values).dataDir });
   try {
     const result = await store.citing.rebuild();
-    if (result.setAside !== undefined) process.stderr.write(`citesnap: the damaged index was moved to ${result.setAside}\n`);
     process.stdout.write(`reindexed ${plural(result.documents, 'document')}: ${plural(result.targets, 'target')}, ${plural(result.changes, 'status change')}\n`);
   } finally {
     await store.close();

@@ -8,7 +8,6 @@ export type CitesnapErrorCode =
   | 'USAGE'
   | 'SIDECAR_WRITE'
   | 'RECORD_UNREADABLE'
-  | 'INDEX_DAMAGED'
   | 'WARC_RECORD_INVALID'
   | 'WARC_WRITER_CLOSED'
   | 'INVALID_JOB_DATA'
@@ -66,11 +65,6 @@ export class SidecarError extends CitesnapError {
 /** A stored record that cannot be read back (edited or damaged by hand); the message names where it is. */
 export class RecordUnreadableError extends CitesnapError {
   readonly code = 'RECORD_UNREADABLE';
-}
-
-/** The data dir's index database cannot be read; the message says to run `citesnap reindex`. */
-export class IndexDamagedError extends CitesnapError {
-  readonly code = 'INDEX_DAMAGED';
 }
 
 /** A WARC location that holds no complete response record. */

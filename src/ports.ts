@@ -94,8 +94,6 @@ export interface ReindexResult {
   documents: number;
   targets: number;
   changes: number;
-  /** Where a damaged index was moved before the rebuild, when it was. */
-  setAside?: string;
 }
 
 /** The status-change log, appended to as records are written (and rebuilt from them). */

@@ -1,6 +1,6 @@
 import type { DocumentRecord, Status } from '../model/index.js';
 import type { Store, TargetClaims, TargetState } from '../ports.js';
-import { reverseIndexKey } from '../record/index-database.js';
+import { reverseIndexKey } from '../record/data-dir-index.js';
 import { isDue, type RecheckSchedule } from '../targets/recheck-schedule.js';
 import { concurrencyLimit, type PipelinePorts } from './check-citations.js';
 import { recheckDocument } from './recheck.js';

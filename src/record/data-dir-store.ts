@@ -1,12 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { errnoCode, IndexDamagedError, messageOf, RecordUnreadableError } from '../errors.js';
+import { errnoCode, messageOf, RecordUnreadableError } from '../errors.js';
 import { DOC_ID_PATTERN, validateDocId, type DocumentRecord, type Status } from '../model/index.js';
 import type { CitingIndex, DocumentRecords, ReindexResult, StatusChange, StatusChangeListener, StatusChangeLog, Store, TargetState } from '../ports.js';
 import { writeFileAtomic } from './atomic-file.js';
+import { DataDirIndex } from './data-dir-index.js';
 import { DataDirTargetIndex } from './data-dir-target-index.js';
-import { IndexDatabase, setAsideDamaged } from './index-database.js';
 import { serializeRecord } from './serialize.js';
 
 export interface DataDirStoreOptions {
@@ -16,68 +15,50 @@ export interface DataDirStoreOptions {
 }
 
 /**
- * The store in a data dir: one JSON file a record under `documents/`, replaced by an
- * atomic rename, and `index.sqlite` (index-database.ts) for the target index, the
- * reverse index, the targets' schedule state and the status-change log, which every
- * process on the machine shares. The records are the truth: everything in the index
- * but the target index is derived from them as they are written, and rebuilt by
- * `citing.rebuild()` (`citesnap reindex`).
+ * The store in a data dir: one JSON file a record under `documents/` and one small
+ * file a target under `index/`, each replaced by an atomic rename, and what is derived
+ * from the records in plain files beside them (data-dir-index.ts: the reverse index,
+ * the targets' schedule state, the status-change log). No file is ever written in
+ * place and nothing takes a lock, so several processes, and several machines that
+ * mount one file system, share the folder (contract section 12).
  */
 export function openDataDirStore(options: DataDirStoreOptions): Store {
-  const index = new LazyIndexDatabase(options.dataDir);
+  const index = new DataDirIndex({ dataDir: options.dataDir });
   const documents = new DataDirDocuments({ dataDir: options.dataDir, index, ...(options.onStatusChanges === undefined ? {} : { onStatusChanges: options.onStatusChanges }) });
   const citing: CitingIndex = {
     documentsCiting: async (targetKey) => {
       await documents.ensureIndexed();
-      return index.get().documentsCiting(targetKey);
+      return index.documentsCiting(targetKey);
     },
     targetStates: async (): Promise<TargetState[]> => {
       await documents.ensureIndexed();
-      return [...index.get().targetStates()];
+      return index.targetStates();
     },
     rebuild: () => documents.reindex(),
   };
   const changes: StatusChangeLog = {
     list: async (listOptions: { since: string; status?: Status }): Promise<StatusChange[]> => {
       await documents.ensureIndexed();
-      return index.get().statusChanges(listOptions);
+      return index.statusChanges(listOptions);
     },
   };
   return {
     documents,
-    targets: new DataDirTargetIndex({ database: () => index.get() }),
+    targets: new DataDirTargetIndex({ dataDir: options.dataDir }),
     citing,
     changes,
-    close: () => {
-      index.close();
-      return Promise.resolve();
-    },
+    close: () => Promise.resolve(),
   };
-}
-
-/** The index database, opened on first use (`show` never needs it) and reopened after a reindex set a damaged one aside. */
-class LazyIndexDatabase {
-  #database: IndexDatabase | undefined;
-  constructor(readonly dataDir: string) {}
-
-  get(): IndexDatabase {
-    this.#database ??= new IndexDatabase({ dataDir: this.dataDir });
-    return this.#database;
-  }
-
-  close(): void {
-    this.#database?.close();
-    this.#database = undefined;
-  }
 }
 
 /** The document records under `<dataDir>/documents/`, one JSON file a document. */
 export class DataDirDocuments implements DocumentRecords {
   readonly directory: string;
-  readonly #index: LazyIndexDatabase;
+  readonly #index: DataDirIndex;
   readonly #onStatusChanges: StatusChangeListener | undefined;
+  #indexed: Promise<void> | undefined;
 
-  constructor(options: { dataDir: string; index: LazyIndexDatabase; onStatusChanges?: StatusChangeListener }) {
+  constructor(options: { dataDir: string; index: DataDirIndex; onStatusChanges?: StatusChangeListener }) {
     this.directory = join(options.dataDir, 'documents');
     this.#index = options.index;
     this.#onStatusChanges = options.onStatusChanges;
@@ -121,32 +102,35 @@ export class DataDirDocuments implements DocumentRecords {
    */
   async write(record: DocumentRecord): Promise<void> {
     const path = this.pathOf(record.docId);
-    const index = this.#index.get();
-    index.noteCitations(record);
+    // Once a process: a data dir without records starts its index as complete, and one
+    // from before the index gets it built before a write adds to it.
+    this.#indexed ??= this.ensureIndexed();
+    await this.#indexed;
+    const previous = await this.#readQuietly(record.docId);
+    await this.#index.noteCitations(record, previous);
     await writeFileAtomic(path, serializeRecord(record));
-    const changes = index.recordWritten(record, () => readNow(path));
+    const changes = await this.#index.recordWritten(record, previous, () => this.#readQuietly(record.docId));
     if (changes.length > 0) this.#onStatusChanges?.(changes);
   }
 
-  /** Builds the reverse index from the records when it has never been built (a new index, or a data dir from before it). */
+  /** Builds the reverse index from the records when it has never been built (a data dir from before it). */
   async ensureIndexed(): Promise<void> {
-    const index = this.#index.get();
-    if (!index.isBuilt()) await index.rebuild(this.#allRecords());
+    if (!(await this.#index.isBuilt())) await this.#index.rebuild(this.#allRecords());
   }
 
-  /** Rebuilds everything derived from the records; a database that cannot be read is moved aside first. */
+  /** Rebuilds everything derived from the records (`citesnap reindex`). */
   async reindex(): Promise<ReindexResult> {
-    let setAside: string | undefined;
+    return this.#index.rebuild(this.#allRecords());
+  }
+
+  /** The record, or undefined when there is none or it cannot be read (it then cites nothing the index should keep). */
+  async #readQuietly(docId: string): Promise<DocumentRecord | undefined> {
     try {
-      this.#index.get().checkIntegrity();
+      return await this.read(docId);
     } catch (error) {
-      if (!(error instanceof IndexDamagedError)) throw error;
-      this.#index.close();
-      const path = join(this.#index.dataDir, 'index.sqlite');
-      if (existsSync(path)) setAside = setAsideDamaged(path);
+      if (error instanceof RecordUnreadableError) return undefined;
+      throw error;
     }
-    const counts = await this.#index.get().rebuild(this.#allRecords());
-    return setAside === undefined ? counts : { ...counts, setAside };
   }
 
   async *#allRecords(): AsyncGenerator<DocumentRecord> {
@@ -177,15 +161,5 @@ export class DataDirDocuments implements DocumentRecords {
       .map((name) => name.slice(0, -'.json'.length))
       .filter((docId) => DOC_ID_PATTERN.test(docId))
       .sort();
-  }
-}
-
-/** The record on disk now, for the index's clean-up of targets a document stopped citing. */
-function readNow(path: string): DocumentRecord | undefined {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as DocumentRecord;
-  } catch {
-    // Gone or unreadable: it cites nothing the index should keep for it.
-    return undefined;
   }
 }

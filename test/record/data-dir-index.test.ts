@@ -1,28 +1,23 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Citation, DocumentRecord, Status, TargetIndexEntry } from '../../src/model/index.js';
 import type { Store } from '../../src/ports.js';
 import { openDataDirStore } from '../../src/record/data-dir-store.js';
-import { IndexDatabase } from '../../src/record/index-database.js';
+import { DataDirIndex } from '../../src/record/data-dir-index.js';
 
 const opened: { close(): unknown }[] = [];
 afterEach(async () => {
   for (const store of opened.splice(0)) await store.close();
 });
 
-async function newStore(options: Omit<Parameters<typeof openDataDirStore>[0], 'dataDir'> = {}): Promise<{ store: Store; dataDir: string; database: () => IndexDatabase }> {
+async function newStore(options: Omit<Parameters<typeof openDataDirStore>[0], 'dataDir'> = {}): Promise<{ store: Store; dataDir: string; index: DataDirIndex }> {
   const dataDir = await mkdtemp(join(tmpdir(), 'citesnap-index-'));
   const store = openDataDirStore({ dataDir, ...options });
   opened.push(store);
-  // A second connection to the same database, as another process would have, to play a writer that stops half-way.
-  const database = () => {
-    const other = new IndexDatabase({ dataDir });
-    opened.push(other);
-    return other;
-  };
-  return { store, dataDir, database };
+  // The same files seen from another process, to play a writer that stops half-way.
+  return { store, dataDir, index: new DataDirIndex({ dataDir }) };
 }
 
 function post(id: string, checks: [string, Status][]): Citation {
@@ -65,25 +60,26 @@ describe('the reverse index', () => {
   });
 
   it('a process that died between noting the targets and writing the record leaves a document too many, never one too few', async () => {
-    const { store, database } = await newStore();
-    await store.documents.write(record('a', [post('1', [[DAY1, 'archived']])]));
+    const { store, index } = await newStore();
+    const first = record('a', [post('1', [[DAY1, 'archived']])]);
+    await store.documents.write(first);
     // The write of a new version that cites post 3 got as far as the index, not the rename.
-    database().noteCitations(record('a', [post('3', [[DAY2, 'archived']])]));
+    await index.noteCitations(record('a', [post('3', [[DAY2, 'archived']])]), first);
     expect(await store.citing.documentsCiting('post:1')).toEqual(['a']);
     expect(await store.citing.documentsCiting('post:3')).toEqual(['a']);
     expect((await store.documents.read('a'))?.citations.map((citation) => citation.id)).toEqual(['post:1']);
   });
 
   it('keeps a target that a concurrent writer of the same document cites again', async () => {
-    const { store, database } = await newStore();
-    await store.documents.write(record('a', [post('1', [[DAY1, 'archived']]), post('2', [[DAY1, 'archived']])]));
+    const { store, index } = await newStore();
+    const first = record('a', [post('1', [[DAY1, 'archived']]), post('2', [[DAY1, 'archived']])]);
+    await store.documents.write(first);
     // Writer W1 drops post 2, but by the time it cleans up, W2's record (citing post 2) is on disk.
     const w1 = record('a', [post('1', [[DAY1, 'archived']])]);
     const w2 = record('a', [post('1', [[DAY1, 'archived']]), post('2', [[DAY2, 'archived']])]);
-    const index = database();
-    index.noteCitations(w2);
+    await index.noteCitations(w2, first);
     await writeFile(store.documents.locationOf('a'), JSON.stringify(w2));
-    index.recordWritten(w1, () => w2);
+    await index.recordWritten(w1, first, () => Promise.resolve(w2));
     expect(await store.citing.documentsCiting('post:2')).toEqual(['a']);
   });
 
@@ -91,23 +87,19 @@ describe('the reverse index', () => {
     const { store, dataDir } = await newStore();
     await store.documents.write(record('old', [post('9', [[DAY1, 'archived']])]));
     await store.close();
-    await rm(join(dataDir, 'index.sqlite'));
-    await rm(join(dataDir, 'index.sqlite-wal'), { force: true });
-    await rm(join(dataDir, 'index.sqlite-shm'), { force: true });
+    await rm(join(dataDir, 'citing'), { recursive: true });
     expect(await store.citing.documentsCiting('post:9')).toEqual(['old']);
   });
 
-  it('moves a damaged database aside on reindex and rebuilds it', async () => {
+  it('rebuilds a damaged target state on reindex, and reads it as missing meanwhile', async () => {
     const { store, dataDir } = await newStore();
     await store.documents.write(record('a', [post('1', [[DAY1, 'archived']])]));
-    await store.close();
-    await rm(join(dataDir, 'index.sqlite-wal'), { force: true });
-    await rm(join(dataDir, 'index.sqlite-shm'), { force: true });
-    await writeFile(join(dataDir, 'index.sqlite'), 'this is not a database, it was overwritten by accident'.repeat(100));
-    await expect(store.citing.documentsCiting('post:1')).rejects.toThrow(/index\.sqlite: the index database is damaged .*run 'citesnap reindex'/);
-    const counts = await store.citing.rebuild();
-    expect(counts.setAside).toMatch(/index\.sqlite\.damaged-\d+$/);
-    expect(await store.citing.documentsCiting('post:1')).toEqual(['a']);
+    const [fanOut] = (await readdir(join(dataDir, 'citing'))).filter((name) => !name.startsWith('.'));
+    const [hash] = await readdir(join(dataDir, 'citing', fanOut!));
+    await writeFile(join(dataDir, 'citing', fanOut!, hash!, 'target.json'), '{"key": "post:1", "first');
+    expect(await store.citing.targetStates()).toEqual([]);
+    await store.citing.rebuild();
+    expect((await store.citing.targetStates()).map((state) => state.key)).toEqual(['post:1']);
   });
 });
 
@@ -133,8 +125,8 @@ describe('target states and status changes', () => {
 });
 
 describe('the target index', () => {
-  it('keeps the newest outcome of a target, shared with every other connection', async () => {
-    const { store, database } = await newStore();
+  it('keeps the newest outcome of a target', async () => {
+    const { store } = await newStore();
     const checkedAt = '2026-11-29T00:00:00.000Z';
     const entry: TargetIndexEntry = {
       key: 'link:https://t.co/x',
@@ -146,13 +138,5 @@ describe('the target index', () => {
     const newer = { ...entry, checkedAt: '2026-11-30T00:00:00.000Z' };
     await store.targets.put(newer);
     expect(await store.targets.get(entry.key)).toEqual(newer);
-    // another process on the same data dir sees it
-    expect(database().getOutcome(entry.key)?.checkedAt).toBe('2026-11-30T00:00:00.000Z');
-  });
-
-  it('reads an entry whose outcome is not one it wrote as a miss', async () => {
-    const { store, database } = await newStore();
-    database().putOutcome({ key: 'post:1', checkedAt: '2026-11-29T00:00:00.000Z', outcome: { kind: 'page' } });
-    expect(await store.targets.get('post:1')).toBeUndefined();
   });
 });
