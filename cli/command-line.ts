@@ -18,6 +18,8 @@ export const USAGE = `usage: citesnap <command> [options]
   archive <source>... [--doc-id ID] [--json] [--no-sidecar]
                     run the whole pipeline in this process (file, - for stdin, or http(s) URL)
   show <doc-id>     print the document record
+  export <doc-id> [--out FILE]
+                    write the document's WACZ (default <doc-id>.wacz here)
   recheck [--doc-id ID] [--older-than DURATION]
                     ask again about the due targets (widening schedule, or newest check older than
                     DURATION), once each, updating every document citing them; --doc-id alone: all

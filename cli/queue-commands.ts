@@ -7,6 +7,7 @@ import { CitesnapError, errnoCode, messageOf, UsageError } from '../src/errors.j
 import { deriveDocId } from '../src/model/index.js';
 import { loadSource } from '../src/source.js';
 import { connectProducerRedis, isConnectionError, unavailable } from '../workers/connection.js';
+import { WORKER_DEFAULTS } from '../workers/defaults.js';
 import { parseArchiveJobData, type ArchiveJobData } from '../workers/job-data.js';
 import { createJsonLogger } from '../workers/log.js';
 import { archiveJobOptions, JOB, openDocumentsQueue, openMaintenanceQueue } from '../workers/queues.js';
@@ -97,7 +98,7 @@ async function enqueueCommand(
       io.out(`${job.id}\n`);
     }
   } catch (error) {
-    throw asRedisError(error, config.redisUrl);
+    throw await asRedisError(error, client, config.redisUrl);
   } finally {
     await closeProducer(queue, client);
   }
@@ -145,7 +146,7 @@ async function workerCommand(args: readonly string[], env: NodeJS.ProcessEnv): P
     'metrics-port': { type: 'string' },
   });
   if (positionals.length > 0) throw new UsageError(`worker: unexpected argument ${JSON.stringify(positionals[0])}`);
-  const concurrency = wholeNumber(values.concurrency, '--concurrency', 1, 1000) ?? 4;
+  const concurrency = wholeNumber(values.concurrency, '--concurrency', 1, 1000) ?? WORKER_DEFAULTS.concurrency;
   const metricsPort = wholeNumber(values['metrics-port'], '--metrics-port', 0, 65535);
   const config = configFrom(values, env);
   const running = await runWorker({
@@ -202,7 +203,7 @@ async function scheduleCommand(args: readonly string[], io: { out: (text: string
       for (const info of await listSchedules(queue)) io.out(`${formatSchedule(info)}\n`);
     }
   } catch (error) {
-    throw asRedisError(error, config.redisUrl);
+    throw await asRedisError(error, client, config.redisUrl);
   } finally {
     await closeProducer(queue, client);
   }
@@ -217,7 +218,7 @@ async function closeProducer(queue: { close(): Promise<void> }, client: Redis): 
 }
 
 /** A connection lost during a command is an infrastructure failure (exit 1) with the usual message. */
-function asRedisError(error: unknown, redisUrl: string): unknown {
+async function asRedisError(error: unknown, client: Redis, redisUrl: string): Promise<unknown> {
   if (error instanceof CitesnapError) return error;
-  return isConnectionError(error) ? unavailable(redisUrl, error) : error;
+  return (await isConnectionError(error, client)) ? unavailable(redisUrl, error) : error;
 }

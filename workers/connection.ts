@@ -136,13 +136,26 @@ export function unavailable(redisUrl: string, cause: unknown): RedisUnavailableE
   );
 }
 
-/** True for the errors ioredis gives when the connection is down, not for a command's own error. */
-export function isConnectionError(error: unknown): boolean {
+const CONNECTION_ERROR_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE']);
+
+/**
+ * Whether a command failed because Redis could not be reached. ioredis gives most of
+ * those errors no code ("Connection is closed.", a command timeout), so rather than
+ * read their messages this asks the connection: one that is not ready, or does not
+ * answer a PING now, is down. A command's own error (Redis too old for BullMQ, say)
+ * leaves a connection that answers.
+ */
+export async function isConnectionError(error: unknown, client: Redis): Promise<boolean> {
   if (error instanceof RedisUnavailableError) return true;
-  if (!(error instanceof Error)) return false;
   const code = errnoCode(error);
-  if (code !== undefined && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|EPIPE)$/.test(code)) return true;
-  return /Connection is closed|Stream isn't writeable|enableOfflineQueue|connect ETIMEDOUT|Command timed out|Reached the max retries/i.test(error.message);
+  if (code !== undefined && CONNECTION_ERROR_CODES.has(code)) return true;
+  if (client.status !== 'ready') return true;
+  try {
+    await client.ping();
+    return false;
+  } catch {
+    return true;
+  }
 }
 
 function describeConnectionError(error: unknown): string {

@@ -1,12 +1,13 @@
-import { UnrecoverableError, WaitingError, type Job, type Queue } from 'bullmq';
-import { HandBack, messageOf } from '../src/errors.js';
+import type { Job, Queue } from 'bullmq';
 import { planRecheckRun, recheckDocuments, type RecheckRun } from '../src/pipeline/index.js';
-import type { Logger, TargetClaims } from '../src/ports.js';
+import { systemClock, type Clock, type Logger, type TargetClaims } from '../src/ports.js';
 import { planRecheckParts } from '../src/targets/recheck-plan.js';
-import { untilAborted, type PipelineHandle } from './archive-processor.js';
+import type { PipelineHandle } from './archive-processor.js';
+import { untilAborted } from './hand-back.js';
 import { parseRecheckJobData, parseRecheckTargetsJobData, parseRetryFailedJobData, type RecheckTargetsJobData } from './job-data.js';
+import { runJob } from './job-skeleton.js';
 import { errorFields, silentLogger } from './log.js';
-import type { JobOutcome, WorkerMetrics } from './metrics.js';
+import type { WorkerMetrics } from './metrics.js';
 import { JOB, QUEUE, RECHECK_PART_ATTEMPTS, RETENTION, type MaintenanceJobName } from './queues.js';
 
 export interface MaintenanceProcessorOptions {
@@ -21,8 +22,8 @@ export interface MaintenanceProcessorOptions {
   partConcurrency?: number;
   log?: Logger;
   metrics?: WorkerMetrics;
-  /** Default: the clock. */
-  now?: () => Date;
+  /** Default: the wall clock. */
+  clock?: Clock;
 }
 
 /** What a planning job (`recheck`, `retry-failed`) returns. */
@@ -65,89 +66,72 @@ const PROGRESS_EVERY_MS = 1_000;
  *   checked already. Shutdown hands the part back.
  */
 export function createMaintenanceProcessor(options: MaintenanceProcessorOptions) {
-  const log = options.log ?? silentLogger;
-  const now = options.now ?? (() => new Date());
-  const { ports } = options.pipeline;
+  const context = { queue: QUEUE.maintenance, log: options.log ?? silentLogger, metrics: options.metrics };
+  const clock = options.clock ?? systemClock;
 
-  return async function processMaintenanceJob(job: MaintenanceJob, token?: string, signal?: AbortSignal): Promise<MaintenanceResult> {
-    const started = performance.now();
-    const jobLog = log.child({ queue: QUEUE.maintenance, jobId: job.id, job: job.name });
-    const finish = (outcome: JobOutcome) => options.metrics?.jobRun(QUEUE.maintenance, job.name, outcome, (performance.now() - started) / 1000);
-
-    let work: { kind: 'plan'; run: RecheckRun; runName: 'recheck' | 'retry-failed' } | { kind: 'part'; data: RecheckTargetsJobData };
-    try {
-      work = workOf(job);
-    } catch (error) {
-      finish('invalid');
-      jobLog.warn('job.invalid', errorFields(error));
-      throw new UnrecoverableError(messageOf(error));
-    }
-    jobLog.info('job.started', work.kind === 'part' ? { part: work.data.part, of: work.data.of, documents: work.data.documents.length } : {});
-
-    try {
-      let result: MaintenanceResult;
-      if (work.kind === 'plan') {
-        const plannedAt = now();
-        const plan = await planRecheckRun(ports.store, work.run, plannedAt.getTime());
-        const parts = planRecheckParts(plan.documents, { keyOf: (due) => due.docId, ...(options.partSize === undefined ? {} : { partSize: options.partSize }) });
-        const base = `${String(job.id ?? `${job.name}-${plannedAt.getTime()}`).replace(/:/g, '-')}-part`;
-        const added = await options.maintenanceQueue.addBulk(
-          parts.map((part) => ({
-            name: JOB.recheckTargets,
-            data: { run: work.runName, plannedAt: plannedAt.toISOString(), part: part.index, of: part.of, documents: part.items } satisfies RecheckTargetsJobData,
-            opts: { ...RECHECK_PART_ATTEMPTS, ...RETENTION.maintenance, jobId: `${base}-${part.index}` },
-          })),
-        );
-        result = { targets: plan.targets.length, parts: added.map((part) => String(part.id)) };
-        options.metrics?.recheckTargets.inc(plan.targets.length);
-        jobLog.info('run.planned', { targets: plan.targets.length, documents: plan.documents.length, parts: parts.length });
-      } else {
-        const { data } = work;
-        let lastReport = 0;
-        const report = (progress: { documentsDone: number; documents: number }, force = false) => {
-          if (!force && performance.now() - lastReport < PROGRESS_EVERY_MS) return;
-          lastReport = performance.now();
-          // Progress is for people watching; a report lost to a Redis blip is not worth failing the part.
-          job.updateProgress({ part: data.part, of: data.of, ...progress }).catch((error: unknown) => jobLog.debug('progress.failed', errorFields(error)));
-        };
-        const running = recheckDocuments({
-          documents: data.documents,
-          plannedAt: Date.parse(data.plannedAt),
-          ports,
-          ...(options.documentLocks === undefined ? {} : { documentLocks: options.documentLocks }),
-          ...(options.partConcurrency === undefined ? {} : { concurrency: options.partConcurrency }),
-          ...(signal === undefined ? {} : { signal }),
-          onProgress: (progress) => report(progress),
-          onDocument: () => options.metrics?.recheckDocuments.inc(),
-        });
-        const outcome = await (signal === undefined ? running : untilAborted(running, signal));
-        report({ documentsDone: data.documents.length, documents: data.documents.length }, true);
-        if (outcome.failures.length > 0) {
-          for (const failure of outcome.failures) jobLog.error('document.recheck_failed', { docId: failure.docId, ...errorFields(failure.error) });
-          const [first] = outcome.failures;
-          // Retried: the rerun reuses the checks made since the run was planned, and updates what is left.
-          throw new Error(`${outcome.failures.length} documents could not be updated; first ${first?.docId}: ${errorFields(first?.error).error}`);
-        }
-        result = { documents: outcome.documents, citations: outcome.citations };
-      }
-      finish('completed');
-      jobLog.info('job.completed', { durationMs: Math.round(performance.now() - started), ...result });
-      return result;
-    } catch (error) {
-      if (error instanceof HandBack || (signal?.aborted === true && isAbortError(error))) {
-        await job.moveToWait(token);
-        finish('handed_back');
-        jobLog.info('job.handed_back', { reason: error instanceof Error ? error.message : 'shutting down' });
-        throw new WaitingError();
-      }
-      finish('error');
-      jobLog.error('job.error', errorFields(error));
-      throw error;
-    }
+  return function processMaintenanceJob(job: MaintenanceJob, token?: string, signal?: AbortSignal): Promise<MaintenanceResult> {
+    return runJob<Work, MaintenanceResult>(job, token, context, {
+      jobFields: { job: job.name },
+      parse: () => workOf(job),
+      startedFields: (work) => (work.kind === 'part' ? { part: work.data.part, of: work.data.of, documents: work.data.documents.length } : {}),
+      run: (work, log) => (work.kind === 'plan' ? planRun(job, work, clock.now(), log, options) : runPart(job, work.data, signal, log, options)),
+      completedFields: (result) => ({ ...result }),
+    });
   };
 }
 
-function workOf(job: MaintenanceJob): { kind: 'plan'; run: RecheckRun; runName: 'recheck' | 'retry-failed' } | { kind: 'part'; data: RecheckTargetsJobData } {
+type Work = { kind: 'plan'; run: RecheckRun; runName: 'recheck' | 'retry-failed' } | { kind: 'part'; data: RecheckTargetsJobData };
+
+/** A scheduled job: the due targets' documents, put on the queue in parts. */
+async function planRun(job: MaintenanceJob, work: Extract<Work, { kind: 'plan' }>, plannedAt: Date, log: Logger, options: MaintenanceProcessorOptions): Promise<PlanResult> {
+  const plan = await planRecheckRun(options.pipeline.ports.store, work.run, plannedAt.getTime());
+  const parts = planRecheckParts(plan.documents, { keyOf: (due) => due.docId, ...(options.partSize === undefined ? {} : { partSize: options.partSize }) });
+  // BullMQ's custom job ids may not hold ':', which the schedulers' own ids do.
+  const base = `${String(job.id ?? `${job.name}-${plannedAt.getTime()}`).replace(/:/g, '-')}-part`;
+  const added = await options.maintenanceQueue.addBulk(
+    parts.map((part) => ({
+      name: JOB.recheckTargets,
+      data: { run: work.runName, plannedAt: plannedAt.toISOString(), part: part.index, of: part.of, documents: part.items } satisfies RecheckTargetsJobData,
+      opts: { ...RECHECK_PART_ATTEMPTS, ...RETENTION.maintenance, jobId: `${base}-${part.index}` },
+    })),
+  );
+  options.metrics?.recheckTargets.inc(plan.targets.length);
+  log.info('run.planned', { targets: plan.targets.length, documents: plan.documents.length, parts: parts.length });
+  return { targets: plan.targets.length, parts: added.map((part) => String(part.id)) };
+}
+
+/** One part of a run: its documents written once each, every due target asked once a run. */
+async function runPart(job: MaintenanceJob, data: RecheckTargetsJobData, signal: AbortSignal | undefined, log: Logger, options: MaintenanceProcessorOptions): Promise<PartResult> {
+  let lastReport = 0;
+  const report = (progress: { documentsDone: number; documents: number }, force = false) => {
+    if (!force && performance.now() - lastReport < PROGRESS_EVERY_MS) return;
+    lastReport = performance.now();
+    // Progress is for people watching; a report lost to a Redis blip is not worth failing the part.
+    job.updateProgress({ part: data.part, of: data.of, ...progress }).catch((error: unknown) => log.debug('progress.failed', errorFields(error)));
+  };
+  const running = recheckDocuments({
+    documents: data.documents,
+    plannedAt: Date.parse(data.plannedAt),
+    ports: options.pipeline.ports,
+    ...(options.documentLocks === undefined ? {} : { documentLocks: options.documentLocks }),
+    ...(options.partConcurrency === undefined ? {} : { concurrency: options.partConcurrency }),
+    ...(signal === undefined ? {} : { signal }),
+    onProgress: (progress) => report(progress),
+    onDocument: () => options.metrics?.recheckDocuments.inc(),
+  });
+  const outcome = await untilAborted(running, signal);
+  report({ documentsDone: data.documents.length, documents: data.documents.length }, true);
+  if (outcome.failures.length > 0) {
+    for (const failure of outcome.failures) log.error('document.recheck_failed', { docId: failure.docId, ...errorFields(failure.error) });
+    const [first] = outcome.failures;
+    // Retried: the rerun reuses the checks made since the run was planned, and updates what is left.
+    throw new Error(`${outcome.failures.length} documents could not be updated; first ${first?.docId}: ${errorFields(first?.error).error}`);
+  }
+  return { documents: outcome.documents, citations: outcome.citations };
+}
+
+/** What a job asks for; throws JobDataError (the job then fails at once) for bad data. */
+function workOf(job: MaintenanceJob): Work {
   switch (job.name) {
     case JOB.recheck:
       return { kind: 'plan', run: { kind: 'recheck', schedule: parseRecheckJobData(job.data).schedule }, runName: 'recheck' };
@@ -159,8 +143,4 @@ function workOf(job: MaintenanceJob): { kind: 'plan'; run: RecheckRun; runName: 
     default:
       throw new Error(`job name: expected "${JOB.recheck}", "${JOB.retryFailed}" or "${JOB.recheckTargets}" on the ${QUEUE.maintenance} queue, got ${JSON.stringify(job.name)}`);
   }
-}
-
-function isAbortError(error: unknown): boolean {
-  return error instanceof Error && error.name === 'AbortError';
 }

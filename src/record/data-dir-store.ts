@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errnoCode, messageOf, RecordUnreadableError } from '../errors.js';
-import { DOC_ID_PATTERN, validateDocId, type DocumentRecord, type Status } from '../model/index.js';
+import { DOC_ID_PATTERN, isDocumentRecord, recordProblem, validateDocId, type DocumentRecord, type Status } from '../model/index.js';
 import type { CitingIndex, DocumentRecords, ReindexResult, StatusChange, StatusChangeListener, StatusChangeLog, Store, TargetState } from '../ports.js';
 import { writeFileAtomic } from './atomic-file.js';
 import { DataDirIndex } from './data-dir-index.js';
@@ -86,12 +86,19 @@ export class DataDirDocuments implements DocumentRecords {
       if (errnoCode(error) === 'ENOENT') return undefined;
       throw error;
     }
+    // Records are only ever replaced whole, so a record that does not read is a file edited or damaged by hand.
+    let value: unknown;
     try {
-      return JSON.parse(text) as DocumentRecord;
+      value = JSON.parse(text);
     } catch (error) {
-      // Records are only ever replaced whole, so this is a file edited or damaged by hand.
       throw new RecordUnreadableError(`${path}: not a readable record (${messageOf(error)})`, { cause: error });
     }
+    if (!isDocumentRecord(value)) {
+      const problem = recordProblem(value);
+      const field = problem?.field ? `${problem.field}: ` : '';
+      throw new RecordUnreadableError(`${path}: not a readable record (${field}expected ${problem?.expected ?? 'a record'})`);
+    }
+    return value;
   }
 
   /**

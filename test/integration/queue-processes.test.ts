@@ -153,11 +153,15 @@ describe('worker processes', () => {
     const store = openDataDirStore({ dataDir });
     onTestFinished(() => store.close());
     const index = store.targets;
-    const fastEntry = await vi.waitFor(async () => {
-      const entry = await index.get('link:https://t.co/fast');
-      if (!entry) throw new Error('not indexed yet');
-      return entry;
-    });
+    // The worker is another process: on a busy machine its index write can take longer than waitFor's 1 s default.
+    const fastEntry = await vi.waitFor(
+      async () => {
+        const entry = await index.get('link:https://t.co/fast');
+        if (!entry) throw new Error('not indexed yet');
+        return entry;
+      },
+      { timeout: 30_000, interval: 50 },
+    );
     doomed.child.kill('SIGKILL');
     await doomed.exited;
 

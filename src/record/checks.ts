@@ -1,8 +1,0 @@
-/**
- * True when a citation's newest check is older than `cutoff` (ms since the epoch), or
- * it has none: what `recheck --older-than` and the `recheck` schedule pick.
- */
-export function newestCheckBefore(checks: readonly { at: string }[], cutoff: number): boolean {
-  const newest = checks.reduce((latest, check) => Math.max(latest, Date.parse(check.at)), Number.NEGATIVE_INFINITY);
-  return newest < cutoff;
-}
