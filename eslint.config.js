@@ -16,15 +16,16 @@ const FLOORS = {
   // The record's types, ids, post URLs and every error class.
   model: { paths: ['src/model', 'src/errors.ts'], may: [] },
   // Small helpers with no stage of their own.
-  util: { paths: ['src/url.ts', 'src/html.ts', 'src/duration.ts', 'src/version.ts'], may: ['model'] },
+  util: { paths: ['src/url.ts', 'src/html.ts', 'src/duration.ts', 'src/version.ts', 'src/bounded-read.ts'], may: ['model'] },
   net: { paths: ['src/net'], may: ['model', 'util'] },
   extract: { paths: ['src/extract'], may: ['model', 'util'] },
   config: { paths: ['src/config.ts'], may: ['model', 'util', 'net'] },
   ports: { paths: ['src/ports.ts'], may: ['model', 'net'] },
-  source: { paths: ['src/source.ts'], may: ['model', 'util', 'extract'] },
+  // Reading a document; the size cap's default is the configuration's.
+  source: { paths: ['src/source.ts'], may: ['model', 'util', 'extract', 'config'] },
   resolve: { paths: ['src/resolve'], may: ['model', 'util', 'net', 'ports', 'extract'] },
   capture: { paths: ['src/capture'], may: ['model', 'util', 'net', 'ports', 'extract', 'resolve'] },
-  targets: { paths: ['src/targets'], may: ['model', 'util', 'net', 'ports', 'extract', 'resolve', 'capture'] },
+  targets: { paths: ['src/targets'], may: ['model', 'util', 'net', 'ports', 'extract', 'source', 'resolve', 'capture'] },
   // The document record and the stores behind the Store port (the data dir; a PostgreSQL one goes here too).
   record: { paths: ['src/record'], may: ['model', 'util', 'net', 'ports', 'extract', 'resolve', 'capture', 'targets'] },
   pipeline: {

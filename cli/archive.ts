@@ -27,7 +27,7 @@ export async function archiveCommand(args: readonly string[], io: { stdoutClosed
       try {
         if (showProgress) process.stderr.write(`citesnap: [${index + 1}/${positionals.length}] ${source}\n`);
         const spec = sourceSpecOf(source);
-        const loaded = await loadSource(spec, { fetchArticle: pipeline.fetchArticle });
+        const loaded = await loadSource(spec, { fetchArticle: pipeline.fetchArticle, maxBytes: config.maxSourceBytes });
         const docId = values['doc-id'] ?? deriveDocId('path' in spec ? spec : 'url' in spec ? spec : { content: loaded.bytes });
         const record = await archiveDocument({ docId, source: loaded, sidecar: values['no-sidecar'] !== true }, pipeline.ports);
         outcomes[index]?.resolve({ line: values.json === true ? JSON.stringify(record) : summarize(record, pipeline.ports.store.documents) });

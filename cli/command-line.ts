@@ -27,8 +27,9 @@ export const USAGE = `usage: citesnap <command> [options]
   reindex           rebuild the reverse index and the change log from the records
   changes [--since DURATION] [--status STATUS] [--json]
                     list the citations whose status changed (default: the last 24h)
-  enqueue <source>... [--doc-id ID]
-                    add archive jobs to the queue (file, - for stdin, or http(s) URL); prints one job id a line
+  enqueue <source>... [--doc-id ID] [--by-path]
+                    add archive jobs to the queue (file, - for stdin, or http(s) URL); prints one job id a line;
+                    a file goes inline, or as its path with --by-path (the workers' CITESNAP_SOURCE_ROOT must hold it)
   worker [--concurrency N] [--metrics-port P]
                     run the queue workers until SIGTERM/SIGINT
   schedule [--recheck CRON] [--retry-failed CRON] [--older-than DURATION] [--list] [--remove NAME]

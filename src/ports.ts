@@ -2,15 +2,18 @@
 // Each port has one implementation for the CLI and tests and may have another for
 // the queue (Redis claims, a JSON logger) or a later store (PostgreSQL).
 import type { HttpExchange } from './net/index.js';
-import type { DocumentRecord, RecordedExchange, Status, TargetIndexEntry } from './model/index.js';
+import type { CheckJournalEntry, DocumentRecord, RecordedExchange, Status, TargetIndexEntry } from './model/index.js';
 
 /** What resolution and capture need of the HTTP client: one request, no redirects followed. */
 export interface Fetcher {
   fetch(url: string, init?: { userAgent?: string; headers?: Record<string, string> }): Promise<HttpExchange>;
 }
 
-/** Writes an exchange to the archive (capture/recorder.ts provides the WARC one). */
-export type ExchangeRecorder = (exchange: HttpExchange) => Promise<RecordedExchange>;
+/**
+ * Writes an exchange to the archive (capture/recorder.ts provides the WARC one).
+ * `beforeWrite` is told where the answer will be before it is written (see WarcWriter).
+ */
+export type ExchangeRecorder = (exchange: HttpExchange, options?: { beforeWrite?: (recorded: RecordedExchange) => Promise<void> }) => Promise<RecordedExchange>;
 
 /** The time, for everything a record or an index stamps; tests pass a fixed or stepping one. */
 export interface Clock {
@@ -106,6 +109,17 @@ export interface StatusChangeLog {
 export type StatusChangeListener = (changes: readonly StatusChange[]) => void;
 
 /**
+ * The journals of checks in progress (targets/check-journal.ts): the answers a check
+ * has stored so far, so that one cut short is taken up without storing them twice.
+ */
+export interface CheckJournals {
+  get(key: string): Promise<CheckJournalEntry | undefined>;
+  put(entry: CheckJournalEntry): Promise<void>;
+  /** Removes the journal of `key` (its check has ended); one already gone is no error. */
+  delete(key: string): Promise<void>;
+}
+
+/**
  * Where citesnap keeps what it found, as facets of one store so that one backend (a
  * data dir today, PostgreSQL later) serves them all and a new facet (a reverse
  * index, a log of status changes) can be added beside them.
@@ -114,6 +128,7 @@ export interface Store {
   /** Writing a record also brings `citing` and `changes` up to date, atomically enough that `citing` never misses a document. */
   documents: DocumentRecords;
   targets: TargetIndex;
+  journals: CheckJournals;
   citing: CitingIndex;
   changes: StatusChangeLog;
   /** Releases what the store holds open (a connection pool); the data dir holds nothing. */

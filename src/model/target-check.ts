@@ -54,6 +54,23 @@ export type TimedPostCheck = PostCheck & { checkedAt: string };
 /** What the index keeps of a target: its newest check, whole. */
 export type TargetOutcome = { kind: 'link'; check: LinkCheck } | { kind: 'post'; check: TimedPostCheck };
 
+/** One answer noted in a check's journal: the request that got it, and where its WARC record is. */
+export interface JournaledAnswer {
+  url: string;
+  /** The request's own User-Agent, where it set one (t.co gets a non-browser one). */
+  userAgent?: string;
+  recorded: RecordedExchange;
+}
+
+/** The journal of a check in progress (targets/check-journal.ts), as the store keeps it beside the targets' outcomes. */
+export interface CheckJournalEntry {
+  /** `journal:` and the target's key. */
+  key: string;
+  /** ISO time the journaled check began. */
+  checkedAt: string;
+  outcome: { answers: JournaledAnswer[] };
+}
+
 /** One target's newest outcome, as the index keeps it. */
 export interface TargetIndexEntry {
   /** `link:<url>` or `post:<id>` (model/ids.ts). */

@@ -1,12 +1,14 @@
 import { warcRecorder } from '../capture/recorder.js';
+import { readResponseRecord } from '../capture/warc-reader.js';
 import { WarcWriter } from '../capture/warc-writer.js';
 import type { Config } from '../config.js';
 import { FetchError, UsageError } from '../errors.js';
-import { HttpClient, type HostGate } from '../net/index.js';
+import { defaultDecodeLimits, HttpClient, type HostGate } from '../net/index.js';
 import { systemClock, type Clock, type Fetcher, type StatusChangeListener, type TargetClaims } from '../ports.js';
 import { openDataDirStore } from '../record/data-dir-store.js';
 import { resolveLink } from '../resolve/resolve-link.js';
 import type { FetchArticle } from '../source.js';
+import { CheckJournal } from '../targets/check-journal.js';
 import { TargetChecker } from '../targets/target-checker.js';
 import { VERSION } from '../version.js';
 import type { PipelinePorts } from './check-citations.js';
@@ -66,6 +68,11 @@ export function openPipeline(config: Config, options: OpenPipelineOptions = {}):
     maxRedirects: config.maxRedirects,
     shortLinkUserAgent: SHORT_LINK_USER_AGENT,
     clock,
+    journal: new CheckJournal({
+      journals: store.journals,
+      readRecorded: (location) => readResponseRecord(config.dataDir, location),
+      decodeLimits: defaultDecodeLimits(config.maxBodyBytes),
+    }),
     ...(options.claims === undefined ? {} : { claims: options.claims }),
   });
   const fetchArticle: FetchArticle = async (url) => {

@@ -5,7 +5,7 @@ import { DOC_ID_PATTERN, isDocumentRecord, recordProblem, validateDocId, type Do
 import type { CitingIndex, DocumentRecords, ReindexResult, StatusChange, StatusChangeListener, StatusChangeLog, Store, TargetState } from '../ports.js';
 import { writeFileAtomic } from './atomic-file.js';
 import { DataDirIndex } from './data-dir-index.js';
-import { DataDirTargetIndex } from './data-dir-target-index.js';
+import { DataDirCheckJournals, DataDirTargetIndex } from './data-dir-target-index.js';
 import { serializeRecord } from './serialize.js';
 
 export interface DataDirStoreOptions {
@@ -45,6 +45,7 @@ export function openDataDirStore(options: DataDirStoreOptions): Store {
   return {
     documents,
     targets: new DataDirTargetIndex({ dataDir: options.dataDir }),
+    journals: new DataDirCheckJournals({ dataDir: options.dataDir }),
     citing,
     changes,
     close: () => Promise.resolve(),

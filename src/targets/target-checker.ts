@@ -3,6 +3,7 @@ import type { Clock, ExchangeRecorder, Fetcher, TargetClaims, TargetIndex } from
 import { resolveLink } from '../resolve/resolve-link.js';
 import { capturePost } from '../capture/capture-post.js';
 import { linkCheckOf } from '../capture/capture-page.js';
+import type { CheckJournal, CheckPorts } from './check-journal.js';
 import { isReusable } from './reuse.js';
 
 export interface TargetCheckerOptions {
@@ -22,6 +23,12 @@ export interface TargetCheckerOptions {
    * it, only checks within this process are shared.
    */
   claims?: TargetClaims;
+  /**
+   * Notes each answer of a check as soon as it is in a WARC file, so that a check cut
+   * short (a killed process) is taken up by replaying them rather than fetching and
+   * storing them twice. Without it, such a check starts over.
+   */
+  journal?: CheckJournal;
 }
 
 /**
@@ -51,11 +58,11 @@ export class TargetChecker implements CheckTargets {
   constructor(private readonly options: TargetCheckerOptions) {}
 
   async checkLink(url: string, force: Force = false): Promise<LinkCheck> {
-    const outcome = await this.check(linkTargetKey(url), force, async () => {
+    const outcome = await this.check(linkTargetKey(url), force, async ({ fetcher, record }) => {
       const checkedAt = this.options.clock.now().toISOString();
       const resolution = await resolveLink(url, {
-        fetcher: this.options.fetcher,
-        record: this.options.record,
+        fetcher,
+        record,
         maxRedirects: this.options.maxRedirects,
         shortLinkUserAgent: this.options.shortLinkUserAgent,
       });
@@ -66,16 +73,16 @@ export class TargetChecker implements CheckTargets {
   }
 
   async checkPost(target: { id: string; handle?: string }, force: Force = false): Promise<TimedPostCheck> {
-    const outcome = await this.check(postTargetKey(target.id), force, async () => {
+    const outcome = await this.check(postTargetKey(target.id), force, async ({ fetcher, record }) => {
       const checkedAt = this.options.clock.now().toISOString();
-      const check = await capturePost(target, { fetcher: this.options.fetcher, record: this.options.record });
+      const check = await capturePost(target, { fetcher, record });
       return { kind: 'post', check: { ...check, checkedAt } };
     });
     if (outcome.kind !== 'post') throw new Error(`index entry post:${target.id} holds a ${outcome.kind}`);
     return outcome.check;
   }
 
-  private async check(key: string, force: Force, fresh: () => Promise<TargetOutcome>): Promise<TargetOutcome> {
+  private async check(key: string, force: Force, fresh: (ports: CheckPorts) => Promise<TargetOutcome>): Promise<TargetOutcome> {
     // A forced check must ask upstream: it does not join a plain one that may reuse the index.
     const flightKey = force === false ? key : force === true ? `${key} (forced)` : `${key} (since ${force.unlessCheckedSince})`;
     const running = this.inFlight.get(flightKey);
@@ -88,8 +95,11 @@ export class TargetChecker implements CheckTargets {
         // Another process may have checked it while this one waited for the claim.
         const reusable = release === undefined || force === true ? undefined : await this.reusable(key, force);
         if (reusable) return reusable.outcome;
-        const outcome = await fresh();
+        const ports: CheckPorts = { fetcher: this.options.fetcher, record: this.options.record };
+        const journal = await this.beginJournal(key, force);
+        const outcome = await fresh(journal === undefined ? ports : journal.ports(ports));
         await this.options.index.put({ key, checkedAt: outcome.check.checkedAt, outcome });
+        await journal?.end();
         return outcome;
       } finally {
         await release?.();
@@ -101,6 +111,19 @@ export class TargetChecker implements CheckTargets {
     } finally {
       this.inFlight.delete(flightKey);
     }
+  }
+
+  private async beginJournal(key: string, force: Force) {
+    const { journal } = this.options;
+    if (journal === undefined) return undefined;
+    const now = this.options.clock.now();
+    return journal.begin(key, {
+      startedAt: now.toISOString(),
+      outcomeCheckedAt: (await this.options.index.get(key))?.checkedAt,
+      replaySince: now.getTime() - this.options.refreshAfterMs,
+      // Only a plain check may replay what a killed process stored: a forced one, or a run's, wants an answer from now.
+      replay: force === false,
+    });
   }
 
   private async reusable(key: string, force: false | { unlessCheckedSince: number }): Promise<TargetIndexEntry | undefined> {
