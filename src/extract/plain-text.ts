@@ -69,6 +69,9 @@ export class PlainTextBuilder implements TextSlices {
     if (text === '') return;
     this.pieces.push({ plainStart: this.length, markupStart, markupEnd, text });
     this.length += text.length;
+    // Space between two blocks (`</p>\n<p>`) makes no paragraph of its own: the
+    // paragraph before a trailer alone in its <p> is the one with words in it.
+    if (this.endsWithBreak && text.trim() === '') return;
     this.endsWithBreak = false;
   }
 
