@@ -38,7 +38,7 @@ const SCHEMES = ['https://', 'http://'];
 const URL_TAIL = /^[?#][^\s<>"'`]*/;
 const MAX_URL_TAIL_LENGTH = 2048;
 /** `.com/` and a handle segment that runs to the end of the text read. */
-const PATH_SEGMENT_TO_END = /^\.com\/(?:#!\/)?\w+$/i;
+const PATH_SEGMENT_TO_END = /\.com\/(?:#!\/)?\w+$/iy;
 const TRAILING_PUNCTUATION = new Set('.,;:!?)]}\'"»›…');
 
 /** How much text before a `.co` a link may start at: "https://mobile.twitter" and the character before it. */
@@ -89,7 +89,9 @@ function linkEndingHostAt(text: TextSlices, suffix: number): LinkInText | undefi
 
 /** Whether the window ends inside the path segment after a `.com/`: a handle longer than the window. */
 function endsInPathSegment(window: string, suffix: number): boolean {
-  return PATH_SEGMENT_TO_END.test(window.slice(suffix));
+  const segment = new RegExp(PATH_SEGMENT_TO_END);
+  segment.lastIndex = suffix;
+  return segment.test(window);
 }
 
 function linkInWindow(window: string, suffix: number): LinkInText | undefined {

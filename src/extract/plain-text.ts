@@ -16,6 +16,7 @@ export interface TextSlices {
 }
 
 const CONTEXT_RADIUS = 100;
+const NON_SPACE = /\S/;
 
 /** Up to ~200 characters of the plain text around `position`, whitespace collapsed. */
 export function contextAround(text: TextSlices, position: number): string {
@@ -71,7 +72,7 @@ export class PlainTextBuilder implements TextSlices {
     this.length += text.length;
     // Space between two blocks (`</p>\n<p>`) makes no paragraph of its own: the
     // paragraph before a trailer alone in its <p> is the one with words in it.
-    if (this.endsWithBreak && text.trim() === '') return;
+    if (this.endsWithBreak && !NON_SPACE.test(text)) return;
     this.endsWithBreak = false;
   }
 
