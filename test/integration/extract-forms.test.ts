@@ -4,46 +4,21 @@
 import { copyFile, mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DocumentRecord } from '../../src/record/types.js';
-import { FakeUpstream } from '../support/fake-upstream/index.js';
+import { useFakeUpstream } from '../support/fake-upstream/test-client.js';
 import { runCli } from '../support/run-cli.js';
 
 const FIXTURES = new URL('../fixtures/extract/', import.meta.url);
 
 describe('citesnap archive on markdown quotes and undeclared UTF-8', () => {
-  let upstream: FakeUpstream;
-  let work: string;
-  let env: Record<string, string>;
-
-  beforeAll(async () => {
-    upstream = await FakeUpstream.start();
-    upstream.addPost({
-      id: '1561345678901234567',
-      handle: 'ada_varga',
-      name: 'Ada Varga (Quillmark Project)',
-      text: 'Version 4.0 of Quillmark is out: faster builds, a new theme engine and offline search',
-      createdAt: '2022-08-21T15:04:05Z',
-    });
-    upstream.addPost({
-      id: '1623000000000000001',
-      handle: 'prefete_exemple',
-      name: 'Préfète du Doubs Exemple',
-      text: 'Ouverture de 200 places supplémentaires à Besançon dès ce soir',
-      lang: 'fr',
-      createdAt: '2023-02-03T18:00:00Z',
-    });
-    work = await mkdtemp(join(tmpdir(), 'citesnap-forms-'));
-    env = { ...upstream.env, CITESNAP_DATA_DIR: join(work, 'data') };
-  });
-
-  afterAll(async () => {
-    await upstream.close();
-  });
+  const fake = useFakeUpstream();
 
   async function archive(fixture: string): Promise<DocumentRecord> {
+    const work = await mkdtemp(join(tmpdir(), 'citesnap-forms-'));
     const path = join(work, fixture);
     await copyFile(new URL(fixture, FIXTURES), path);
+    const env = { ...fake.upstream.env, CITESNAP_DATA_DIR: join(work, 'data') };
     const result = await runCli(['archive', '--json', '--no-sidecar', path], { env });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
@@ -53,6 +28,13 @@ describe('citesnap archive on markdown quotes and undeclared UTF-8', () => {
   }
 
   it('archives a markdown quote as one post citation, its status URL one of its occurrences', async () => {
+    fake.upstream.addPost({
+      id: '1561345678901234567',
+      handle: 'ada_varga',
+      name: 'Ada Varga (Quillmark Project)',
+      text: 'Version 4.0 of Quillmark is out: faster builds, a new theme engine and offline search',
+      createdAt: '2022-08-21T15:04:05Z',
+    });
     const record = await archive('markdown-quotes.md');
     const ada = record.citations.find((citation) => citation.id === 'post:1561345678901234567');
     expect(ada?.status).toBe('archived');
@@ -73,6 +55,14 @@ describe('citesnap archive on markdown quotes and undeclared UTF-8', () => {
   });
 
   it('reads an HTML file without a declared charset as UTF-8: names and dates intact', async () => {
+    fake.upstream.addPost({
+      id: '1623000000000000001',
+      handle: 'prefete_exemple',
+      name: 'Préfète du Doubs Exemple',
+      text: 'Ouverture de 200 places supplémentaires à Besançon dès ce soir',
+      lang: 'fr',
+      createdAt: '2023-02-03T18:00:00Z',
+    });
     const record = await archive('undeclared-utf8.html');
     const prefete = record.citations.find((citation) => citation.id === 'post:1623000000000000001');
     expect(prefete?.status).toBe('archived');
