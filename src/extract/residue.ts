@@ -6,10 +6,12 @@ import {
   HANDLE_SPAN,
   MAX_ATTRIBUTION_SPAN,
   MAX_DATE_LINK_SPAN,
+  MAX_DATE_SPAN,
   findAttributionDash,
   joinQuotedLines,
   readHandleInParentheses,
   readPrintedDate,
+  startsWithMarkdownLink,
 } from './trailer.js';
 
 export interface Residue {
@@ -58,7 +60,11 @@ export function findResidues(text: TextSlices, options: ResidueScanOptions): Res
     const dash = findAttributionDash(joinQuotedLines(text.slice(nameStart, candidate), { from: 'end', count: 1 }), { lineBreaks });
     if (dash === undefined) continue;
     const dashStart = nameStart + dash.start;
-    const printed = readPrintedDate(joinQuotedLines(text.slice(handleEnd, handleEnd + MAX_DATE_LINK_SPAN), { from: 'start', count: 2 }), { lineBreaks });
+    // The date's own window is short; only a markdown date link is read further, to its `)`.
+    const readAfter = (length: number): string => joinQuotedLines(text.slice(handleEnd, handleEnd + length), { from: 'start', count: 2 });
+    let after = readAfter(MAX_DATE_SPAN);
+    if (startsWithMarkdownLink(after)) after = readAfter(MAX_DATE_LINK_SPAN);
+    const printed = readPrintedDate(after, { lineBreaks });
     if (printed === undefined) continue;
 
     const paragraph = options.paragraphAround(dashStart);

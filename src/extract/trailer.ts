@@ -83,8 +83,12 @@ const MARKDOWN_LINK = /^\[([^[\]]{1,64})\]\([^\s()]{1,2048}\)/;
  * digits) and ending in a four-digit year, with an optional closing character.
  */
 const UNREAD_DATE = /^(?=(?:\S+ ){0,4}\S+$)(?=.*(?<!\d)\d{1,2}(?!\d))[^\s()[\]<>{}@—–-][^()[\]<>{}@—–]*(?<!\d)\d{4}[日.]?$/u;
+/** Space on the same line, then `[`: where a markdown date link may start. */
+const MARKDOWN_LINK_START = /^[^\S\n\r\u2028\u2029]*\[/u;
+const LEADING_SPACE_ON_LINE = /^[^\S\n\r\u2028\u2029]*/u;
 const YEAR_END = /(?<!\d)\d{4}(?!\d)[日.]?/g;
-const DIGIT_CLASS = /\d/;
+/** A digit of any script a date is printed in (DIGIT_RUN's). */
+const ANY_DIGIT = new RegExp(DIGIT_RUN.source);
 
 /**
  * Reads the printed date that `after` starts with (after optional space): a
@@ -95,9 +99,9 @@ const DIGIT_CLASS = /\d/;
  * residue is never lost for its date.
  */
 export function readPrintedDate(after: string, options: { lineBreaks: string }): PrintedDate | undefined {
-  const dateStart = after.length - after.replace(/^[^\S\n\r\u2028\u2029]+/u, '').length;
-  const link = MARKDOWN_LINK.exec(after.slice(dateStart));
-  if (link?.[1] !== undefined && DIGIT_CLASS.test(link[1]) && ![...options.lineBreaks].some((lineBreak) => link[1]?.includes(lineBreak))) {
+  const dateStart = LEADING_SPACE_ON_LINE.exec(after)?.[0].length ?? 0;
+  const link = after.charAt(dateStart) === '[' ? MARKDOWN_LINK.exec(after.slice(dateStart)) : null;
+  if (link?.[1] !== undefined && ANY_DIGIT.test(link[1]) && ![...options.lineBreaks].some((lineBreak) => link[1]?.includes(lineBreak))) {
     const dateText = collapseWhitespace(link[1]);
     const date = parsePrintedDate(dateText);
     return { dateText, ...(date === undefined ? {} : { date }), end: dateStart + link[0].length };
@@ -109,6 +113,7 @@ export function readPrintedDate(after: string, options: { lineBreaks: string }):
       break;
     }
   }
+  if (!ANY_DIGIT.test(window)) return undefined; // most text after a handle: no date at all
   const digitRuns = new RegExp(DIGIT_RUN);
   for (let run = digitRuns.exec(window); run !== null; run = digitRuns.exec(window)) {
     const runEnd = run.index + run[0].length;
@@ -120,6 +125,11 @@ export function readPrintedDate(after: string, options: { lineBreaks: string }):
     }
   }
   return readUnreadableDate(window, dateStart);
+}
+
+/** Whether `after` (the text after a trailer's handle) starts with what may be a markdown date link. */
+export function startsWithMarkdownLink(after: string): boolean {
+  return MARKDOWN_LINK_START.test(after);
 }
 
 /** The shortest stretch of `window` from `dateStart` to a year that has the shape of a date. */
@@ -142,6 +152,7 @@ function readUnreadableDate(window: string, dateStart: number): PrintedDate | un
  * positions in `text`.
  */
 export function joinQuotedLines(text: string, options: { from: 'start' | 'end'; count: number }): string {
+  if (!text.includes('>')) return text;
   const breaks = [...text.matchAll(QUOTED_LINE_BREAK)];
   const joined = options.from === 'start' ? breaks.slice(0, options.count) : breaks.slice(-options.count);
   let result = text;
