@@ -105,6 +105,7 @@ const SPACE_AND_MARKERS = /^[\s>]*/;
  */
 function readPassage(text: TextSlices, from: number, to: number): { start: number; text: string } {
   const raw = text.slice(from, to);
+  if (!raw.includes('>')) return { start: from + (raw.length - raw.trimStart().length), text: collapseWhitespace(raw) };
   const lineStarts = [0, ...[...raw.matchAll(LINE_BREAKS)].map((match) => match.index + match[0].length)];
   let first = lineStarts.length - 1;
   const lineAt = (index: number): string => raw.slice(lineStarts[index] ?? 0, lineStarts[index + 1] ?? raw.length);
