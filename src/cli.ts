@@ -1,6 +1,7 @@
 import { checkSources, configFrom, EXIT, parseCommandArgs, reportError, sourceSpecOf, USAGE } from './command-line.js';
 import { UsageError } from './errors.js';
 import { parseDuration } from './duration.js';
+import { exportDocument } from './export/export-document.js';
 import { archiveDocument, openPipeline, recheckDocument } from './pipeline.js';
 import { countStatuses } from './record/citation-stats.js';
 import { newestCheckBefore } from './record/checks.js';
@@ -25,6 +26,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await showCommand(rest);
       case 'recheck':
         return await recheckCommand(rest);
+      case 'export':
+        return await exportCommand(rest);
       case 'enqueue':
       case 'worker':
       case 'schedule': {
@@ -67,7 +70,7 @@ async function archiveCommand(args: readonly string[], stdoutClosed: () => boole
       try {
         if (showProgress) process.stderr.write(`citesnap: [${index + 1}/${positionals.length}] ${source}\n`);
         const spec = sourceSpecOf(source);
-        const loaded = await loadSource(spec, { fetchArticle: pipeline.fetchArticle });
+        const loaded = await loadSource(spec, { fetchArticle: pipeline.fetchArticle, maxBytes: config.maxSourceBytes });
         const docId = values['doc-id'] ?? deriveDocId('path' in spec ? spec : 'url' in spec ? spec : { content: loaded.bytes });
         const record = await archiveDocument({ docId, source: loaded, sidecar: values['no-sidecar'] !== true }, pipeline.ports);
         if (!stdoutClosed()) {
@@ -130,6 +133,18 @@ async function showCommand(args: readonly string[]): Promise<number> {
   const record = await store.read(docId);
   if (!record) throw new UsageError(`show: no record for doc id ${JSON.stringify(docId)} in ${store.directory}`);
   process.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
+  return EXIT.ok;
+}
+
+async function exportCommand(args: readonly string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs('export', args, { out: { type: 'string' } });
+  if (positionals.length !== 1 || positionals[0] === undefined) throw new UsageError('export: expected exactly one doc id');
+  const exported = await exportDocument({
+    dataDir: configFrom(values).dataDir,
+    docId: positionals[0],
+    ...(values.out === undefined ? {} : { outPath: values.out }),
+  });
+  process.stdout.write(`${exported.path}: ${exported.pages} page${exported.pages === 1 ? '' : 's'}, ${exported.records} WARC records\n`);
   return EXIT.ok;
 }
 

@@ -18,10 +18,13 @@ export const USAGE = `usage: citesnap <command> [options]
   archive <source>... [--doc-id ID] [--json] [--no-sidecar]
                     run the whole pipeline in this process (file, - for stdin, or http(s) URL)
   show <doc-id>     print the document record
+  export <doc-id> [--out FILE]
+                    write the document's WACZ (default <doc-id>.wacz here)
   recheck [--doc-id ID] [--older-than DURATION]
                     ask again about citations whose newest check is older (default 7d)
-  enqueue <source>... [--doc-id ID]
-                    add archive jobs to the queue (file, - for stdin, or http(s) URL); prints one job id a line
+  enqueue <source>... [--doc-id ID] [--by-path]
+                    add archive jobs to the queue (file, - for stdin, or http(s) URL); prints one job id a line;
+                    a file goes inline, or as its path with --by-path (the workers' CITESNAP_SOURCE_ROOT must hold it)
   worker [--concurrency N] [--metrics-port P]
                     run the queue workers until SIGTERM/SIGINT
   schedule [--recheck CRON] [--retry-failed CRON] [--older-than DURATION] [--list] [--remove NAME]

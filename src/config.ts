@@ -28,6 +28,15 @@ export interface Config {
   readonly queuePrefix: string;
   /** CITESNAP_SHUTDOWN_GRACE in milliseconds: after SIGTERM, how long a worker's active jobs may finish. */
   readonly shutdownGraceMs: number;
+  /** CITESNAP_MAX_SOURCE_BYTES: the largest article read (file, URL, stdin, inline text or HTML), counted while reading. */
+  readonly maxSourceBytes: number;
+  /**
+   * CITESNAP_SOURCE_ROOT, absolute: the folder whose regular files `{ path }` jobs may
+   * name. Undefined: path jobs are refused (whoever adds jobs must not read the worker's files).
+   */
+  readonly sourceRoot: string | undefined;
+  /** CITESNAP_QUEUE_SIDECARS=1: a `{ path }` job also writes its sidecar beside the file. */
+  readonly queueSidecars: boolean;
 }
 
 /** A BullMQ prefix starts every Redis key of the queue: kept to characters safe in any key. */
@@ -35,6 +44,9 @@ export const QUEUE_PREFIX_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
 /** Flags that override the environment; each named after its variable's meaning. */
 export type ConfigFlags = Partial<Record<keyof typeof VARIABLES, string>>;
+
+/** CITESNAP_MAX_SOURCE_BYTES's default: 20 MiB. */
+export const DEFAULT_MAX_SOURCE_BYTES = 20_971_520;
 
 export const DEFAULT_USER_AGENT = `citesnap/${VERSION} (+${PROJECT_URL})`;
 
@@ -50,6 +62,9 @@ const VARIABLES = {
   refreshAfterMs: 'CITESNAP_REFRESH_AFTER',
   queuePrefix: 'CITESNAP_QUEUE_PREFIX',
   shutdownGraceMs: 'CITESNAP_SHUTDOWN_GRACE',
+  maxSourceBytes: 'CITESNAP_MAX_SOURCE_BYTES',
+  sourceRoot: 'CITESNAP_SOURCE_ROOT',
+  queueSidecars: 'CITESNAP_QUEUE_SIDECARS',
 } as const;
 
 /**
@@ -85,6 +100,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
     );
   }
 
+  const sourceRoot = raw('sourceRoot');
+  const queueSidecars = raw('queueSidecars') ?? '0';
+  if (queueSidecars !== '0' && queueSidecars !== '1') {
+    throw new UsageError(`CITESNAP_QUEUE_SIDECARS: expected 1 (write sidecars for path jobs) or 0, got ${JSON.stringify(queueSidecars)}`);
+  }
+
   return Object.freeze({
     dataDir: resolve(raw('dataDir') ?? './citesnap-data'),
     redisUrl,
@@ -97,5 +118,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
     refreshAfterMs: refreshAfter === undefined ? 24 * 3_600_000 : parseDuration(refreshAfter, 'CITESNAP_REFRESH_AFTER'),
     queuePrefix,
     shutdownGraceMs: shutdownGrace === undefined ? 20_000 : parseDuration(shutdownGrace, 'CITESNAP_SHUTDOWN_GRACE'),
+    maxSourceBytes: integer('maxSourceBytes', DEFAULT_MAX_SOURCE_BYTES, 1),
+    sourceRoot: sourceRoot === undefined ? undefined : resolve(sourceRoot),
+    queueSidecars: queueSidecars === '1',
   });
 }

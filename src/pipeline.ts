@@ -1,4 +1,6 @@
+import { CheckJournal, type JournalContent } from './capture/check-journal.js';
 import { warcRecorder } from './capture/recorder.js';
+import { readResponseRecord } from './capture/warc-reader.js';
 import { TargetChecker, type TargetClaims, type TargetOutcome, type TimedPostCheck } from './capture/target-checker.js';
 import { WarcWriter } from './capture/warc-writer.js';
 import type { Config } from './config.js';
@@ -12,7 +14,7 @@ import { SCHEMA_VERSION, type Check, type Citation, type DocumentRecord } from '
 import { mergeOccurrences, resolveCitations, type ResolvedCitation } from './resolve/resolve-citations.js';
 import type { Fetcher } from './resolve/ports.js';
 import { resolveLink } from './resolve/resolve-link.js';
-import { HttpClient, type HostGate } from './net/index.js';
+import { defaultDecodeLimits, HttpClient, type HostGate } from './net/index.js';
 import { sha256Hex, type FetchArticle, type LoadedSource } from './source.js';
 import { VERSION } from './version.js';
 
@@ -301,6 +303,11 @@ export function openPipeline(config: Config, options: OpenPipelineOptions = {}):
     maxRedirects: config.maxRedirects,
     shortLinkUserAgent: SHORT_LINK_USER_AGENT,
     now,
+    journal: new CheckJournal({
+      index: new TargetIndex<JournalContent>({ dataDir: config.dataDir }),
+      readRecorded: (location) => readResponseRecord(config.dataDir, location),
+      decodeLimits: defaultDecodeLimits(config.maxBodyBytes),
+    }),
     ...(options.claims === undefined ? {} : { claims: options.claims }),
   });
   const fetchArticle: FetchArticle = async (url) => {

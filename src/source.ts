@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
 import iconv from 'iconv-lite';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { readAtMost, readFileUnderRoot, readUserFile, tooLargeError } from './bounded-read.js';
+import { DEFAULT_MAX_SOURCE_BYTES } from './config.js';
 import { UsageError } from './errors.js';
 import { decodeHtmlBytes } from './extract/index.js';
 
@@ -33,47 +34,52 @@ export type FetchArticle = (url: string) => Promise<{ finalUrl: string; contentT
 
 const BINARY_SNIFF_BYTES = 8192;
 
-export async function loadSource(
-  spec: SourceSpec,
-  ports: { fetchArticle?: FetchArticle; readStdin?: () => Promise<Buffer> } = {},
-): Promise<LoadedSource> {
-  if ('path' in spec) return loadFile(spec.path);
+export interface LoadSourceOptions {
+  /** Fetches a `{ url }` source; without it, URLs are refused. */
+  fetchArticle?: FetchArticle;
+  /** Standard input, for `{ stdin: true }`. Default: the process's own. */
+  stdin?: AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
+  /** CITESNAP_MAX_SOURCE_BYTES: the largest source read, counted while reading. Default 20 MiB. */
+  maxBytes?: number;
+  /**
+   * Who named a `{ path }`. Absent: the command's own user, whose files are theirs
+   * to read. Present: a job producer, who may name only regular files under
+   * `root` (CITESNAP_SOURCE_ROOT), and none when it is undefined.
+   */
+  confineTo?: { root: string | undefined };
+  /** Stops reading a file or standard input between chunks (the worker's job signal). */
+  signal?: AbortSignal;
+}
+
+export async function loadSource(spec: SourceSpec, options: LoadSourceOptions = {}): Promise<LoadedSource> {
+  const limits = { maxBytes: options.maxBytes ?? DEFAULT_MAX_SOURCE_BYTES, signal: options.signal };
+  if ('path' in spec) {
+    const absolute = resolve(spec.path);
+    const bytes =
+      options.confineTo === undefined
+        ? await readUserFile(absolute, spec.path, limits)
+        : await readFileUnderRoot(absolute, options.confineTo.root, spec.path, limits);
+    const mediaType = /\.html?$/i.test(absolute) ? 'text/html' : 'text/plain';
+    return { ...decodeSource({ uri: pathToFileURL(absolute).href, mediaType, bytes, where: spec.path }), path: absolute };
+  }
   if ('url' in spec) {
-    if (!ports.fetchArticle) throw new UsageError(`${spec.url}: fetching articles by URL needs the network client, which this command does not have`);
-    const fetched = await ports.fetchArticle(spec.url);
+    if (!options.fetchArticle) throw new UsageError(`${spec.url}: fetching articles by URL needs the network client, which this command does not have`);
+    // The HTTP client stops reading at its own body cap; this one is the article's.
+    const fetched = await options.fetchArticle(spec.url);
+    if (fetched.body.length > limits.maxBytes) throw tooLargeError(spec.url, limits.maxBytes);
     const mediaType = /html/i.test(fetched.contentType ?? '') || looksLikeHtml(fetched.body) ? 'text/html' : 'text/plain';
     return decodeSource({ uri: fetched.finalUrl, mediaType, bytes: fetched.body, contentType: fetched.contentType, where: spec.url });
   }
   if ('stdin' in spec) {
-    const bytes = await (ports.readStdin ?? readAllStdin)();
+    const bytes = await readAtMost(options.stdin ?? process.stdin, 'standard input', limits);
     return decodeSource({ uri: 'stdin:', mediaType: looksLikeHtml(bytes) ? 'text/html' : 'text/plain', bytes, where: 'standard input' });
   }
   const isHtml = 'html' in spec;
   const text = isHtml ? spec.html : spec.text;
-  return {
-    uri: spec.uri ?? (isHtml ? 'inline:html' : 'inline:text'),
-    mediaType: isHtml ? 'text/html' : 'text/plain',
-    bytes: Buffer.from(text, 'utf8'),
-    text,
-  };
-}
-
-async function loadFile(path: string): Promise<LoadedSource> {
-  const absolute = resolve(path);
-  let bytes: Buffer;
-  try {
-    const info = await stat(absolute);
-    if (info.isDirectory()) throw new UsageError(`${path}: is a directory, expected an article file`);
-    bytes = await readFile(absolute);
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason =
-      code === 'ENOENT' ? 'no such file' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : `cannot read (${code ?? String(error)})`;
-    throw new UsageError(`${path}: ${reason}, expected a readable article file`);
-  }
-  const mediaType = /\.html?$/i.test(absolute) ? 'text/html' : 'text/plain';
-  return { ...decodeSource({ uri: pathToFileURL(absolute).href, mediaType, bytes, where: path }), path: absolute };
+  const uri = spec.uri ?? (isHtml ? 'inline:html' : 'inline:text');
+  // Already in memory (the job's data): measured as the UTF-8 the record's size and sha256 count.
+  if (Buffer.byteLength(text, 'utf8') > limits.maxBytes) throw tooLargeError(`${uri} (inline ${isHtml ? 'html' : 'text'})`, limits.maxBytes);
+  return { uri, mediaType: isHtml ? 'text/html' : 'text/plain', bytes: Buffer.from(text, 'utf8'), text };
 }
 
 function decodeSource(input: { uri: string; mediaType: SourceMediaType; bytes: Buffer; contentType?: string | undefined; where: string }): LoadedSource {
@@ -111,12 +117,6 @@ function looksBinary(bytes: Uint8Array): boolean {
 function looksLikeHtml(bytes: Uint8Array): boolean {
   const head = Buffer.from(bytes.subarray(0, 1024)).toString('latin1').trimStart().toLowerCase();
   return head.startsWith('<!doctype html') || head.startsWith('<html') || /<(head|body|article|p|div|blockquote)[\s>]/.test(head);
-}
-
-async function readAllStdin(): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
 }
 
 export function sha256Hex(bytes: Uint8Array): string {

@@ -14,10 +14,10 @@ describe('plain text decoding', () => {
   it('loads a UTF-16 text file despite its NUL bytes, and refuses binary data', async () => {
     const utf16 = await loadSource({ text: 'x' });
     expect(utf16.mediaType).toBe('text/plain');
-    await expect(loadSource({ stdin: true }, { readStdin: () => Promise.resolve(Buffer.from([0x00, 0x01, 0x02, 0xff])) })).rejects.toThrow(
+    await expect(loadSource({ stdin: true }, { stdin: [Buffer.from([0x00, 0x01, 0x02, 0xff])] })).rejects.toThrow(
       /standard input: looks like binary data, expected an HTML or plain-text article/,
     );
-    const fromStdin = await loadSource({ stdin: true }, { readStdin: () => Promise.resolve(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('— A (@a) May 5, 2020', 'utf16le')])) });
+    const fromStdin = await loadSource({ stdin: true }, { stdin: [Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('— A (@a) May 5, 2020', 'utf16le')])] });
     expect(fromStdin.text).toBe('— A (@a) May 5, 2020');
   });
 });

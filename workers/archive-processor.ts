@@ -4,7 +4,7 @@ import { FetchError, UsageError } from '../src/errors.js';
 import { archiveDocument, SidecarError, type OpenPipeline } from '../src/pipeline.js';
 import { countStatuses } from '../src/record/citation-stats.js';
 import type { DocumentRecord } from '../src/record/types.js';
-import { loadSource, type LoadedSource, type SourceSpec } from '../src/source.js';
+import { loadSource } from '../src/source.js';
 import { parseArchiveJobData, type ArchiveJobData } from './job-data.js';
 import { errorFields, silentLogger, type Logger } from './log.js';
 import type { JobOutcome, WorkerMetrics } from './metrics.js';
@@ -21,8 +21,14 @@ export interface ArchiveProcessorOptions {
    * only deduplication keeps two archive jobs of one document apart.
    */
   documentLocks?: TargetClaims;
-  /** Write `<name>.citations.json` next to a `{ path }` source, as `citesnap archive` does. Default true. */
-  sidecar?: boolean;
+  /**
+   * What a job may read and write besides the data dir: `sourceRoot` (CITESNAP_SOURCE_ROOT),
+   * the only folder whose files `{ path }` jobs may name (none when undefined);
+   * `maxSourceBytes` (CITESNAP_MAX_SOURCE_BYTES), the largest source read; `sidecars`
+   * (CITESNAP_QUEUE_SIDECARS), whether a `{ path }` job writes `<name>.citations.json`
+   * beside its file.
+   */
+  sources: { sourceRoot: string | undefined; maxSourceBytes: number; sidecars: boolean };
   /** How long a job waits after the article's host answered 429 or 503. Default 60000 ms (±20 %). */
   rateLimitDelayMs?: number;
   /** Rate-limit delays (and other uncounted starts) before a job counts the next one as a failed attempt. Default 10. */
@@ -81,11 +87,16 @@ export function createArchiveProcessor(options: ArchiveProcessorOptions) {
     docLog.info('job.started', { source: describeSource(data) });
 
     const work = (async (): Promise<ArchiveResult> => {
-      const source = await loadJobSource(data, options.pipeline);
+      const source = await loadSource(data.source, {
+        fetchArticle: options.pipeline.fetchArticle,
+        maxBytes: options.sources.maxSourceBytes,
+        confineTo: { root: options.sources.sourceRoot },
+        ...(signal === undefined ? {} : { signal }),
+      });
       const release = await options.documentLocks?.acquire(`document:${data.docId}`);
       let record: DocumentRecord;
       try {
-        record = await archiveDocument({ docId: data.docId, source, sidecar: options.sidecar !== false }, options.pipeline.ports);
+        record = await archiveDocument({ docId: data.docId, source, sidecar: options.sources.sidecars }, options.pipeline.ports);
       } catch (error) {
         if (!(error instanceof SidecarError)) throw error;
         // The record in the data dir is what the job is for; a retry would meet the same folder.
@@ -128,12 +139,6 @@ export function createArchiveProcessor(options: ArchiveProcessorOptions) {
       throw error;
     }
   };
-}
-
-/** The job's source as the pipeline reads it: a URL is fetched through the guarded client. */
-async function loadJobSource(data: ArchiveJobData, pipeline: PipelineHandle): Promise<LoadedSource> {
-  const spec: SourceSpec = data.source;
-  return loadSource(spec, { fetchArticle: pipeline.fetchArticle });
 }
 
 function summarize(record: DocumentRecord): ArchiveResult {

@@ -1,4 +1,3 @@
-import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Redis } from 'ioredis';
 import { checkSources, configFrom, EXIT, parseCommandArgs, reportError, sourceSpecOf } from '../src/command-line.js';
@@ -40,7 +39,8 @@ export interface QueueCommandIo {
   stdout?: (text: string) => void;
   stderr?: (text: string) => void;
   env?: NodeJS.ProcessEnv;
-  readStdin?: () => Promise<Buffer>;
+  /** Standard input, for an `enqueue -`. Default: the process's own. */
+  stdin?: AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
 }
 
 export async function runQueueCommand(command: QueueCommand, args: readonly string[], io: QueueCommandIo = {}): Promise<number> {
@@ -50,7 +50,7 @@ export async function runQueueCommand(command: QueueCommand, args: readonly stri
   try {
     switch (command) {
       case 'enqueue':
-        return await enqueueCommand(args, { out, err, env, readStdin: io.readStdin });
+        return await enqueueCommand(args, { out, err, env, stdin: io.stdin });
       case 'worker':
         return await workerCommand(args, env);
       case 'schedule':
@@ -75,16 +75,17 @@ function wholeNumber(value: string | undefined, where: string, min: number, max:
 
 async function enqueueCommand(
   args: readonly string[],
-  io: { out: (text: string) => void; err: (text: string) => void; env: NodeJS.ProcessEnv; readStdin: (() => Promise<Buffer>) | undefined },
+  io: { out: (text: string) => void; err: (text: string) => void; env: NodeJS.ProcessEnv; stdin: AsyncIterable<Uint8Array> | Iterable<Uint8Array> | undefined },
 ): Promise<number> {
-  const { values, positionals } = parseCommandArgs('enqueue', args, { 'doc-id': { type: 'string' } });
+  const { values, positionals } = parseCommandArgs('enqueue', args, { 'doc-id': { type: 'string' }, 'by-path': { type: 'boolean' } });
   checkSources('enqueue', positionals, values['doc-id']);
   const config = configFrom(values, io.env);
   const prefix = config.queuePrefix;
 
   // Every source is checked before Redis is touched: bad input exits 2 with nothing enqueued.
   const jobs: ArchiveJobData[] = [];
-  for (const source of positionals) jobs.push(await jobDataFor(source, values['doc-id'], io.readStdin));
+  const reading = { byPath: values['by-path'] === true, maxBytes: config.maxSourceBytes, stdin: io.stdin };
+  for (const source of positionals) jobs.push(await jobDataFor(source, values['doc-id'], reading));
 
   const client = await connectProducerRedis(config.redisUrl, { connectionName: `${prefix}:enqueue` });
   const queue = openDocumentsQueue({ connection: client, prefix });
@@ -105,30 +106,31 @@ async function enqueueCommand(
 }
 
 /**
- * The public job data for one command-line source. A file becomes its absolute
- * path (the workers read it there: the producer and the workers must share that
- * file system, as they share the data dir); standard input is sent inline.
+ * The public job data for one command-line source. A file goes inline, as the
+ * text read from it with its file URL as `uri` (contract section 9): the workers
+ * need not share this machine's files, nor have a CITESNAP_SOURCE_ROOT. With
+ * `byPath`, it goes as its absolute path instead, for workers whose root holds it.
+ * Standard input goes inline; a URL as it is.
  */
-async function jobDataFor(source: string, docIdFlag: string | undefined, readStdin: (() => Promise<Buffer>) | undefined): Promise<ArchiveJobData> {
+async function jobDataFor(
+  source: string,
+  docIdFlag: string | undefined,
+  reading: { byPath: boolean; maxBytes: number; stdin: AsyncIterable<Uint8Array> | Iterable<Uint8Array> | undefined },
+): Promise<ArchiveJobData> {
   const spec = sourceSpecOf(source);
   let data: ArchiveJobData;
-  if ('stdin' in spec) {
-    const loaded = await loadSource(spec, readStdin === undefined ? {} : { readStdin });
-    const docId = docIdFlag ?? deriveDocId({ content: loaded.bytes });
-    data = { docId, source: loaded.mediaType === 'text/html' ? { html: loaded.text, uri: 'stdin:' } : { text: loaded.text, uri: 'stdin:' } };
-  } else if ('url' in spec) {
+  if ('url' in spec) {
     data = { docId: docIdFlag ?? deriveDocId(spec), source: spec };
-  } else {
+  } else if ('path' in spec && reading.byPath) {
     const path = resolve(spec.path);
-    try {
-      const info = await stat(path);
-      if (!info.isFile()) throw new UsageError(`${source}: is not a regular file, expected an article file`);
-    } catch (error) {
-      if (error instanceof UsageError) throw error;
-      const code = (error as NodeJS.ErrnoException).code;
-      throw new UsageError(`${source}: ${code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? String(error)})`}, expected a readable article file`);
-    }
+    // Read here as a worker would (a regular file, within the cap), so bad input exits 2 now.
+    await loadSource({ path }, { maxBytes: reading.maxBytes });
     data = { docId: docIdFlag ?? deriveDocId({ path }), source: { path } };
+  } else {
+    const loaded = await loadSource(spec, { maxBytes: reading.maxBytes, ...(reading.stdin === undefined ? {} : { stdin: reading.stdin }) });
+    const docId = docIdFlag ?? deriveDocId('path' in spec ? { path: resolve(spec.path) } : { content: loaded.bytes });
+    const text = loaded.text;
+    data = { docId, source: loaded.mediaType === 'text/html' ? { html: text, uri: loaded.uri } : { text, uri: loaded.uri } };
   }
   try {
     return parseArchiveJobData(data);

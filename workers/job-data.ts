@@ -16,7 +16,7 @@ export interface ArchiveJobData {
 
 export type ArchiveJobSource =
   | { url: string }
-  /** An absolute path, readable by every worker: the producer and the workers must share the file system. */
+  /** An absolute path to a regular file under the workers' CITESNAP_SOURCE_ROOT (refused without one). */
   | { path: string }
   | { html: string; uri?: string }
   | { text: string; uri?: string };
@@ -71,7 +71,7 @@ function parseSource(source: Record<string, unknown>): ArchiveJobSource {
     case 'path': {
       rejectUnknownFields(source, ['path'], 'source');
       if (typeof value !== 'string' || value === '' || value.includes('\0') || !isAbsolute(value)) {
-        throw new JobDataError('source.path', `expected an absolute file path (shared with the workers), got ${describe(value)}`);
+        throw new JobDataError('source.path', `expected an absolute file path (under the workers' CITESNAP_SOURCE_ROOT), got ${describe(value)}`);
       }
       return { path: value };
     }

@@ -160,7 +160,13 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunningWorke
     // job-fetching loop behind, which would hold the process up as it closes.
     autorun: false,
   };
-  const archive = createArchiveProcessor({ pipeline, documentLocks: claims, log, metrics });
+  const archive = createArchiveProcessor({
+    pipeline,
+    documentLocks: claims,
+    sources: { sourceRoot: config.sourceRoot, maxSourceBytes: config.maxSourceBytes, sidecars: config.queueSidecars },
+    log,
+    metrics,
+  });
   const documents = new Worker<unknown, ArchiveResult>(QUEUE.documents, archive, {
     ...workerOptions,
     concurrency,

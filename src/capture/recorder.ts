@@ -1,21 +1,28 @@
 import type { ExchangeRecorder, RecordedExchange } from '../resolve/ports.js';
-import type { WarcWriter } from './warc-writer.js';
+import type { WarcWriter, WrittenExchange } from './warc-writer.js';
 
 export function warcRecorder(writer: WarcWriter): ExchangeRecorder {
-  return async (exchange) => {
-    const written = await writer.writeExchange({
-      url: exchange.url,
-      date: exchange.startedAt,
-      remoteAddress: exchange.remoteAddress,
-      request: { method: exchange.method, httpVersion: exchange.request.httpVersion, headers: exchange.request.headers },
-      response: exchange.response,
-    });
-    const recorded: RecordedExchange = {
-      at: exchange.startedAt.toISOString(),
-      warc: written.response,
-      sha256: written.payloadSha256.replace(/^sha256:/, ''),
+  return async (exchange, options = {}) => {
+    const recordedOf = (written: WrittenExchange): RecordedExchange => {
+      const recorded: RecordedExchange = {
+        at: exchange.startedAt.toISOString(),
+        warc: written.response,
+        sha256: written.payloadSha256.replace(/^sha256:/, ''),
+      };
+      if (exchange.response.truncated) recorded.truncated = true;
+      return recorded;
     };
-    if (exchange.response.truncated) recorded.truncated = true;
-    return recorded;
+    const { beforeWrite } = options;
+    const written = await writer.writeExchange(
+      {
+        url: exchange.url,
+        date: exchange.startedAt,
+        remoteAddress: exchange.remoteAddress,
+        request: { method: exchange.method, httpVersion: exchange.request.httpVersion, headers: exchange.request.headers },
+        response: exchange.response,
+      },
+      beforeWrite === undefined ? {} : { beforeWrite: (placed) => beforeWrite(recordedOf(placed)) },
+    );
+    return recordedOf(written);
   };
 }

@@ -4,6 +4,7 @@ import type { ExchangeRecorder, Fetcher, LinkCheck } from '../resolve/ports.js';
 import { resolveLink } from '../resolve/resolve-link.js';
 import { capturePost, type PostCheck } from './capture-post.js';
 import { linkCheckOf } from './capture-page.js';
+import type { CheckJournal, CheckPorts } from './check-journal.js';
 
 /** A post check with the time it was made. */
 export type TimedPostCheck = PostCheck & { checkedAt: string };
@@ -28,6 +29,12 @@ export interface TargetCheckerOptions {
    * it, only checks within this process are shared.
    */
   claims?: TargetClaims;
+  /**
+   * Notes each answer of a check as soon as it is in a WARC file, so that a check cut
+   * short (a killed process) is taken up by replaying them rather than fetching and
+   * storing them twice. Without it, such a check starts over.
+   */
+  journal?: CheckJournal;
 }
 
 export interface TargetClaims {
@@ -47,11 +54,11 @@ export class TargetChecker {
   constructor(private readonly options: TargetCheckerOptions) {}
 
   async checkLink(url: string, force = false): Promise<LinkCheck> {
-    const outcome = await this.check(`link:${url}`, force, async () => {
+    const outcome = await this.check(`link:${url}`, force, async ({ fetcher, record }) => {
       const checkedAt = this.options.now().toISOString();
       const resolution = await resolveLink(url, {
-        fetcher: this.options.fetcher,
-        record: this.options.record,
+        fetcher,
+        record,
         maxRedirects: this.options.maxRedirects,
         shortLinkUserAgent: this.options.shortLinkUserAgent,
       });
@@ -62,16 +69,16 @@ export class TargetChecker {
   }
 
   async checkPost(target: { id: string; handle?: string }, force = false): Promise<TimedPostCheck> {
-    const outcome = await this.check(`post:${target.id}`, force, async () => {
+    const outcome = await this.check(`post:${target.id}`, force, async ({ fetcher, record }) => {
       const checkedAt = this.options.now().toISOString();
-      const check = await capturePost(target, { fetcher: this.options.fetcher, record: this.options.record });
+      const check = await capturePost(target, { fetcher, record });
       return { kind: 'post', check: { ...check, checkedAt } };
     });
     if (outcome.kind !== 'post') throw new Error(`index entry post:${target.id} holds a ${outcome.kind}`);
     return outcome.check;
   }
 
-  private async check(key: string, force: boolean, fresh: () => Promise<TargetOutcome>): Promise<TargetOutcome> {
+  private async check(key: string, force: boolean, fresh: (ports: CheckPorts) => Promise<TargetOutcome>): Promise<TargetOutcome> {
     // A forced check must ask upstream: it does not join a plain one that may reuse the index.
     const flightKey = force ? `${key} (forced)` : key;
     const running = this.inFlight.get(flightKey);
@@ -86,8 +93,11 @@ export class TargetChecker {
         // Another process may have checked it while this one waited for the claim.
         const reusable = release === undefined || force ? undefined : await this.reusable(key);
         if (reusable) return reusable.outcome;
-        const outcome = await fresh();
+        const ports: CheckPorts = { fetcher: this.options.fetcher, record: this.options.record };
+        const journal = await this.beginJournal(key, force);
+        const outcome = await fresh(journal === undefined ? ports : journal.ports(ports));
         await this.options.index.put({ key, checkedAt: checkedAtOf(outcome), outcome });
+        await journal?.end();
         return outcome;
       } finally {
         await release?.();
@@ -99,6 +109,18 @@ export class TargetChecker {
     } finally {
       this.inFlight.delete(flightKey);
     }
+  }
+
+  private async beginJournal(key: string, force: boolean) {
+    const { journal } = this.options;
+    if (journal === undefined) return undefined;
+    const now = this.options.now();
+    return journal.begin(key, {
+      startedAt: now.toISOString(),
+      outcomeCheckedAt: (await this.options.index.get(key))?.checkedAt,
+      replaySince: now.getTime() - this.options.refreshAfterMs,
+      replay: !force,
+    });
   }
 
   private async reusable(key: string): Promise<IndexEntry<TargetOutcome> | undefined> {

@@ -42,9 +42,22 @@ export interface WrittenExchange {
   payloadSha256: string;
 }
 
+export interface WriteExchangeOptions {
+  /**
+   * Called once the response record's place (file, offset, length) is decided, before
+   * a byte of the exchange is written; the write waits for it, and is not made when
+   * it fails. Lets a journal note where the record goes ahead of it, so that a crash
+   * anywhere during the write leaves either a note and a record that can be checked
+   * for, or neither.
+   */
+  beforeWrite?: (placed: WrittenExchange) => Promise<void>;
+}
+
 interface PendingExchange {
   requestRecord: Uint8Array;
   responseRecord: Uint8Array;
+  payloadSha256: string;
+  beforeWrite: WriteExchangeOptions['beforeWrite'];
   resolve: (location: WarcLocation) => void;
   reject: (error: unknown) => void;
 }
@@ -101,13 +114,20 @@ export class WarcWriter {
    * file, and resolves once they are on disk (flushed with fdatasync), so a
    * document record that points at them never outlives them in a crash.
    */
-  async writeExchange(exchange: WarcExchange): Promise<WrittenExchange> {
+  async writeExchange(exchange: WarcExchange, options: WriteExchangeOptions = {}): Promise<WrittenExchange> {
     if (this.closing) {
       throw new CitesnapError('WARC_WRITER_CLOSED', 'WarcWriter.writeExchange() called after close()');
     }
     const records = buildExchangeRecords(exchange, { request: this.newRecordId(), response: this.newRecordId() });
     const response = await new Promise<WarcLocation>((resolve, reject) => {
-      this.pending.push({ requestRecord: records.request, responseRecord: records.response, resolve, reject });
+      this.pending.push({
+        requestRecord: records.request,
+        responseRecord: records.response,
+        payloadSha256: records.payloadSha256,
+        beforeWrite: options.beforeWrite,
+        resolve,
+        reject,
+      });
       if (!this.flushQueued) {
         this.flushQueued = true;
         void this.enqueue(() => this.flushPending());
@@ -154,6 +174,7 @@ export class WarcWriter {
       const { file, chunks, items } = run;
       run = undefined;
       try {
+        await Promise.all(items.map(({ item, location }) => item.beforeWrite?.({ response: location, payloadSha256: item.payloadSha256 }) ?? Promise.resolve()));
         await this.appendToFile(file, Buffer.concat(chunks));
         file.holdsExchanges = true;
         for (const { item, location } of items) item.resolve(location);

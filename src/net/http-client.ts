@@ -113,9 +113,10 @@ export class HttpClient {
     }
     this.#userAgent = options.userAgent;
     this.#maxBodyBytes = options.maxBodyBytes;
+    const defaults = defaultDecodeLimits(options.maxBodyBytes);
     this.#decodeLimits = {
-      maxContentEncodings: options.maxContentEncodings ?? 2,
-      maxDecodedBytes: options.maxDecodedBytes ?? 8 * options.maxBodyBytes,
+      maxContentEncodings: options.maxContentEncodings ?? defaults.maxContentEncodings,
+      maxDecodedBytes: options.maxDecodedBytes ?? defaults.maxDecodedBytes,
     };
     this.#hostGate = options.hostGate ?? new InProcessHostGate({ hostConcurrency: options.hostConcurrency });
     this.#sleep = options.sleep ?? ((ms) => delay(ms));
@@ -287,6 +288,11 @@ export class HttpClient {
       );
     });
   }
+}
+
+/** How far decodedBody() undoes a body kept at `maxBodyBytes`: two chained encodings, eight times the bytes. */
+export function defaultDecodeLimits(maxBodyBytes: number): DecodeLimits {
+  return { maxContentEncodings: 2, maxDecodedBytes: 8 * maxBodyBytes };
 }
 
 /** undici appends Content-Length after the head it reports, by this rule of its HTTP/1.1 writer. */

@@ -1,7 +1,9 @@
 // The one guarded HTTP client and its parts (contract sections 4 and 5).
-export { HttpClient } from './http-client.js';
+export { defaultDecodeLimits, HttpClient } from './http-client.js';
 export type { FetchInit, HttpClientOptions, HttpMethod, RetryOptions } from './http-client.js';
+export { RecordedExchange } from './exchange.js';
 export type { HttpExchange } from './exchange.js';
+export type { DecodeLimits } from './content-encoding.js';
 export { InProcessHostGate } from './host-gate.js';
 export type { HostGate, InProcessHostGateOptions } from './host-gate.js';
 export { parseConnectTo } from './routes.js';

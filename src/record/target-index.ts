@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic-file.js';
 
@@ -48,6 +48,15 @@ export class TargetIndex<T> {
     // The index only saves requests: an entry lost in a crash is fetched again, so it
     // is replaced atomically but not flushed to disk (records and WARC files are).
     await writeFileAtomic(this.pathOf(entry.key), `${JSON.stringify(entry)}\n`, { durable: false });
+  }
+
+  /** Removes the entry of `key`; one already gone is no error. */
+  async delete(key: string): Promise<void> {
+    try {
+      await unlink(this.pathOf(key));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
   }
 
   private pathOf(key: string): string {

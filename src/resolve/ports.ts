@@ -9,8 +9,11 @@ export interface Fetcher {
 /** An exchange once it is in a WARC file: everything a Capture needs but its `via`. */
 export type RecordedExchange = Omit<Capture, 'via'>;
 
-/** Writes an exchange to the archive (capture/recorder.ts provides the WARC one). */
-export type ExchangeRecorder = (exchange: HttpExchange) => Promise<RecordedExchange>;
+/**
+ * Writes an exchange to the archive (capture/recorder.ts provides the WARC one).
+ * `beforeWrite` is told where the answer will be before it is written (see WarcWriter).
+ */
+export type ExchangeRecorder = (exchange: HttpExchange, options?: { beforeWrite?: (recorded: RecordedExchange) => Promise<void> }) => Promise<RecordedExchange>;
 
 /** What one check of a cited link found; plain data, so the index can keep it for reuse. */
 export interface LinkCheck {

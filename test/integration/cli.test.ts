@@ -136,7 +136,8 @@ describe('citesnap on the command line', () => {
     const big = join(work, 'big.txt');
     const paragraph = 'Lorem ipsum dolor sit amet, consectetur adipiscing elit — pas de citation ici (@nobody).\n\n';
     await writeFile(big, `${paragraph.repeat(Math.ceil((50 * 1024 * 1024) / paragraph.length))}https://t.co/rdI6rg3QRE`);
-    const result = await runCli(['archive', '--no-sidecar', nested, big], { env });
+    // Past the default cap of 20 MiB: the operator raises it for such files.
+    const result = await runCli(['archive', '--no-sidecar', nested, big], { env: { ...env, CITESNAP_MAX_SOURCE_BYTES: String(64 * 1024 * 1024) } });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect((await readRecord('nested')).citations.map((citation) => citation.id)).toEqual(['post:1729555061938819317']);

@@ -119,7 +119,7 @@ describe('the documents queue, in process', () => {
     expect(capture.lines.filter((line) => line.event === 'job.invalid' && line.jobId === job.id)).toHaveLength(1);
 
     const missing = await queue.add(JOB.archive, { docId: 'bad-2', source: { path: join(dataDir, 'missing.html') } }, { attempts: 5 });
-    await expect(missing.waitUntilFinished(events)).rejects.toThrow(/^job data: source\.path: .*missing\.html: no such file/);
+    await expect(missing.waitUntilFinished(events)).rejects.toThrow(/^job data: source\.path: .*missing\.html: path jobs are refused/);
   });
 
   it('leaves the same record, with no new request upstream, when a job runs twice', async () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Job, QueueEvents, Worker, type Queue } from 'bullmq';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
+import { DEFAULT_MAX_SOURCE_BYTES, loadConfig } from '../../src/config.js';
 import { FetchError } from '../../src/errors.js';
 import { openPipeline, type OpenPipeline } from '../../src/pipeline.js';
 import type { DocumentRecord } from '../../src/record/types.js';
@@ -50,7 +50,9 @@ describe('the archive processor', () => {
 
   function startWorker(fetchArticle: OpenPipeline['fetchArticle'], metrics = new WorkerMetrics({ defaultMetrics: false })) {
     const capture = captureLogger();
-    const processor = createArchiveProcessor({ pipeline: { ports: pipeline.ports, fetchArticle }, rateLimitDelayMs: 200, log: capture.log, metrics });
+    // Path jobs may read the temporary folders, and write sidecars there, as CITESNAP_SOURCE_ROOT=/tmp CITESNAP_QUEUE_SIDECARS=1 allow.
+    const sources = { sourceRoot: tmpdir(), maxSourceBytes: DEFAULT_MAX_SOURCE_BYTES, sidecars: true };
+    const processor = createArchiveProcessor({ pipeline: { ports: pipeline.ports, fetchArticle }, sources, rateLimitDelayMs: 200, log: capture.log, metrics });
     worker = new Worker<unknown, ArchiveResult>(QUEUE.documents, processor, { connection: { ...connection(), maxRetriesPerRequest: null }, prefix, concurrency: 2 });
     return { capture, metrics, worker };
   }

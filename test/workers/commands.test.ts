@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Job } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { runQueueCommand, type QueueCommand } from '../../workers/commands.js';
@@ -36,7 +37,7 @@ describe('queue commands', () => {
       env: { ...process.env, REDIS_URL: testRedisUrl(), CITESNAP_QUEUE_PREFIX: prefix, CITESNAP_DATA_DIR: join(dir, 'data'), ...options.env },
       stdout: (text) => (stdout += text),
       stderr: (text) => (stderr += text),
-      ...(options.stdin === undefined ? {} : { readStdin: () => Promise.resolve(Buffer.from(options.stdin ?? '')) }),
+      ...(options.stdin === undefined ? {} : { stdin: [Buffer.from(options.stdin)] }),
     });
     return { code, stdout, stderr };
   }
@@ -57,7 +58,7 @@ describe('queue commands', () => {
     else expect(result.stderr).toMatch(message);
   });
 
-  it('enqueues files by absolute path, URLs as they are and stdin inline, one job id a line', async () => {
+  it('enqueues files and stdin inline (a file with its file URL), URLs as they are, one job id a line', async () => {
     const file = relative(process.cwd(), join(dir, 'Front Page (2024).html'));
     const result = await run('enqueue', [file, 'https://news.example/2024/story?id=7', '-'], { stdin: '<!doctype html><p>from stdin</p>' });
     expect(result.stderr).toBe('');
@@ -68,7 +69,7 @@ describe('queue commands', () => {
     const jobs = await Promise.all(ids.map((id) => Job.fromId(queue, id)));
     await queue.close();
     expect(jobs.map((job): unknown[] => [job?.name, job?.data as unknown])).toEqual([
-      ['archive', { docId: 'Front-Page-2024', source: { path: join(dir, 'Front Page (2024).html') } }],
+      ['archive', { docId: 'Front-Page-2024', source: { html: '<p>hi</p>', uri: pathToFileURL(join(dir, 'Front Page (2024).html')).href } }],
       ['archive', { docId: 'news.example-2024-story-id-7', source: { url: 'https://news.example/2024/story?id=7' } }],
       ['archive', { docId: expect.stringMatching(/^stdin-[0-9a-f]{16}$/) as string, source: { html: '<!doctype html><p>from stdin</p>', uri: 'stdin:' } }],
     ]);
@@ -76,6 +77,20 @@ describe('queue commands', () => {
 
     const plain = await run('enqueue', ['-', '--doc-id', 'typed'], { stdin: 'just text' });
     expect(plain.code).toBe(0);
+  });
+
+  it('enqueues a file by its absolute path with --by-path, once it has read it as a worker would', async () => {
+    const file = relative(process.cwd(), join(dir, 'Front Page (2024).html'));
+    const result = await run('enqueue', ['--by-path', file, '--doc-id', 'by-path']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const queue = openDocumentsQueue({ connection: redisOptionsFromUrl(testRedisUrl()), prefix });
+    const job = await Job.fromId(queue, result.stdout.trim());
+    await queue.close();
+    expect(job?.data).toEqual({ docId: 'by-path', source: { path: join(dir, 'Front Page (2024).html') } });
+
+    const folder = await run('enqueue', ['--by-path', dir]);
+    expect(folder).toEqual({ code: 2, stdout: '', stderr: `citesnap: ${dir}: is a directory, expected an article file\n` });
   });
 
   it('exits 1 with a clear line when Redis is unreachable', async () => {

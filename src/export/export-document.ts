@@ -1,0 +1,45 @@
+import { createWriteStream } from 'node:fs';
+import { rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { UsageError } from '../errors.js';
+import { validateDocId } from '../record/doc-id.js';
+import { DocumentStore } from '../record/store.js';
+import { writeWacz, type WaczSummary } from './wacz.js';
+
+export interface ExportDocumentOptions {
+  dataDir: string;
+  docId: string;
+  /** Where the WACZ goes. Default: `<docId>.wacz` in the current folder. */
+  outPath?: string;
+  now?: () => Date;
+}
+
+/**
+ * `citesnap export`: the document's WACZ, written beside its final name and renamed
+ * into place when complete, so a WACZ at that path is never half a file. An unknown
+ * doc id is bad input.
+ */
+export async function exportDocument(options: ExportDocumentOptions): Promise<WaczSummary & { path: string }> {
+  const docId = validateDocId(options.docId, 'export');
+  const store = new DocumentStore({ dataDir: options.dataDir });
+  const record = await store.read(docId);
+  if (!record) throw new UsageError(`export: no record for doc id ${JSON.stringify(docId)} in ${store.directory}`);
+
+  const path = resolve(options.outPath ?? `${docId}.wacz`);
+  const folder = await stat(dirname(path)).catch(() => undefined);
+  if (!folder?.isDirectory()) throw new UsageError(`export: --out ${options.outPath ?? path}: no such folder ${dirname(path)}`);
+  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  try {
+    const summary = await writeWacz({
+      dataDir: options.dataDir,
+      record,
+      output: createWriteStream(temporary, { flags: 'wx' }),
+      ...(options.now ? { now: options.now } : {}),
+    });
+    await rename(temporary, path);
+    return { ...summary, path };
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
+  }
+}
