@@ -12,6 +12,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY bin ./bin
 COPY src ./src
 COPY workers ./workers
+COPY cli ./cli
 RUN npm run build && npm prune --omit=dev --ignore-scripts
 
 FROM node:20-slim

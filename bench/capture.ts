@@ -21,7 +21,7 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.js';
 import { InProcessHostGate, type HostGate } from '../src/net/index.js';
-import { archiveDocument, openPipeline } from '../src/pipeline.js';
+import { archiveDocument, openPipeline } from '../src/pipeline/index.js';
 import { loadSource } from '../src/source.js';
 
 const { values } = parseArgs({

@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import { QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../src/config.js';
-import { archiveDocument, openPipeline } from '../src/pipeline.js';
+import { archiveDocument, openPipeline } from '../src/pipeline/index.js';
 import { loadSource } from '../src/source.js';
 import { FakeUpstream, TEST_CA_PATH } from '../test/support/fake-upstream/index.js';
 import { spawnTsx } from '../test/workers/support/processes.js';

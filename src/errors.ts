@@ -1,23 +1,35 @@
-import type { ErrorCode } from './record/types.js';
+// Every error class of citesnap, in one place (undici's lib/core/errors.js is the
+// model): one base class, each error with a stable `code` from a closed union.
+// Callers match on the class or the code, never on the message.
+import type { DocumentRecord, ErrorCode } from './model/record.js';
+
+/** The codes of citesnap's own errors; a request's failures add the record's error codes. */
+export type CitesnapErrorCode =
+  | 'USAGE'
+  | 'SIDECAR_WRITE'
+  | 'RECORD_UNREADABLE'
+  | 'WARC_RECORD_INVALID'
+  | 'WARC_WRITER_CLOSED'
+  | 'INVALID_JOB_DATA'
+  | 'REDIS_UNAVAILABLE'
+  | 'HANDED_BACK'
+  | ErrorCode;
 
 /**
- * The one base class of citesnap's errors. Every error has a stable `code`;
- * callers match on the code, never on the message.
+ * The one base class of citesnap's errors. A CitesnapError has a message written
+ * for the user: the CLI prints it as it is (anything else is a bug, said to be one).
  */
-export class CitesnapError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string, options?: ErrorOptions) {
+export abstract class CitesnapError extends Error {
+  abstract readonly code: CitesnapErrorCode;
+  constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = new.target.name;
-    this.code = code;
   }
 }
 
 /** Bad usage or bad input (missing file, invalid doc id, bad config): the CLI exits 2. */
 export class UsageError extends CitesnapError {
-  constructor(message: string, options?: ErrorOptions) {
-    super('USAGE', message, options);
-  }
+  readonly code = 'USAGE';
 }
 
 /**
@@ -25,11 +37,82 @@ export class UsageError extends CitesnapError {
  * error codes, so the pipeline can put it into a citation as it is.
  */
 export class FetchError extends CitesnapError {
-  declare readonly code: ErrorCode;
+  readonly code: ErrorCode;
   /** The HTTP status where there was an answer (for HTTP_STATUS and RATE_LIMITED). */
   readonly httpStatus: number | undefined;
   constructor(code: ErrorCode, message: string, options?: ErrorOptions & { httpStatus?: number }) {
-    super(code, message, options);
+    super(message, options);
+    this.code = code;
     this.httpStatus = options?.httpStatus;
   }
+}
+
+/**
+ * The record is written to the data dir, but not beside its source (a read-only
+ * folder, say): the CLI reports it, the worker logs it and completes the job.
+ */
+export class SidecarError extends CitesnapError {
+  readonly code = 'SIDECAR_WRITE';
+  constructor(
+    message: string,
+    readonly record: DocumentRecord,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** A stored record that cannot be read back (edited or damaged by hand); the message names where it is. */
+export class RecordUnreadableError extends CitesnapError {
+  readonly code = 'RECORD_UNREADABLE';
+}
+
+/** A WARC location that holds no complete response record. */
+export class WarcRecordInvalidError extends CitesnapError {
+  readonly code = 'WARC_RECORD_INVALID';
+}
+
+/** A write to a WARC writer after it was closed: a bug in the caller. */
+export class WarcWriterClosedError extends CitesnapError {
+  readonly code = 'WARC_WRITER_CLOSED';
+}
+
+/** Job data that does not match the public shape; `message` starts with `job data: <field>:`. */
+export class JobDataError extends CitesnapError {
+  readonly code = 'INVALID_JOB_DATA';
+  readonly field: string;
+  constructor(field: string, expected: string) {
+    super(`job data: ${field === '' ? '' : `${field}: `}${expected}`);
+    this.field = field;
+  }
+}
+
+/** Redis could not be reached, or went away during a command that does not wait for it. The CLI exits 1. */
+export class RedisUnavailableError extends CitesnapError {
+  readonly code = 'REDIS_UNAVAILABLE';
+}
+
+/** A worker shutting down asked for a job back before it finished; the job is retried elsewhere. */
+export class HandBack extends CitesnapError {
+  readonly code = 'HANDED_BACK';
+}
+
+/** Narrows an unknown error to a Node system error (one with a string `code` such as ENOENT). */
+export function isErrnoException(error: unknown): error is NodeJS.ErrnoException {
+  return error instanceof Error && 'code' in error && typeof error.code === 'string';
+}
+
+/** The Node error code of `error` (ENOENT, EADDRINUSE, …), or undefined when it has none. */
+export function errnoCode(error: unknown): string | undefined {
+  return isErrnoException(error) ? error.code : undefined;
+}
+
+/** The message of anything thrown: an Error's message, anything else as a string. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Anything thrown, as an Error: an Error as it is, anything else wrapped (for APIs that take an Error). */
+export function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
 }

@@ -1,13 +1,16 @@
-import { DelayedError, UnrecoverableError, WaitingError, type Job } from 'bullmq';
-import type { TargetClaims } from '../src/capture/target-checker.js';
-import { FetchError, UsageError } from '../src/errors.js';
-import { archiveDocument, SidecarError, type OpenPipeline } from '../src/pipeline.js';
+import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
+import type { Logger, TargetClaims } from '../src/ports.js';
+import { FetchError, SidecarError, UsageError } from '../src/errors.js';
+import { archiveDocument, type OpenPipeline } from '../src/pipeline/index.js';
 import { countStatuses } from '../src/record/citation-stats.js';
-import type { DocumentRecord } from '../src/record/types.js';
+import type { DocumentRecord } from '../src/model/index.js';
 import { loadSource } from '../src/source.js';
 import { parseArchiveJobData, type ArchiveJobData } from './job-data.js';
-import { errorFields, silentLogger, type Logger } from './log.js';
-import type { JobOutcome, WorkerMetrics } from './metrics.js';
+import { errorFields, silentLogger } from './log.js';
+import { WORKER_DEFAULTS } from './defaults.js';
+import { untilAborted } from './hand-back.js';
+import { runJob } from './job-skeleton.js';
+import type { WorkerMetrics } from './metrics.js';
 import { JOB, QUEUE } from './queues.js';
 
 /** What a processor needs of the pipeline: its ports and its article fetcher (openPipeline's result, or a test's). */
@@ -65,80 +68,64 @@ export type ArchiveJob = Job<unknown, ArchiveResult>;
  * record: archiveDocument reuses every check made within the refresh window.
  */
 export function createArchiveProcessor(options: ArchiveProcessorOptions) {
-  const log = options.log ?? silentLogger;
-  const rateLimitDelayMs = options.rateLimitDelayMs ?? 60_000;
-  const maxRateLimitDelays = options.maxRateLimitDelays ?? 10;
+  const context = { queue: QUEUE.documents, log: options.log ?? silentLogger, metrics: options.metrics };
+  const rateLimitDelayMs = options.rateLimitDelayMs ?? WORKER_DEFAULTS.rateLimitDelayMs;
+  const maxRateLimitDelays = options.maxRateLimitDelays ?? WORKER_DEFAULTS.maxRateLimitDelays;
 
-  return async function processArchiveJob(job: ArchiveJob, token?: string, signal?: AbortSignal): Promise<ArchiveResult> {
-    const started = performance.now();
-    const jobLog = log.child({ queue: QUEUE.documents, jobId: job.id, attempt: job.attemptsMade + 1 });
-    const finish = (outcome: JobOutcome) => options.metrics?.jobRun(QUEUE.documents, job.name, outcome, (performance.now() - started) / 1000);
-
-    let data: ArchiveJobData;
-    try {
-      if (job.name !== JOB.archive) throw new Error(`job name: expected "${JOB.archive}" on the ${QUEUE.documents} queue, got ${JSON.stringify(job.name)}`);
-      data = parseArchiveJobData(job.data);
-    } catch (error) {
-      finish('invalid');
-      jobLog.warn('job.invalid', { docId: docIdOf(job.data), ...errorFields(error) });
-      throw new UnrecoverableError((error as Error).message);
-    }
-    const docLog = jobLog.child({ docId: data.docId });
-    docLog.info('job.started', { source: describeSource(data) });
-
-    const work = (async (): Promise<ArchiveResult> => {
-      const source = await loadSource(data.source, {
-        fetchArticle: options.pipeline.fetchArticle,
-        maxBytes: options.sources.maxSourceBytes,
-        confineTo: { root: options.sources.sourceRoot },
-        ...(signal === undefined ? {} : { signal }),
-      });
-      const release = await options.documentLocks?.acquire(`document:${data.docId}`);
-      let record: DocumentRecord;
-      try {
-        record = await archiveDocument({ docId: data.docId, source, sidecar: options.sources.sidecars }, options.pipeline.ports);
-      } catch (error) {
-        if (!(error instanceof SidecarError)) throw error;
-        // The record in the data dir is what the job is for; a retry would meet the same folder.
-        docLog.warn('job.sidecar_not_written', errorFields(error));
-        record = error.record;
-      } finally {
-        await release?.();
-      }
-      return summarize(record);
-    })();
-
-    try {
-      const result = await (signal === undefined ? work : untilAborted(work, signal));
-      finish('completed');
-      options.metrics?.recordCitations(result.statuses);
-      docLog.info('job.completed', { durationMs: Math.round(performance.now() - started), citations: result.citations, statuses: result.statuses });
-      return result;
-    } catch (error) {
-      if (error instanceof HandBack) {
-        await job.moveToWait(token);
-        finish('handed_back');
-        docLog.info('job.handed_back', { reason: error.message });
-        throw new WaitingError();
-      }
-      if (error instanceof UsageError) {
-        finish('invalid');
-        docLog.warn('job.invalid', errorFields(error));
-        throw new UnrecoverableError(`job data: source.${sourceKind(data)}: ${error.message}`);
-      }
-      const uncountedStarts = job.attemptsStarted - job.attemptsMade;
-      if (isRateLimit(error) && uncountedStarts <= maxRateLimitDelays && token !== undefined) {
-        const delayMs = Math.round(rateLimitDelayMs * (0.8 + Math.random() * 0.4));
-        await job.moveToDelayed(Date.now() + delayMs, token);
-        finish('delayed');
-        docLog.warn('job.delayed', { delayMs, ...errorFields(error) });
-        throw new DelayedError();
-      }
-      finish('error');
-      docLog.error('job.error', { willRetry: job.attemptsMade + 1 < (job.opts.attempts ?? 1), ...errorFields(error) });
-      throw error;
-    }
+  return function processArchiveJob(job: ArchiveJob, token?: string, signal?: AbortSignal): Promise<ArchiveResult> {
+    return runJob(job, token, context, {
+      jobFields: { attempt: job.attemptsMade + 1 },
+      parse: () => {
+        if (job.name !== JOB.archive) throw new Error(`job name: expected "${JOB.archive}" on the ${QUEUE.documents} queue, got ${JSON.stringify(job.name)}`);
+        return parseArchiveJobData(job.data);
+      },
+      invalidFields: (data) => ({ docId: docIdOf(data) }),
+      dataFields: (data) => ({ docId: data.docId }),
+      startedFields: (data) => ({ source: describeSource(data) }),
+      run: (data, log) => untilAborted(archive(data, options, log, signal), signal),
+      completedFields: (result) => {
+        options.metrics?.recordCitations(result.statuses);
+        return { citations: result.citations, statuses: result.statuses };
+      },
+      ending: async (error, data) => {
+        if (error instanceof UsageError) {
+          const thrown = new UnrecoverableError(`job data: source.${sourceKind(data)}: ${error.message}`);
+          return { outcome: 'invalid', event: 'job.invalid', fields: errorFields(error), thrown };
+        }
+        const uncountedStarts = job.attemptsStarted - job.attemptsMade;
+        if (isRateLimit(error) && uncountedStarts <= maxRateLimitDelays && token !== undefined) {
+          const delayMs = Math.round(rateLimitDelayMs * (0.8 + Math.random() * 0.4));
+          await job.moveToDelayed(Date.now() + delayMs, token);
+          return { outcome: 'delayed', event: 'job.delayed', fields: { delayMs, ...errorFields(error) }, thrown: new DelayedError() };
+        }
+        return undefined;
+      },
+      errorFields: () => ({ willRetry: job.attemptsMade + 1 < (job.opts.attempts ?? 1) }),
+    });
   };
+}
+
+/** Loads the source and archives it under the document's lock. */
+async function archive(data: ArchiveJobData, options: ArchiveProcessorOptions, log: Logger, signal: AbortSignal | undefined): Promise<ArchiveResult> {
+  const source = await loadSource(data.source, {
+    fetchArticle: options.pipeline.fetchArticle,
+    maxBytes: options.sources.maxSourceBytes,
+    confineTo: { root: options.sources.sourceRoot },
+    ...(signal === undefined ? {} : { signal }),
+  });
+  const release = await options.documentLocks?.acquire(`document:${data.docId}`);
+  let record: DocumentRecord;
+  try {
+    record = await archiveDocument({ docId: data.docId, source, sidecar: options.sources.sidecars }, options.pipeline.ports);
+  } catch (error) {
+    if (!(error instanceof SidecarError)) throw error;
+    // The record in the data dir is what the job is for; a retry would meet the same folder.
+    log.warn('job.sidecar_not_written', errorFields(error));
+    record = error.record;
+  } finally {
+    await release?.();
+  }
+  return summarize(record);
 }
 
 function summarize(record: DocumentRecord): ArchiveResult {
@@ -166,29 +153,7 @@ function describeSource(data: ArchiveJobData): string {
 
 /** The docId of job data that failed validation, when it has a usable one, for the log line. */
 function docIdOf(data: unknown): string | undefined {
-  const docId = (data as { docId?: unknown } | null)?.docId;
+  if (typeof data !== 'object' || data === null || !('docId' in data)) return undefined;
+  const { docId } = data;
   return typeof docId === 'string' && docId.length <= 200 ? docId : undefined;
-}
-
-/** Shutdown asked for the job back before it finished. */
-export class HandBack extends Error {}
-
-/**
- * Settles with `work`, or rejects with HandBack as soon as `signal` aborts. The
- * work goes on in the background (its result is then dropped): the process is
- * about to exit, and whatever it wrote is what a rerun would write.
- */
-export function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  work.catch(() => undefined);
-  if (signal.aborted) return Promise.reject(new HandBack(reasonOf(signal)));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new HandBack(reasonOf(signal)));
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
-}
-
-function reasonOf(signal: AbortSignal): string {
-  const reason: unknown = signal.reason;
-  return reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : 'shutting down';
 }

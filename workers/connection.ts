@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { CitesnapError, UsageError } from '../src/errors.js';
+import { errnoCode, RedisUnavailableError, UsageError } from '../src/errors.js';
 
 /**
  * Redis connections for the queue, of two kinds (BullMQ's "going to production"):
@@ -11,13 +11,6 @@ import { CitesnapError, UsageError } from '../src/errors.js';
  *   offline queue, no reconnection, a connect timeout, so that an unreachable Redis
  *   is one clear error (exit 1) instead of a command that hangs.
  */
-
-/** Redis could not be reached, or went away during a command that does not wait for it. The CLI exits 1. */
-export class RedisUnavailableError extends CitesnapError {
-  constructor(message: string, options?: ErrorOptions) {
-    super('REDIS_UNAVAILABLE', message, options);
-  }
-}
 
 /** Where and how to connect, as both ioredis and BullMQ take it. */
 export interface RedisUrlOptions {
@@ -143,18 +136,31 @@ export function unavailable(redisUrl: string, cause: unknown): RedisUnavailableE
   );
 }
 
-/** True for the errors ioredis gives when the connection is down, not for a command's own error. */
-export function isConnectionError(error: unknown): boolean {
+const CONNECTION_ERROR_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE']);
+
+/**
+ * Whether a command failed because Redis could not be reached. ioredis gives most of
+ * those errors no code ("Connection is closed.", a command timeout), so rather than
+ * read their messages this asks the connection: one that is not ready, or does not
+ * answer a PING now, is down. A command's own error (Redis too old for BullMQ, say)
+ * leaves a connection that answers.
+ */
+export async function isConnectionError(error: unknown, client: Redis): Promise<boolean> {
   if (error instanceof RedisUnavailableError) return true;
-  if (!(error instanceof Error)) return false;
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code !== undefined && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|EPIPE)$/.test(code)) return true;
-  return /Connection is closed|Stream isn't writeable|enableOfflineQueue|connect ETIMEDOUT|Command timed out|Reached the max retries/i.test(error.message);
+  const code = errnoCode(error);
+  if (code !== undefined && CONNECTION_ERROR_CODES.has(code)) return true;
+  if (client.status !== 'ready') return true;
+  try {
+    await client.ping();
+    return false;
+  } catch {
+    return true;
+  }
 }
 
 function describeConnectionError(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
-  const code = (error as NodeJS.ErrnoException).code;
+  const code = errnoCode(error);
   if (code === 'ECONNREFUSED') return 'connection refused';
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'host not found';
   if (/ETIMEDOUT|timed out/i.test(`${code ?? ''} ${error.message}`)) return 'timed out';

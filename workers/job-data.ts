@@ -1,7 +1,7 @@
 import { isAbsolute } from 'node:path';
 import { parseDuration } from '../src/duration.js';
-import { CitesnapError } from '../src/errors.js';
-import { DOC_ID_PATTERN } from '../src/record/doc-id.js';
+import { JobDataError } from '../src/errors.js';
+import { DEFAULT_RECHECK_OLDER_THAN, DOC_ID_PATTERN } from '../src/model/index.js';
 
 /**
  * The public job data of contract section 9. Other systems add these jobs straight
@@ -25,17 +25,6 @@ export type ArchiveJobSource =
 export interface RecheckJobData {
   /** Citations whose newest check is older than this are checked again. */
   olderThanMs: number;
-}
-
-export const DEFAULT_RECHECK_OLDER_THAN = '7d';
-
-/** Job data that does not match the public shape; `message` starts with `job data: <field>:`. */
-export class JobDataError extends CitesnapError {
-  readonly field: string;
-  constructor(field: string, expected: string) {
-    super('INVALID_JOB_DATA', `job data: ${field === '' ? '' : `${field}: `}${expected}`);
-    this.field = field;
-  }
 }
 
 const SOURCE_KINDS = ['url', 'path', 'html', 'text'] as const;

@@ -3,20 +3,7 @@
  * Every line has `time`, `level` and `event`; job events add `queue`, `jobId` and
  * `docId`, so `jq 'select(.docId == "x")'` follows one document through the fleet.
  */
-
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
-
-/** Extra fields of one line. `undefined` values are left out. */
-export type LogFields = Record<string, unknown>;
-
-export interface Logger {
-  debug(event: string, fields?: LogFields): void;
-  info(event: string, fields?: LogFields): void;
-  warn(event: string, fields?: LogFields): void;
-  error(event: string, fields?: LogFields): void;
-  /** A logger that adds `fields` to every line (e.g. the worker's id). */
-  child(fields: LogFields): Logger;
-}
+import type { LogFields, Logger, LogLevel } from '../src/ports.js';
 
 export interface JsonLoggerOptions {
   /** Where lines go. Default: process.stdout. */
@@ -62,8 +49,7 @@ export const silentLogger: Logger = {
 /** The fields worth logging of an error: its message, and its code where it has one. */
 export function errorFields(error: unknown): { error: string; code?: string } {
   if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    return typeof code === 'string' ? { error: error.message, code } : { error: error.message };
+    return 'code' in error && typeof error.code === 'string' ? { error: error.message, code: error.code } : { error: error.message };
   }
   return { error: String(error) };
 }

@@ -1,13 +1,15 @@
-import { UnrecoverableError, WaitingError, type Job } from 'bullmq';
-import type { TargetClaims } from '../src/capture/target-checker.js';
-import { recheckDocument } from '../src/pipeline.js';
+import type { Job } from 'bullmq';
+import { HandBack } from '../src/errors.js';
+import { newestCheckBefore, type Citation } from '../src/model/index.js';
+import { recheckDocument } from '../src/pipeline/index.js';
+import { systemClock, type Clock, type Logger, type TargetClaims } from '../src/ports.js';
 import { countStatuses } from '../src/record/citation-stats.js';
-import { newestCheckBefore } from '../src/record/checks.js';
-import type { Citation } from '../src/record/types.js';
-import { HandBack, untilAborted, type PipelineHandle } from './archive-processor.js';
+import type { PipelineHandle } from './archive-processor.js';
+import { throwIfHandedBack, untilAborted } from './hand-back.js';
 import { parseRecheckJobData, parseRetryFailedJobData } from './job-data.js';
-import { errorFields, silentLogger, type Logger } from './log.js';
-import type { JobOutcome, WorkerMetrics } from './metrics.js';
+import { runJob } from './job-skeleton.js';
+import { errorFields, silentLogger } from './log.js';
+import type { WorkerMetrics } from './metrics.js';
 import { JOB, QUEUE } from './queues.js';
 
 const PROGRESS_EVERY_DOCUMENTS = 100;
@@ -18,8 +20,8 @@ export interface MaintenanceProcessorOptions {
   documentLocks?: TargetClaims;
   log?: Logger;
   metrics?: WorkerMetrics;
-  /** Default: the clock. */
-  now?: () => Date;
+  /** Default: the wall clock. */
+  clock?: Clock;
 }
 
 /** A maintenance job's return value. */
@@ -50,85 +52,73 @@ const RETRIED_STATUSES: ReadonlySet<Citation['status']> = new Set(['failed', 'un
  * hands the job back between two documents.
  */
 export function createMaintenanceProcessor(options: MaintenanceProcessorOptions) {
-  const log = options.log ?? silentLogger;
-  const now = options.now ?? (() => new Date());
-  const { ports } = options.pipeline;
+  const context = { queue: QUEUE.maintenance, log: options.log ?? silentLogger, metrics: options.metrics };
+  const clock = options.clock ?? systemClock;
 
-  return async function processMaintenanceJob(job: MaintenanceJob, token?: string, signal?: AbortSignal): Promise<MaintenanceResult> {
-    const started = performance.now();
-    const jobLog = log.child({ queue: QUEUE.maintenance, jobId: job.id, job: job.name });
-    const finish = (outcome: JobOutcome) => options.metrics?.jobRun(QUEUE.maintenance, job.name, outcome, (performance.now() - started) / 1000);
-
-    let select: (citation: Citation) => boolean;
-    try {
-      select = selectorFor(job, now());
-    } catch (error) {
-      finish('invalid');
-      jobLog.warn('job.invalid', errorFields(error));
-      throw new UnrecoverableError((error as Error).message);
-    }
-    jobLog.info('job.started', {});
-
+  return function processMaintenanceJob(job: MaintenanceJob, token?: string, signal?: AbortSignal): Promise<MaintenanceResult> {
     const result: MaintenanceResult = { documents: 0, changedDocuments: 0, rechecked: 0 };
-    const failures: { docId: string; error: string }[] = [];
-    try {
-      const docIds = await ports.store.list();
-      for (const [index, docId] of docIds.entries()) {
-        if (signal?.aborted) throw new HandBack('shutting down');
-        // A Redis round trip a document would cost more than most documents' own work.
-        if (index > 0 && index % PROGRESS_EVERY_DOCUMENTS === 0) await job.updateProgress({ done: index, total: docIds.length });
-        try {
-          // Most documents have nothing due: look before taking the lock (recheckDocument
-          // reads the record again under it, so nothing changed meanwhile is lost).
-          const current = await ports.store.read(docId);
-          if (current === undefined || !current.citations.some(select)) {
-            result.documents += 1;
-            continue;
-          }
-          const release = await options.documentLocks?.acquire(`document:${docId}`);
-          try {
-            const documentStarted = Date.now();
-            const work = recheckDocument(docId, select, ports);
-            const outcome = await (signal === undefined ? work : untilAborted(work, signal));
-            result.documents += 1;
-            if (outcome && outcome.rechecked > 0) {
-              result.changedDocuments += 1;
-              result.rechecked += outcome.rechecked;
-              const checkedNow = outcome.record.citations.filter((citation) => !newestCheckBefore(citation.checks, documentStarted - 1_000));
-              options.metrics?.recordCitations(countStatuses(checkedNow));
-              jobLog.info('document.rechecked', { docId, rechecked: outcome.rechecked });
-            }
-          } finally {
-            await release?.();
-          }
-        } catch (error) {
-          if (error instanceof HandBack) throw error;
-          failures.push({ docId, error: errorFields(error).error });
-          jobLog.error('document.recheck_failed', { docId, ...errorFields(error) });
-        }
-      }
-      await job.updateProgress({ done: result.documents + failures.length, total: docIds.length });
-    } catch (error) {
-      if (error instanceof HandBack) {
-        await job.moveToWait(token);
-        finish('handed_back');
-        jobLog.info('job.handed_back', { reason: error.message, ...result });
-        throw new WaitingError();
-      }
-      finish('error');
-      jobLog.error('job.error', errorFields(error));
-      throw error;
-    }
-
-    if (failures.length > 0) {
-      finish('error');
-      const [first] = failures;
-      throw new Error(`${failures.length} of ${result.documents + failures.length} documents could not be rechecked; first ${first?.docId}: ${first?.error}`);
-    }
-    finish('completed');
-    jobLog.info('job.completed', { durationMs: Math.round(performance.now() - started), ...result });
-    return result;
+    return runJob(job, token, context, {
+      jobFields: { job: job.name },
+      parse: () => selectorFor(job, clock.now()),
+      run: (select, log) => maintainAll({ job, select, signal, log, result, options }),
+      completedFields: () => ({ ...result }),
+      handedBackFields: () => ({ ...result }),
+    });
   };
+}
+
+/** Rechecks what `select` picks in every document, one document after another; `result` counts as it goes. */
+async function maintainAll(run: {
+  job: MaintenanceJob;
+  select: (citation: Citation) => boolean;
+  signal: AbortSignal | undefined;
+  log: Logger;
+  result: MaintenanceResult;
+  options: MaintenanceProcessorOptions;
+}): Promise<MaintenanceResult> {
+  const { job, select, signal, log, result, options } = run;
+  const { ports } = options.pipeline;
+  const failures: { docId: string; error: string }[] = [];
+  const docIds = await ports.store.documents.list();
+  for (const [index, docId] of docIds.entries()) {
+    throwIfHandedBack(signal);
+    // A Redis round trip a document would cost more than most documents' own work.
+    if (index > 0 && index % PROGRESS_EVERY_DOCUMENTS === 0) await job.updateProgress({ done: index, total: docIds.length });
+    try {
+      // Most documents have nothing due: look before taking the lock (recheckDocument
+      // reads the record again under it, so nothing changed meanwhile is lost).
+      const current = await ports.store.documents.read(docId);
+      if (current === undefined || !current.citations.some(select)) {
+        result.documents += 1;
+        continue;
+      }
+      const release = await options.documentLocks?.acquire(`document:${docId}`);
+      try {
+        const documentStarted = Date.now();
+        const outcome = await untilAborted(recheckDocument(docId, select, ports), signal);
+        result.documents += 1;
+        if (outcome && outcome.rechecked > 0) {
+          result.changedDocuments += 1;
+          result.rechecked += outcome.rechecked;
+          const checkedNow = outcome.record.citations.filter((citation) => !newestCheckBefore(citation.checks, documentStarted - 1_000));
+          options.metrics?.recordCitations(countStatuses(checkedNow));
+          log.info('document.rechecked', { docId, rechecked: outcome.rechecked });
+        }
+      } finally {
+        await release?.();
+      }
+    } catch (error) {
+      if (error instanceof HandBack) throw error;
+      failures.push({ docId, error: errorFields(error).error });
+      log.error('document.recheck_failed', { docId, ...errorFields(error) });
+    }
+  }
+  await job.updateProgress({ done: result.documents + failures.length, total: docIds.length });
+  if (failures.length > 0) {
+    const [first] = failures;
+    throw new Error(`${failures.length} of ${result.documents + failures.length} documents could not be rechecked; first ${first?.docId}: ${first?.error}`);
+  }
+  return result;
 }
 
 /** Which citations a maintenance job asks about again. Throws JobDataError for bad data. */

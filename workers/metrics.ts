@@ -2,8 +2,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { HostGate } from '../src/net/host-gate.js';
-import type { Fetcher } from '../src/resolve/ports.js';
-import { errorFields, silentLogger, type Logger } from './log.js';
+import type { Fetcher, Logger } from '../src/ports.js';
+import { errorFields, silentLogger } from './log.js';
+import { FetchError } from '../src/errors.js';
 
 /**
  * Prometheus metrics of a worker process (prom-client, a registry of its own so
@@ -168,7 +169,7 @@ export function instrumentFetcher(fetcher: Fetcher, metrics: WorkerMetrics): Fet
         metrics.upstreamRequests.inc({ host: metrics.hostLabel(host), status: String(exchange.response.status) });
         return exchange;
       } catch (error) {
-        const status = (error as { httpStatus?: unknown }).httpStatus;
+        const status = error instanceof FetchError ? error.httpStatus : undefined;
         metrics.upstreamRequests.inc({ host: metrics.hostLabel(host), status: typeof status === 'number' ? String(status) : '0' });
         throw error;
       }

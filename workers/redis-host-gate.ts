@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { HostGate } from '../src/net/host-gate.js';
-import { errorFields, silentLogger, type Logger } from './log.js';
+import { errorFields, silentLogger } from './log.js';
+import type { Logger } from '../src/ports.js';
+import { asError } from '../src/errors.js';
 
 /**
  * A HostGate shared by every worker process on one Redis (contract section 9): at
@@ -170,7 +172,7 @@ export class RedisHostGate implements HostGate {
 
   acquire(host: string, signal?: AbortSignal): Promise<() => void> {
     if (this.#closed) return Promise.reject(new Error('the host gate is closed'));
-    if (signal?.aborted) return Promise.reject(signal.reason as Error);
+    if (signal?.aborted) return Promise.reject(asError(signal.reason));
     const state = this.#stateOf(host);
     return new Promise<() => void>((resolve, reject) => {
       const waiter: Waiter = { resolve, reject, signal, onAbort: undefined };
@@ -178,7 +180,7 @@ export class RedisHostGate implements HostGate {
         waiter.onAbort = () => {
           const index = state.waiting.indexOf(waiter);
           if (index >= 0) state.waiting.splice(index, 1);
-          reject(signal.reason as Error);
+          reject(asError(signal.reason));
         };
         signal.addEventListener('abort', waiter.onAbort, { once: true });
       }

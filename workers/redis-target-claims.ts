@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { TargetClaims } from '../src/capture/target-checker.js';
-import { errorFields, silentLogger, type Logger } from './log.js';
+import type { Logger, TargetClaims } from '../src/ports.js';
+import { errorFields, silentLogger } from './log.js';
 
 /**
  * Claims on targets (and documents) across every worker on one Redis, so that two

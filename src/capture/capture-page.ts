@@ -1,4 +1,4 @@
-import type { LinkCheck } from '../resolve/ports.js';
+import type { LinkCheck } from '../model/index.js';
 import type { LinkResolution } from '../resolve/resolve-link.js';
 import { readPageMetadata } from './page-metadata.js';
 
@@ -9,12 +9,7 @@ import { readPageMetadata } from './page-metadata.js';
  */
 export function linkCheckOf(resolution: LinkResolution, checkedAt: string): LinkCheck {
   const { link, end } = resolution;
-  if (end.kind === 'post') {
-    const postEnd: LinkCheck['end'] = { kind: 'post', id: end.id };
-    if (end.handle !== undefined) postEnd.handle = end.handle;
-    return { checkedAt, link, end: postEnd };
-  }
-  if (end.kind === 'error') return { checkedAt, link, end: { kind: 'error', status: end.status, error: end.error } };
+  if (end.kind !== 'page') return { checkedAt, link, end };
 
   if (end.html !== undefined) link.page = readPageMetadata(end.html, link.finalUrl ?? link.url);
   return { checkedAt, link, end: { kind: 'page', capture: { ...end.recorded, via: 'page' } } };

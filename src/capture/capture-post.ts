@@ -1,27 +1,16 @@
 import { FetchError } from '../errors.js';
 import type { HttpExchange } from '../net/index.js';
-import type { Capture, ErrorCode, Post, Status } from '../record/types.js';
+import { postUrl, snowflakeTime, type CapturedPost, type Capture, type PostCheck } from '../model/index.js';
 import { oembedUrl, readOembedAnswer, type OembedVerdict } from './oembed.js';
-import { decidePostStatus, type Inconclusive } from './post-status.js';
-import type { ExchangeRecorder, Fetcher } from '../resolve/ports.js';
-import { snowflakeTime } from './snowflake.js';
+import type { Inconclusive } from './inconclusive.js';
+import { decidePostStatus } from './post-status.js';
+import type { ExchangeRecorder, Fetcher } from '../ports.js';
 import { readSyndicationAnswer, syndicationUrl } from './syndication.js';
 import { findWaybackCopy } from './wayback.js';
 
 export interface CapturePostOptions {
   fetcher: Fetcher;
   record: ExchangeRecorder;
-}
-
-/** What one check of a post found. */
-export interface PostCheck {
-  status: Status;
-  error?: { code: ErrorCode; message: string };
-  /** The status of the syndication answer, the post's primary source. */
-  httpStatus?: number;
-  /** Post fields read from the capture (the caller merges them over what the article printed). */
-  post: Omit<Post, 'platform' | 'embed'>;
-  capture?: Capture;
 }
 
 /**
@@ -33,7 +22,7 @@ export interface PostCheck {
 export async function capturePost(target: { id: string; handle?: string }, options: CapturePostOptions): Promise<PostCheck> {
   const { fetcher, record } = options;
   const fallbackCreatedAt = snowflakeTime(target.id);
-  const post: PostCheck['post'] = { id: target.id, url: `https://x.com/${target.handle ?? 'i'}/status/${target.id}`, media: [], links: [] };
+  const post: CapturedPost = { id: target.id, url: postUrl(target), media: [], links: [] };
   if (target.handle !== undefined) post.handle = target.handle;
 
   const syndication = await ask(fetcher, record, syndicationUrl(target.id), readSyndicationAnswer);
@@ -45,14 +34,14 @@ export async function capturePost(target: { id: string; handle?: string }, optio
     capture = syndication.recorded && { ...syndication.recorded, via: 'syndication' };
     await captureMedia(post, fetcher, record);
   } else {
-    const statusUrl = `https://twitter.com/${target.handle ?? 'i'}/status/${target.id}`;
+    const statusUrl = postUrl(target, 'twitter.com');
     oembed = await ask(fetcher, record, oembedUrl(statusUrl), readOembedAnswer);
     if (oembed.verdict.kind === 'post') {
       const { authorName, handle, text } = oembed.verdict;
       if (authorName !== undefined) post.authorName = authorName;
       if (handle !== undefined) {
         post.handle = handle;
-        post.url = `https://x.com/${handle}/status/${target.id}`;
+        post.url = postUrl({ id: target.id, handle });
       }
       if (text !== undefined) post.text = text;
       capture = oembed.recorded && { ...oembed.recorded, via: 'oembed' };
@@ -115,7 +104,7 @@ async function ask<V>(
  * without a capture. Videos keep their URL only: they are usually far larger than the
  * body cap, and the syndication answer already names every variant.
  */
-async function captureMedia(post: PostCheck['post'], fetcher: Fetcher, record: ExchangeRecorder): Promise<void> {
+async function captureMedia(post: CapturedPost, fetcher: Fetcher, record: ExchangeRecorder): Promise<void> {
   for (const item of post.media) {
     if (item.type !== 'photo') continue;
     try {

@@ -1,5 +1,5 @@
 import { loadHtml } from '../html.js';
-import type { Inconclusive } from './post-status.js';
+import type { Inconclusive } from './inconclusive.js';
 
 export function oembedUrl(postUrl: string): string {
   return `https://publish.twitter.com/oembed?url=${encodeURIComponent(postUrl)}&omit_script=1&dnt=true`;

@@ -1,7 +1,7 @@
 import type { CheerioAPI } from 'cheerio';
 import { loadHtml } from '../html.js';
 import { absoluteUrl } from '../url.js';
-import type { Page } from '../record/types.js';
+import type { Page } from '../model/index.js';
 
 /**
  * Reads a page's metadata from its decoded HTML: what a citation list needs to

@@ -1,13 +1,6 @@
-import type { ErrorCode, Status } from '../record/types.js';
+import type { ErrorCode, Status } from '../model/index.js';
 import type { OembedVerdict } from './oembed.js';
 import type { SyndicationVerdict } from './syndication.js';
-
-/** An answer that says nothing either way about a post; `httpStatus` where it was an HTTP error. */
-export interface Inconclusive {
-  kind: 'inconclusive';
-  reason: string;
-  httpStatus?: number;
-}
 
 export interface PostStatusDecision {
   status: Status;

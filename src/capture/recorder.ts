@@ -1,4 +1,5 @@
-import type { ExchangeRecorder, RecordedExchange } from '../resolve/ports.js';
+import type { RecordedExchange } from '../model/index.js';
+import type { ExchangeRecorder } from '../ports.js';
 import type { WarcWriter, WrittenExchange } from './warc-writer.js';
 
 export function warcRecorder(writer: WarcWriter): ExchangeRecorder {

@@ -1,5 +1,5 @@
-import type { MediaType, Post } from '../record/types.js';
-import type { Inconclusive } from './post-status.js';
+import { postUrl, type MediaType, type Post } from '../model/index.js';
+import type { Inconclusive } from './inconclusive.js';
 
 /**
  * The token the syndication endpoint checks. It depends on JavaScript's own number
@@ -52,7 +52,7 @@ function postFromTweet(tweet: Record<string, unknown>): Omit<Post, 'platform' | 
   const handle = stringOf(user.screen_name);
   const post: Omit<Post, 'platform' | 'embed'> = { id, media: mediaOf(tweet), links: linksOf(tweet) };
   if (handle !== undefined) post.handle = handle;
-  post.url = `https://x.com/${handle ?? 'i'}/status/${id}`;
+  post.url = postUrl({ id, handle });
   const authorName = stringOf(user.name);
   if (authorName !== undefined) post.authorName = authorName;
   const createdAt = stringOf(tweet.created_at);

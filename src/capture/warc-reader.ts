@@ -1,8 +1,8 @@
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WARCParser } from 'warcio';
-import { CitesnapError } from '../errors.js';
-import type { WarcLocation } from '../record/types.js';
+import { WarcRecordInvalidError } from '../errors.js';
+import type { WarcLocation } from '../model/index.js';
 
 export interface StoredResponse {
   targetUri: string;
@@ -31,7 +31,7 @@ export async function readResponseRecord(dataDir: string, location: WarcLocation
   const record = await new WARCParser([member], { keepHeadersCase: true }).parse();
   const targetUri = record?.warcTargetURI;
   if (!record || record.warcType !== 'response' || !record.httpHeaders || !targetUri) {
-    throw new CitesnapError('WARC_RECORD_INVALID', `${where}: no response record there`);
+    throw new WarcRecordInvalidError(`${where}: no response record there`);
   }
   // readFully(false) is the raw payload; true would undo the Content-Encoding.
   const payload = await record.readFully(false);
@@ -53,7 +53,7 @@ async function readByteRange(path: string, offset: number, length: number, where
     while (filled < length) {
       const { bytesRead } = await handle.read(bytes, filled, length - filled, offset + filled);
       if (bytesRead === 0) {
-        throw new CitesnapError('WARC_RECORD_INVALID', `${where}: the file ends ${length - filled} bytes short of the record`);
+        throw new WarcRecordInvalidError(`${where}: the file ends ${length - filled} bytes short of the record`);
       }
       filled += bytesRead;
     }

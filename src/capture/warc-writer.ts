@@ -4,8 +4,8 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
-import { CitesnapError } from '../errors.js';
-import type { WarcLocation } from '../record/types.js';
+import { isErrnoException, WarcWriterClosedError } from '../errors.js';
+import type { WarcLocation } from '../model/index.js';
 import { VERSION } from '../version.js';
 import { buildExchangeRecords, buildWarcinfoRecord, type WarcExchange, type WarcinfoFields } from './warc-format.js';
 
@@ -116,7 +116,7 @@ export class WarcWriter {
    */
   async writeExchange(exchange: WarcExchange, options: WriteExchangeOptions = {}): Promise<WrittenExchange> {
     if (this.closing) {
-      throw new CitesnapError('WARC_WRITER_CLOSED', 'WarcWriter.writeExchange() called after close()');
+      throw new WarcWriterClosedError('WarcWriter.writeExchange() called after close()');
     }
     const records = buildExchangeRecords(exchange, { request: this.newRecordId(), response: this.newRecordId() });
     const response = await new Promise<WarcLocation>((resolve, reject) => {
@@ -292,5 +292,5 @@ async function writeFully(handle: FileHandle, bytes: Uint8Array, position: numbe
 }
 
 function isAlreadyExistsError(error: unknown): boolean {
-  return error instanceof Error && (error as NodeJS.ErrnoException).code === 'EEXIST';
+  return isErrnoException(error) && error.code === 'EEXIST';
 }

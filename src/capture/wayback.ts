@@ -1,6 +1,6 @@
 import { FetchError } from '../errors.js';
-import type { Capture } from '../record/types.js';
-import type { ExchangeRecorder, Fetcher } from '../resolve/ports.js';
+import { postUrl, type Capture, type PostHost } from '../model/index.js';
+import type { ExchangeRecorder, Fetcher } from '../ports.js';
 
 /**
  * Looks for a post in the Wayback Machine under both the twitter.com and the x.com
@@ -12,10 +12,10 @@ export async function findWaybackCopy(
   target: { id: string; handle?: string },
   options: { fetcher: Fetcher; record: ExchangeRecorder; around?: string | undefined },
 ): Promise<Capture | undefined> {
-  const handle = target.handle ?? 'i';
   const timestamp = options.around === undefined ? undefined : waybackTimestamp(options.around);
-  for (const host of ['twitter.com', 'x.com']) {
-    const original = `https://${host}/${handle}/status/${target.id}`;
+  const hosts: readonly PostHost[] = ['twitter.com', 'x.com'];
+  for (const host of hosts) {
+    const original = postUrl(target, host);
     const availability = `https://archive.org/wayback/available?url=${encodeURIComponent(original)}${timestamp ? `&timestamp=${timestamp}` : ''}`;
     const snapshot = await closestSnapshot(availability, options);
     if (snapshot === undefined) continue;

@@ -2,8 +2,8 @@ import { createWriteStream } from 'node:fs';
 import { rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
-import { validateDocId } from '../record/doc-id.js';
-import { DocumentStore } from '../record/store.js';
+import { validateDocId } from '../model/index.js';
+import { openDataDirStore } from '../record/data-dir-store.js';
 import { writeWacz, type WaczSummary } from './wacz.js';
 
 export interface ExportDocumentOptions {
@@ -21,9 +21,9 @@ export interface ExportDocumentOptions {
  */
 export async function exportDocument(options: ExportDocumentOptions): Promise<WaczSummary & { path: string }> {
   const docId = validateDocId(options.docId, 'export');
-  const store = new DocumentStore({ dataDir: options.dataDir });
-  const record = await store.read(docId);
-  if (!record) throw new UsageError(`export: no record for doc id ${JSON.stringify(docId)} in ${store.directory}`);
+  const { documents } = openDataDirStore({ dataDir: options.dataDir });
+  const record = await documents.read(docId);
+  if (!record) throw new UsageError(`export: no record for doc id ${JSON.stringify(docId)} in ${documents.location()}`);
 
   const path = resolve(options.outPath ?? `${docId}.wacz`);
   const folder = await stat(dirname(path)).catch(() => undefined);

@@ -1,6 +1,6 @@
 import { basename, resolve, sep } from 'node:path';
-import { CitesnapError } from '../errors.js';
-import type { Capture, Citation, DocumentRecord, WarcLocation } from '../record/types.js';
+import { WarcRecordInvalidError } from '../errors.js';
+import type { Capture, Citation, DocumentRecord, WarcLocation } from '../model/index.js';
 import { listWarcRecords, type WarcRecordEntry } from './warc-scan.js';
 
 /** One capture of a document: a citation's own, or one of its post's photos. */
@@ -47,7 +47,7 @@ export function warcPathOf(dataDir: string, location: WarcLocation): string {
   const root = resolve(dataDir);
   const path = resolve(root, location.file);
   if (!path.startsWith(root + sep)) {
-    throw new CitesnapError('WARC_RECORD_INVALID', `${location.file}: a capture's WARC file must be inside the data dir`);
+    throw new WarcRecordInvalidError(`${location.file}: a capture's WARC file must be inside the data dir`);
   }
   return path;
 }
@@ -87,7 +87,7 @@ export async function selectRecords(dataDir: string, record: DocumentRecord): Pr
     const entries = await listingOf(path);
     const response = entries.find((entry) => entry.offset === capture.warc.offset && entry.length === capture.warc.length);
     if (response?.type !== 'response' || response.targetUri === undefined) {
-      throw new CitesnapError('WARC_RECORD_INVALID', `${capture.warc.file} at offset ${capture.warc.offset}: no response record there (citation ${citation.id})`);
+      throw new WarcRecordInvalidError(`${capture.warc.file} at offset ${capture.warc.offset}: no response record there (citation ${citation.id})`);
     }
     capturedUrls.push(response.targetUri);
     pick(path, entries, response);

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform, type Writable } from 'node:stream';
 import { ZipFile } from 'yazl';
-import type { DocumentRecord } from '../record/types.js';
+import type { DocumentRecord } from '../model/index.js';
 import { VERSION } from '../version.js';
 import { indexWarcFile, sortCdxjLines } from './cdxj.js';
 import { capturesOf, selectRecords, type DocumentCapture } from './select-records.js';

@@ -2,9 +2,9 @@
 // citation per target, occurrences in document order, citations in order of
 // first occurrence.
 import { createHash } from 'node:crypto';
-import type { Occurrence, OccurrenceForm, Post, PostEmbed } from '../record/types.js';
+import { postCitationId, postUrl, type Occurrence, type OccurrenceForm, type Post, type PostEmbed } from '../model/index.js';
 import { contextAround, collapseWhitespace, type TextSlices } from './plain-text.js';
-import { canonicalPostUrl, linkTargetCitationId, shortLinkUrl, type LinkTarget } from './post-url.js';
+import { linkTargetCitationId, shortLinkUrl, type LinkTarget } from './post-url.js';
 import type { ExtractedCitation } from './types.js';
 
 /**
@@ -41,7 +41,7 @@ export function assembleCitations(found: readonly FoundOccurrence[], plainText: 
     if (target.kind !== 'embedded-post') return linkTargetCitationId(target);
     let id = ids.get(target.post);
     if (id === undefined) {
-      id = target.post.id === undefined ? embedCitationId(target.post.embed) : `post:${target.post.id}`;
+      id = target.post.id === undefined ? embedCitationId(target.post.embed) : postCitationId(target.post.id);
       ids.set(target.post, id);
     }
     return id;
@@ -99,7 +99,7 @@ function toPost(id: string | undefined, draft: CitationDraft): Post {
   const post: Post = { platform: 'twitter', media: [], links: [] };
   if (id !== undefined) {
     post.id = id;
-    post.url = canonicalPostUrl(id, handle);
+    post.url = postUrl({ id, handle });
   }
   if (handle !== undefined) post.handle = handle;
   if (embedded?.lang !== undefined) post.lang = embedded.lang;

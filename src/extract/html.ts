@@ -7,7 +7,8 @@ import { assembleCitations, type EmbeddedPost, type FoundOccurrence } from './ci
 import { hostSuffixPositions } from './link-scan.js';
 import { BLOCK_BREAK, LINE_BREAK, PlainTextBuilder, collapseWhitespace, positionsOf } from './plain-text.js';
 import { findPlainTextCitations } from './plain-text-citations.js';
-import { normalizePostId, parseLinkTarget, type PostReference } from './post-url.js';
+import type { PostReference } from '../model/index.js';
+import { normalizePostId, parseLinkTarget } from './post-url.js';
 import { Stretches } from './stretches.js';
 import { parseEmbedTrailer } from './trailer.js';
 import type { ExtractedDocument } from './types.js';

@@ -4,5 +4,5 @@ export type { ExtractedCitation, ExtractedDocument } from './types.js';
 export { extractFromHtml } from './html.js';
 export { extractFromText } from './text.js';
 export { decodeHtmlBytes } from './decode.js';
-export { parsePostUrl, canonicalPostUrl, type PostReference } from './post-url.js';
+export { parsePostUrl } from './post-url.js';
 export { parsePrintedDate } from './printed-date.js';

@@ -1,13 +1,7 @@
 // The URL forms of contract section 6: post URLs, t.co short links and their
 // pic.twitter.com display form. The patterns are shared with the text scanner
 // (link-scan.ts) so that a URL in an href and the same URL in text read alike.
-
-/** A post named by a URL: its id and, where the path names one, the handle. */
-export interface PostReference {
-  /** Decimal digits. Never a Number: ids exceed 2^53. */
-  id: string;
-  handle?: string;
-}
+import { postCitationId, shortLinkCitationId, type PostReference } from '../model/index.js';
 
 /** What a cited URL points to, before any network resolution. */
 export type LinkTarget =
@@ -65,11 +59,6 @@ export function parsePostUrl(url: string): PostReference | undefined {
   return id === undefined ? undefined : postReference(match?.[1], id);
 }
 
-/** https://x.com/<handle>/status/<id>, or https://x.com/i/status/<id> where the handle is not known. */
-export function canonicalPostUrl(id: string, handle?: string): string {
-  return `https://x.com/${handle ?? 'i'}/status/${id}`;
-}
-
 /** The URL a short or media link resolves as. */
 export function shortLinkUrl(code: string): string {
   return `https://t.co/${code}`;
@@ -87,5 +76,5 @@ export function parseLinkTarget(url: string): LinkTarget | undefined {
 
 /** The citation id a URL target belongs to. */
 export function linkTargetCitationId(target: LinkTarget): string {
-  return target.kind === 'post' ? `post:${target.id}` : `tco:${target.code}`;
+  return target.kind === 'post' ? postCitationId(target.id) : shortLinkCitationId(target.code);
 }

@@ -1,4 +1,4 @@
-import type { Occurrence, Post } from '../record/types.js';
+import type { Occurrence, Post } from '../model/index.js';
 
 /** A citation as the extraction stage finds it, before resolution and capture. */
 export interface ExtractedCitation {

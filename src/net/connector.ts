@@ -4,6 +4,7 @@ import { buildConnector } from 'undici';
 import { assertHostAllowed, guardLookup } from './address-guard.js';
 import { findRoute } from './routes.js';
 import type { ConnectRoute } from './routes.js';
+import { asError } from '../errors.js';
 
 export interface GuardedConnectorOptions {
   routes: readonly ConnectRoute[];
@@ -36,7 +37,7 @@ export function buildGuardedConnector({ routes, lookup, timeoutMs }: GuardedConn
     try {
       assertHostAllowed(options.hostname);
     } catch (error) {
-      callback(error as Error, null);
+      callback(asError(error), null);
       return;
     }
     const port = Number(options.port) || (options.protocol === 'https:' ? 443 : 80);

@@ -1,5 +1,5 @@
 import { brotliDecompressSync, constants, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
-import { FetchError } from '../errors.js';
+import { errnoCode, FetchError, messageOf } from '../errors.js';
 
 export interface DecodeLimits {
   /** Content-Encodings that may be chained on one body; more is refused, since no real server stacks many. */
@@ -52,9 +52,9 @@ function decodeOne(encoded: Buffer, coding: string, maxDecodedBytes: number): Bu
   } catch (error) {
     if (error instanceof FetchError) throw error;
     const reason =
-      (error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE'
+      errnoCode(error) === 'ERR_BUFFER_TOO_LARGE'
         ? `decodes to more than ${maxDecodedBytes} bytes`
-        : (error as Error).message;
+        : messageOf(error);
     throw new FetchError('BAD_RESPONSE', `cannot decode Content-Encoding ${coding}: ${reason}`, { cause: error });
   }
 }

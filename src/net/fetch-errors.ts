@@ -1,6 +1,6 @@
 import { errors as undiciErrors } from 'undici';
-import { FetchError } from '../errors.js';
-import type { ErrorCode } from '../record/types.js';
+import { errnoCode, FetchError, isErrnoException } from '../errors.js';
+import type { ErrorCode } from '../model/index.js';
 
 // EAI_AGAIN is the resolver failing to answer in time, not a name that does not exist:
 // a timeout (status failed, asked again next run), not a dead link.
@@ -51,7 +51,7 @@ function codeOf(error: unknown): ErrorCode | undefined {
   if (error instanceof FetchError) return error.code;
   // llhttp could not parse the response (its code is not always set).
   if (error instanceof undiciErrors.HTTPParserError) return 'BAD_RESPONSE';
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const code = errnoCode(error);
   if (typeof code !== 'string') return undefined;
   if (TIMEOUT_CODES.has(code)) return 'TIMEOUT';
   if (DNS_CODES.has(code)) return 'DNS';
@@ -60,7 +60,7 @@ function codeOf(error: unknown): ErrorCode | undefined {
   if (CONNECTION_CODES.has(code)) return 'CONNECTION';
   if (BAD_RESPONSE_CODES.has(code)) return 'BAD_RESPONSE';
   // Any other failed system call on the socket (ENOBUFS, EACCES, ...).
-  if ((error as NodeJS.ErrnoException).syscall !== undefined) return 'CONNECTION';
+  if (isErrnoException(error) && error.syscall !== undefined) return 'CONNECTION';
   return undefined;
 }
 

@@ -1,3 +1,5 @@
+import { asError } from '../errors.js';
+
 /**
  * Limits requests per host: how many may be in flight at once, and a pause for
  * everyone after the host said "too many requests". The HTTP client holds one
@@ -51,7 +53,7 @@ export class InProcessHostGate implements HostGate {
   }
 
   acquire(host: string, signal?: AbortSignal): Promise<() => void> {
-    if (signal?.aborted) return Promise.reject(signal.reason as Error);
+    if (signal?.aborted) return Promise.reject(asError(signal.reason));
     const state = this.#stateOf(host);
     if (state.waiting.length === 0 && this.#mayStart(state)) {
       state.inFlight += 1;
@@ -61,7 +63,7 @@ export class InProcessHostGate implements HostGate {
       const onAbort = () => {
         state.waiting.splice(state.waiting.indexOf(waiter), 1);
         this.#update(host, state);
-        reject(signal?.reason as Error);
+        reject(asError(signal?.reason));
       };
       const waiter: Waiter = {
         admit: () => {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join, basename } from 'node:path';
+import { errnoCode } from '../errors.js';
 
 /**
  * Writes a file so that a reader, in this process or another, sees either the old
@@ -35,7 +36,7 @@ async function openCreatingDirectory(path: string): Promise<FileHandle> {
   try {
     return await open(path, 'wx');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    if (errnoCode(error) !== 'ENOENT') throw error;
     await mkdir(dirname(path), { recursive: true });
     return open(path, 'wx');
   }

@@ -1,15 +1,15 @@
 import type { ResolvedCitation } from '../resolve/resolve-citations.js';
-import type { Capture, Check, Citation, ErrorCode, Post, Status } from './types.js';
+import type { Capture, CapturedPost, Check, CheckError, Citation, Post, Status, TimedPostCheck } from '../model/index.js';
 
 /** What the capture stage found for one resolved citation. */
 export interface CitationFindings {
   status: Status;
-  error?: { code: ErrorCode; message: string };
+  error?: CheckError;
   /** The check this finding comes from; none where nothing was asked (an embed with no link). */
   check?: Check;
   capture?: Capture;
   /** Post fields read from the capture; they win over what the article printed. */
-  capturedPost?: Omit<Post, 'platform' | 'embed'>;
+  capturedPost?: CapturedPost;
 }
 
 /**
@@ -42,7 +42,7 @@ export function buildCitation(resolved: ResolvedCitation, findings: CitationFind
   return citation;
 }
 
-function mergePost(printed: Post | undefined, captured: Omit<Post, 'platform' | 'embed'> | undefined, previous: Post | undefined): Post {
+function mergePost(printed: Post | undefined, captured: CapturedPost | undefined, previous: Post | undefined): Post {
   const post: Post = { platform: 'twitter', media: [], links: [] };
   // Oldest knowledge first, newest last: the previous record, then the article, then this capture.
   for (const source of [previous, printed, captured]) {
@@ -63,3 +63,56 @@ function mergePost(printed: Post | undefined, captured: Omit<Post, 'platform' | 
   });
   return post;
 }
+
+/** The post a citation names by id, as a target to check; undefined for a link or an embed without id. */
+export function postTargetOf(citation: { type: string; post?: { id?: string; handle?: string } }): { id: string; handle?: string } | undefined {
+  const id = citation.post?.id;
+  if (citation.type !== 'post' || id === undefined) return undefined;
+  const handle = citation.post?.handle;
+  return handle === undefined ? { id } : { id, handle };
+}
+
+/**
+ * The folding rules: how the checks of a resolved citation become its findings. A
+ * post known by id has its own check (`postCheck`, of `postTargetOf(citation)`); an
+ * embed known only from the article takes the last look at the links inside it
+ * (among `siblings`, the document's other citations); a link has its resolution's end.
+ */
+export function findingsFor(
+  citation: ResolvedCitation,
+  checks: { siblings: readonly ResolvedCitation[]; postCheck?: TimedPostCheck | undefined },
+): CitationFindings {
+  const check = checks.postCheck;
+  if (postTargetOf(citation) !== undefined && check !== undefined) {
+    const recordedCheck: Check = { at: check.checkedAt, status: check.status };
+    if (check.httpStatus !== undefined) recordedCheck.httpStatus = check.httpStatus;
+    if (check.error !== undefined) recordedCheck.error = check.error.code;
+    const findings: CitationFindings = { status: check.status, check: recordedCheck, capturedPost: check.post };
+    if (check.error !== undefined) findings.error = check.error;
+    if (check.capture !== undefined) findings.capture = check.capture;
+    return findings;
+  }
+  if (citation.type === 'post') {
+    // Known only from the article: the last look at the links inside it is its check.
+    const childChecks = checks.siblings.filter((other) => other.parent === citation.id && other.linkCheckedAt !== undefined).map((other) => other.linkCheckedAt!);
+    const latest = childChecks.sort().at(-1);
+    return latest === undefined ? { status: 'unidentified' } : { status: 'unidentified', check: { at: latest, status: 'unidentified' } };
+  }
+  const end = citation.linkEnd;
+  const at = citation.linkCheckedAt;
+  if (end === undefined || at === undefined) return { status: 'failed', error: { code: 'BAD_RESPONSE', message: 'the link was not resolved' } };
+  const httpStatus = citation.link?.httpStatus;
+  if (end.kind === 'page') {
+    return { status: 'archived', capture: end.capture, check: { at, status: 'archived', ...(httpStatus === undefined ? {} : { httpStatus }) } };
+  }
+  if (end.kind === 'error') {
+    return {
+      status: end.status,
+      error: end.error,
+      check: { at, status: end.status, error: end.error.code, ...(httpStatus === undefined ? {} : { httpStatus }) },
+    };
+  }
+  // A link that ended at a post has joined that post's citation during resolution.
+  return { status: 'failed', error: { code: 'BAD_RESPONSE', message: `the link leads to post ${end.id} but was not joined to it` } };
+}
+

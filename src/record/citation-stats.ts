@@ -1,4 +1,4 @@
-import type { Citation } from './types.js';
+import type { Citation } from '../model/index.js';
 
 /** Citations by status, each status in the order it first appears (the order summaries print them in). */
 export function countStatuses(citations: readonly Citation[]): Partial<Record<Citation['status'], number>> {

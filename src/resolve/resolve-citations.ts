@@ -1,6 +1,5 @@
-import { canonicalPostUrl, type ExtractedCitation } from '../extract/index.js';
-import type { Link, Occurrence, Post } from '../record/types.js';
-import type { CheckLink, LinkCheckEnd } from './ports.js';
+import type { ExtractedCitation } from '../extract/index.js';
+import { postCitationId, postUrl, type Link, type LinkCheck, type LinkCheckEnd, type Occurrence, type Post } from '../model/index.js';
 
 /** A citation once its links are resolved: posts known by id where a link told it. */
 export interface ResolvedCitation {
@@ -17,29 +16,30 @@ export interface ResolvedCitation {
   linkCheckedAt?: string;
 }
 
-export interface ResolveCitationsOptions {
-  /** Checks one link; the caller bounds how many run at once. */
-  checkLink: CheckLink;
+/** The URLs of the links among `extracted` that resolution needs checked, each once. */
+export function linksToCheck(extracted: readonly ExtractedCitation[]): string[] {
+  const urls = extracted.flatMap((citation) => (citation.type === 'link' && citation.link !== undefined ? [citation.link.url] : []));
+  return [...new Set(urls)];
 }
 
 /**
- * Resolves every link citation and folds the answers into the citation list
- * (contract section 6): a short link that resolves to a post joins that post's
- * citation; one inside an embed whose id is unknown, resolving to a post of the
- * embed's handle, identifies the embed's post.
+ * Folds the checks of the links (by URL, as `linksToCheck` names them) into the
+ * citation list (contract section 6): a short link that resolves to a post joins
+ * that post's citation; one inside an embed whose id is unknown, resolving to a
+ * post of the embed's handle, identifies the embed's post. Pure: the caller has
+ * made the checks. A link without a check stays unresolved.
  */
-export async function resolveCitations(extracted: readonly ExtractedCitation[], options: ResolveCitationsOptions): Promise<ResolvedCitation[]> {
+export function resolveCitations(extracted: readonly ExtractedCitation[], linkChecks: ReadonlyMap<string, LinkCheck>): ResolvedCitation[] {
   const citations = new Map<string, ResolvedCitation>(extracted.map((citation) => [citation.id, toResolved(citation)]));
   const links = [...citations.values()].filter((citation) => citation.type === 'link' && citation.link !== undefined);
 
-  await Promise.all(
-    links.map(async (citation) => {
-      const check = await options.checkLink(citation.link!.url);
-      citation.link = check.link;
-      citation.linkEnd = check.end;
-      citation.linkCheckedAt = check.checkedAt;
-    }),
-  );
+  for (const citation of links) {
+    const check = citation.link === undefined ? undefined : linkChecks.get(citation.link.url);
+    if (check === undefined) continue;
+    citation.link = check.link;
+    citation.linkEnd = check.end;
+    citation.linkCheckedAt = check.checkedAt;
+  }
 
   const renamed = new Map<string, string>();
   identifyEmbeds(citations, links, renamed);
@@ -83,13 +83,13 @@ function identifyEmbeds(citations: Map<string, ResolvedCitation>, links: readonl
     const chosen = candidates.find((link) => /\/(?:photo|video)\/\d+\/?(?:[?#]|$)/.test(link.link?.finalUrl ?? '')) ?? candidates[0];
     if (chosen?.linkEnd?.kind !== 'post') continue;
     const { id, handle: resolvedHandle } = chosen.linkEnd;
-    const newId = `post:${id}`;
+    const newId = postCitationId(id);
     renamed.set(embed.id, newId);
     citations.delete(embed.id);
     const post = embed.post ?? { platform: 'twitter', media: [], links: [] };
     post.id = id;
     if (resolvedHandle !== undefined) post.handle = resolvedHandle;
-    post.url = canonicalPostUrl(id, post.handle);
+    post.url = postUrl({ id, handle: post.handle });
     const existing = citations.get(newId);
     if (existing) mergeInto(existing, { ...embed, id: newId, post });
     else citations.set(newId, { ...embed, id: newId, post });
@@ -98,10 +98,10 @@ function identifyEmbeds(citations: Map<string, ResolvedCitation>, links: readonl
 
 /** A link that resolves to a post becomes an occurrence of that post's citation. */
 function joinPost(citations: Map<string, ResolvedCitation>, link: ResolvedCitation, end: { id: string; handle?: string }): void {
-  const postId = `post:${end.id}`;
+  const postId = postCitationId(end.id);
   citations.delete(link.id);
   const target = citations.get(postId);
-  const post: Post = { platform: 'twitter', id: end.id, url: canonicalPostUrl(end.id, end.handle), media: [], links: [] };
+  const post: Post = { platform: 'twitter', id: end.id, url: postUrl(end), media: [], links: [] };
   if (end.handle !== undefined) post.handle = end.handle;
   const joined: ResolvedCitation = { ...link, id: postId, type: 'post', post };
   delete joined.linkEnd;

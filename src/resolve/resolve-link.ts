@@ -1,8 +1,8 @@
 import { FetchError } from '../errors.js';
 import { decodeHtmlBytes, parsePostUrl } from '../extract/index.js';
 import type { HttpExchange } from '../net/index.js';
-import type { ErrorCode, Hop, Link } from '../record/types.js';
-import type { ExchangeRecorder, Fetcher, RecordedExchange } from './ports.js';
+import type { ErrorCode, Hop, Link, LinkEnd, RecordedExchange } from '../model/index.js';
+import type { ExchangeRecorder, Fetcher } from '../ports.js';
 import { absoluteUrl } from '../url.js';
 import { findPageRedirect } from './redirect-page.js';
 
@@ -16,16 +16,12 @@ export interface ResolveLinkOptions {
   record: ExchangeRecorder;
 }
 
-export type LinkEnd =
-  /** The chain reached a post URL; the post is captured from its own sources, not its login-walled page. */
-  | { kind: 'post'; id: string; handle?: string }
-  /** The chain ended on an ordinary page (2xx): its answer is the page capture. */
-  | { kind: 'page'; exchange: HttpExchange; recorded: RecordedExchange; html?: string }
-  | { kind: 'error'; status: 'dead' | 'blocked' | 'failed'; error: { code: ErrorCode; message: string } };
+/** Where the chain ended; an ordinary page's end carries its answer, archived, and its HTML text when it is HTML. */
+export type ResolvedLinkEnd = LinkEnd<{ exchange: HttpExchange; recorded: RecordedExchange; html?: string }>;
 
 export interface LinkResolution {
   link: Link;
-  end: LinkEnd;
+  end: ResolvedLinkEnd;
 }
 
 const SHORT_LINK_HOSTS = new Set(['t.co', 'www.t.co']);
@@ -42,7 +38,7 @@ export async function resolveLink(citedUrl: string, options: ResolveLinkOptions)
   const link: Link = { url: citedUrl, hops };
   let url = normalizeCitedUrl(citedUrl);
 
-  const finish = (end: LinkEnd, finalUrl: string): LinkResolution => {
+  const finish = (end: ResolvedLinkEnd, finalUrl: string): LinkResolution => {
     link.finalUrl = finalUrl;
     const last = hops.at(-1);
     if (last !== undefined && last.status > 0) link.httpStatus = last.status;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { largestPhotoUrl, readSyndicationAnswer, syndicationToken, syndicationUrl } from '../../src/capture/syndication.js';
-import { snowflakeTime } from '../../src/capture/snowflake.js';
+import { snowflakeTime } from '../../src/model/index.js';
 
 describe('syndicationToken', () => {
   it.each([

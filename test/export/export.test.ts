@@ -2,7 +2,7 @@ import { copyFile, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DocumentRecord } from '../../src/record/types.js';
+import type { DocumentRecord } from '../../src/model/index.js';
 import { addExamplePosts, CITY_ID, DGSN_ID, SUDINFO_ID } from '../support/example-posts.js';
 import { FakeUpstream } from '../support/fake-upstream/index.js';
 import { runCli } from '../support/run-cli.js';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
 import type { ExtractedCitation, ExtractedDocument } from '../../src/extract/index.js';
-import type { Occurrence, Post, PostEmbed } from '../../src/record/types.js';
+import type { Occurrence, Post, PostEmbed } from '../../src/model/index.js';
 
 const FIXTURES = new URL('../fixtures/extract/', import.meta.url);
 const EXAMPLES = new URL('../../examples/', import.meta.url);

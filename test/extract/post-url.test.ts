@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalPostUrl, parsePostUrl } from '../../src/extract/index.js';
+import { parsePostUrl } from '../../src/extract/index.js';
 
 describe('parsePostUrl', () => {
   it.each([
@@ -55,12 +55,5 @@ describe('parsePostUrl', () => {
     '',
   ])('reads %j as no post', (url) => {
     expect(parsePostUrl(url)).toBeUndefined();
-  });
-});
-
-describe('canonicalPostUrl', () => {
-  it('names the handle where it is known, i otherwise', () => {
-    expect(canonicalPostUrl('20', 'jack')).toBe('https://x.com/jack/status/20');
-    expect(canonicalPostUrl('1729555061938819317')).toBe('https://x.com/i/status/1729555061938819317');
   });
 });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { DocumentRecord } from '../../src/record/types.js';
+import type { DocumentRecord } from '../../src/model/index.js';
 import { FakeUpstream } from '../support/fake-upstream/index.js';
 import { BIN, runCli } from '../support/run-cli.js';
 

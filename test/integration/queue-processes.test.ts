@@ -4,9 +4,8 @@ import { join } from 'node:path';
 import type { Queue} from 'bullmq';
 import { Job, QueueEvents } from 'bullmq';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { TargetOutcome } from '../../src/capture/target-checker.js';
-import { TargetIndex } from '../../src/record/target-index.js';
-import type { DocumentRecord } from '../../src/record/types.js';
+import { DataDirTargetIndex } from '../../src/record/data-dir-target-index.js';
+import type { DocumentRecord } from '../../src/model/index.js';
 import { FakeUpstream, TEST_CA_PATH } from '../support/fake-upstream/index.js';
 import { redisOptionsFromUrl } from '../../workers/connection.js';
 import { archiveJobOptions, JOB, openDocumentsQueue, QUEUE } from '../../workers/queues.js';
@@ -151,12 +150,16 @@ describe('worker processes', () => {
     const job = await queue.add(JOB.archive, { docId: 'half-way', source: { html } }, archiveJobOptions('half-way'));
     expect(await held).toBe('/held');
     // Kill it once the fast link's check is in the index, while the slow one hangs.
-    const index = new TargetIndex<TargetOutcome>({ dataDir });
-    const fastEntry = await vi.waitFor(async () => {
-      const entry = await index.get('link:https://t.co/fast');
-      if (!entry) throw new Error('not indexed yet');
-      return entry;
-    });
+    const index = new DataDirTargetIndex({ dataDir });
+    // The worker is another process: on a busy machine its index write can take longer than waitFor's 1 s default.
+    const fastEntry = await vi.waitFor(
+      async () => {
+        const entry = await index.get('link:https://t.co/fast');
+        if (!entry) throw new Error('not indexed yet');
+        return entry;
+      },
+      { timeout: 30_000, interval: 50 },
+    );
     doomed.child.kill('SIGKILL');
     await doomed.exited;
 

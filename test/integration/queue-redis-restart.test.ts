@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import type { DocumentRecord } from '../../src/record/types.js';
+import type { DocumentRecord } from '../../src/model/index.js';
 import { redisOptionsFromUrl } from '../../workers/connection.js';
 import { archiveJobOptions, JOB, openDocumentsQueue } from '../../workers/queues.js';
 import { runWorker } from '../../workers/worker.js';

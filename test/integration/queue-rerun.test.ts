@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QueueEvents, type Queue } from 'bullmq';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { DocumentRecord } from '../../src/record/types.js';
+import type { DocumentRecord } from '../../src/model/index.js';
 import { FakeUpstream, TEST_CA_PATH } from '../support/fake-upstream/index.js';
 import { countResponseRecords } from '../support/warc-duplicates.js';
 import { redisOptionsFromUrl } from '../../workers/connection.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Job, QueueEvents, type Queue } from 'bullmq';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import type { DocumentRecord } from '../../src/record/types.js';
+import type { DocumentRecord } from '../../src/model/index.js';
 import { redisOptionsFromUrl } from '../../workers/connection.js';
 import { archiveJobOptions, JOB, openDocumentsQueue, QUEUE } from '../../workers/queues.js';
 import { runWorker, type RunningWorker } from '../../workers/worker.js';

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readResponseRecord } from '../../src/capture/warc-reader.js';
 import { FetchError } from '../../src/errors.js';
-import { recheckDocument } from '../../src/pipeline.js';
-import type { Citation, DocumentRecord } from '../../src/record/types.js';
+import { recheckDocument } from '../../src/pipeline/index.js';
+import type { Citation, DocumentRecord } from '../../src/model/index.js';
 import { FakeUpstream, type PostState } from '../support/fake-upstream/index.js';
 import { startPipeline, type PipelineHarness } from '../support/pipeline-harness.js';
 import { expectEveryWarcRecordValid } from '../support/warc-records.js';

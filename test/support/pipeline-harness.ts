@@ -2,8 +2,8 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../../src/config.js';
-import { archiveDocument, openPipeline, type OpenPipeline } from '../../src/pipeline.js';
-import type { DocumentRecord } from '../../src/record/types.js';
+import { archiveDocument, openPipeline, type OpenPipeline } from '../../src/pipeline/index.js';
+import type { DocumentRecord } from '../../src/model/index.js';
 import { loadSource } from '../../src/source.js';
 import type { FakeUpstream } from './fake-upstream/index.js';
 

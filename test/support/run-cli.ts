@@ -16,7 +16,7 @@ export interface CliResult {
  * leaks into what is being tested.
  */
 export async function runCli(args: readonly string[], options: { env?: Record<string, string>; cwd?: string; input?: string | Buffer } = {}): Promise<CliResult> {
-  if (!existsSync(new URL('../../dist/src/cli.js', import.meta.url))) {
+  if (!existsSync(new URL('../../dist/cli/main.js', import.meta.url))) {
     throw new Error('dist/ is missing: run `npm run build` (npm test does) before the CLI tests');
   }
   const child = spawn(process.execPath, [BIN, ...args], {

@@ -5,11 +5,10 @@ import {
   reconnectDelay,
   redactRedisUrl,
   redisOptionsFromUrl,
-  RedisUnavailableError,
   workerConnectionOptions,
 } from '../../workers/connection.js';
 import { testRedisUrl } from './support/redis.js';
-import { UsageError } from '../../src/errors.js';
+import { RedisUnavailableError, UsageError } from '../../src/errors.js';
 
 describe('redisOptionsFromUrl', () => {
   it.each([

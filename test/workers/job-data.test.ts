@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { JobDataError, parseArchiveJobData, parseRecheckJobData, parseRetryFailedJobData } from '../../workers/job-data.js';
+import { JobDataError } from '../../src/errors.js';
+import { parseArchiveJobData, parseRecheckJobData, parseRetryFailedJobData } from '../../workers/job-data.js';
 
 describe('parseArchiveJobData', () => {
   it.each([

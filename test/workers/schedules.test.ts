@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
-import { runQueueCommand } from '../../workers/commands.js';
+import { runQueueCommand } from '../../cli/queue-commands.js';
 import { redisOptionsFromUrl } from '../../workers/connection.js';
 import { openMaintenanceQueue } from '../../workers/queues.js';
 import { formatSchedule, listSchedules, nextRun, upsertSchedules, validateCronPattern } from '../../workers/schedules.js';

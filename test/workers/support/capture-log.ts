@@ -1,4 +1,5 @@
-import { createJsonLogger, type Logger } from '../../../workers/log.js';
+import type { Logger } from '../../../src/ports.js';
+import { createJsonLogger } from '../../../workers/log.js';
 
 /** A logger that keeps its lines, so a test can await a named event. */
 export function captureLogger(): { log: Logger; lines: Record<string, unknown>[]; event(name: string, match?: (line: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> } {

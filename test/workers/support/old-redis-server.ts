@@ -6,6 +6,9 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
  * CLIENT SETNAME, the ready check's INFO) and says it is Redis 4.0: older than BullMQ
  * accepts, so a worker's start-up fails only once its BullMQ Workers exist. It counts
  * the connections still open, to show that a failed start leaves none behind.
+ * With `hangUp`, it says it is Redis 7.2 and closes the connection on any command
+ * it does not know instead of refusing it: a Redis that goes away in the middle of
+ * a command.
  */
 export class OldRedisServer {
   private readonly sockets = new Set<Socket>();
@@ -13,15 +16,16 @@ export class OldRedisServer {
   private constructor(
     private readonly server: Server,
     readonly url: string,
+    private readonly hangUp: boolean,
   ) {
     server.on('connection', (socket) => this.serve(socket));
   }
 
-  static async start(): Promise<OldRedisServer> {
+  static async start(options: { hangUp?: boolean } = {}): Promise<OldRedisServer> {
     const server = createServer();
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
-    return new OldRedisServer(server, `redis://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    return new OldRedisServer(server, `redis://127.0.0.1:${(server.address() as AddressInfo).port}`, options.hangUp === true);
   }
 
   get openConnections(): number {
@@ -44,19 +48,24 @@ export class OldRedisServer {
         const parsed = parseCommand(buffered);
         if (parsed === undefined) break;
         buffered = buffered.subarray(parsed.length);
-        socket.write(answer(parsed.args));
+        const reply = answer(parsed.args, this.hangUp ? '7.2.0' : '4.0.0');
+        if (this.hangUp && reply.startsWith('-ERR unknown command')) {
+          socket.destroy();
+          return;
+        }
+        socket.write(reply);
       }
     });
   }
 }
 
-function answer(args: readonly string[]): string {
+function answer(args: readonly string[], version: string): string {
   const name = args[0]?.toUpperCase();
   switch (name) {
     case 'PING':
       return '+PONG\r\n';
     case 'INFO': {
-      const info = '# Server\r\nredis_version:4.0.0\r\nloading:0\r\n';
+      const info = `# Server\r\nredis_version:${version}\r\nloading:0\r\n`;
       return `$${Buffer.byteLength(info)}\r\n${info}\r\n`;
     }
     case 'CLIENT':

@@ -73,7 +73,7 @@ export function spawnTsx(script: string, args: readonly string[], env: NodeJS.Pr
   };
 }
 
-/** `citesnap <command> ...` through workers/commands.ts, as src/cli.ts will dispatch it. */
+/** `citesnap <command> ...` through cli/queue-commands.ts, as cli/main.ts dispatches it. */
 export function spawnQueueCli(args: readonly string[], env: NodeJS.ProcessEnv): TestProcess {
   return spawnTsx('test/workers/support/queue-cli.ts', args, env);
 }

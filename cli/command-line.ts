@@ -1,11 +1,11 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { loadConfig, type Config, type ConfigFlags } from './config.js';
-import { CitesnapError, UsageError } from './errors.js';
-import { validateDocId } from './record/doc-id.js';
+import { loadConfig, type Config, type ConfigFlags } from '../src/config.js';
+import { CitesnapError, messageOf, UsageError } from '../src/errors.js';
+import { validateDocId } from '../src/model/index.js';
 
 /**
- * What every `citesnap` command shares, those of src/cli.ts and the queue's of
- * workers/commands.ts alike: exit codes, the usage text, argument parsing, the
+ * What every `citesnap` command shares, those of cli/main.ts and the queue's of
+ * cli/queue-commands.ts alike: exit codes, the usage text, argument parsing, the
  * configuration and the one line an error becomes. Nothing here loads BullMQ or
  * ioredis, so that `citesnap archive` never does.
  */
@@ -65,7 +65,7 @@ export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options'
   try {
     return parseArgs({ args: [...args], options: { ...CONFIG_OPTIONS, ...options }, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new UsageError(`${command}: ${(error as Error).message}`);
+    throw new UsageError(`${command}: ${messageOf(error)}`);
   }
 }
 

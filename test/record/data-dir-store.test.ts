@@ -2,8 +2,9 @@ import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DocumentStore, sidecarPathFor } from '../../src/record/store.js';
-import type { DocumentRecord } from '../../src/record/types.js';
+import { DataDirDocuments } from '../../src/record/data-dir-store.js';
+import { sidecarPathFor } from '../../src/record/serialize.js';
+import type { DocumentRecord, TargetIndexEntry } from '../../src/model/index.js';
 
 function record(docId: string, marker: string): DocumentRecord {
   return {
@@ -15,10 +16,10 @@ function record(docId: string, marker: string): DocumentRecord {
   };
 }
 
-describe('DocumentStore', () => {
+describe('DataDirDocuments', () => {
   it('writes, reads and lists records', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'citesnap-store-'));
-    const store = new DocumentStore({ dataDir });
+    const store = new DataDirDocuments({ dataDir });
     expect(await store.read('missing')).toBeUndefined();
     expect(await store.list()).toEqual([]);
     await store.write(record('b', 'one'));
@@ -30,7 +31,7 @@ describe('DocumentStore', () => {
 
   it('never lets a reader see half a record while writers race', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'citesnap-store-'));
-    const store = new DocumentStore({ dataDir });
+    const store = new DataDirDocuments({ dataDir });
     const big = (n: number) => ({ ...record('race', 'x'.repeat(200_000)), processedAt: `writer-${n}` });
     const writes = Array.from({ length: 20 }, (_, n) => store.write(big(n)));
     const reads: Promise<DocumentRecord | undefined>[] = [];
@@ -45,7 +46,7 @@ describe('DocumentStore', () => {
   });
 
   it('refuses a doc id that could escape the data dir', () => {
-    const store = new DocumentStore({ dataDir: '/tmp/x' });
+    const store = new DataDirDocuments({ dataDir: '/tmp/x' });
     expect(() => store.pathOf('../x')).toThrow(/invalid doc id/);
   });
 });
@@ -63,18 +64,24 @@ describe('sidecarPathFor', () => {
   });
 });
 
-describe('TargetIndex', () => {
+describe('DataDirTargetIndex', () => {
   it('reads an entry a crash left empty or cut as a miss, and takes the next put', async () => {
-    const { TargetIndex } = await import('../../src/record/target-index.js');
+    const { DataDirTargetIndex } = await import('../../src/record/data-dir-target-index.js');
     const { writeFile, readdir: list } = await import('node:fs/promises');
     const dataDir = await mkdtemp(join(tmpdir(), 'citesnap-index-'));
-    const index = new TargetIndex<{ status: string }>({ dataDir });
-    const entry = { key: 'link:https://t.co/x', checkedAt: '2026-11-29T00:00:00.000Z', outcome: { status: 'archived' } };
+    const index = new DataDirTargetIndex({ dataDir });
+    const checkedAt = '2026-11-29T00:00:00.000Z';
+    const link = { url: 'https://t.co/x', hops: [] };
+    const entry: TargetIndexEntry = {
+      key: 'link:https://t.co/x',
+      checkedAt,
+      outcome: { kind: 'link', check: { checkedAt, link, end: { kind: 'error', status: 'dead', error: { code: 'DNS', message: 'x' } } } },
+    };
     await index.put(entry);
     expect(await index.get(entry.key)).toEqual(entry);
     const [fanOut] = await list(join(dataDir, 'index'));
     const [file] = await list(join(dataDir, 'index', fanOut!));
-    for (const damaged of ['', '{"key":"link:https://t.co/x","checked', 'null', '{"key":"link:https://t.co/x"}']) {
+    for (const damaged of ['', '{"key":"link:https://t.co/x","checked', 'null', '{"key":"link:https://t.co/x"}', '{"key":"link:https://t.co/x","checkedAt":"2026-11-29T00:00:00.000Z","outcome":{"kind":"page"}}']) {
       await writeFile(join(dataDir, 'index', fanOut!, file!), damaged);
       expect(await index.get(entry.key)).toBeUndefined();
     }
@@ -83,13 +90,27 @@ describe('TargetIndex', () => {
   });
 });
 
-describe('DocumentStore with a damaged record', () => {
+describe('DataDirDocuments with a damaged record', () => {
   it('names the file and what is wrong', async () => {
     const { writeFile } = await import('node:fs/promises');
     const dataDir = await mkdtemp(join(tmpdir(), 'citesnap-store-'));
-    const store = new DocumentStore({ dataDir });
+    const store = new DataDirDocuments({ dataDir });
     await store.write(record('edited', 'x'));
     await writeFile(store.pathOf('edited'), '{"docId": "edited", ');
     await expect(store.read('edited')).rejects.toThrow(/documents\/edited\.json: not a readable record \(/);
+  });
+
+  it.each([
+    ['[]', /edited\.json: not a readable record \(expected a JSON object\)$/],
+    ['{"schemaVersion": 2}', /edited\.json: not a readable record \(schemaVersion: expected 1\)$/],
+    [JSON.stringify({ ...record('edited', 'x'), citations: [{ id: 'tco:x', type: 'link', status: 'fine', occurrences: [], checks: [] }] }), /\(citations\[0\]\.status: expected one of archived, /],
+    [JSON.stringify({ ...record('edited', 'x'), citations: [{ id: 'tco:x', type: 'link', status: 'dead', occurrences: [], checks: [{}] }] }), /\(citations\[0\]\.checks\[0\]: expected an object with at and status\)$/],
+  ])('checks a record read back against the schema: %s', async (text, message) => {
+    const { writeFile } = await import('node:fs/promises');
+    const dataDir = await mkdtemp(join(tmpdir(), 'citesnap-store-'));
+    const store = new DataDirDocuments({ dataDir });
+    await store.write(record('edited', 'x'));
+    await writeFile(store.pathOf('edited'), text);
+    await expect(store.read('edited')).rejects.toThrow(message);
   });
 });

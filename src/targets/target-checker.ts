@@ -1,28 +1,22 @@
-import type { IndexEntry, TargetIndex } from '../record/target-index.js';
-import type { ErrorCode } from '../record/types.js';
-import type { ExchangeRecorder, Fetcher, LinkCheck } from '../resolve/ports.js';
+import { linkTargetKey, postTargetKey, type LinkCheck, type TargetIndexEntry, type TargetOutcome, type TimedPostCheck } from '../model/index.js';
+import type { Clock, ExchangeRecorder, Fetcher, TargetClaims, TargetIndex } from '../ports.js';
 import { resolveLink } from '../resolve/resolve-link.js';
-import { capturePost, type PostCheck } from './capture-post.js';
-import { linkCheckOf } from './capture-page.js';
+import { capturePost } from '../capture/capture-post.js';
+import { linkCheckOf } from '../capture/capture-page.js';
 import type { CheckJournal, CheckPorts } from './check-journal.js';
-
-/** A post check with the time it was made. */
-export type TimedPostCheck = PostCheck & { checkedAt: string };
-
-/** What the index keeps of a target: the newest check, whole. */
-export type TargetOutcome = { kind: 'link'; check: LinkCheck } | { kind: 'post'; check: TimedPostCheck };
+import { isReusable } from './reuse.js';
 
 export interface TargetCheckerOptions {
   fetcher: Fetcher;
   record: ExchangeRecorder;
-  index: TargetIndex<TargetOutcome>;
+  index: TargetIndex;
   /** CITESNAP_REFRESH_AFTER: a check younger than this is reused instead of asking again. */
   refreshAfterMs: number;
   /** CITESNAP_MAX_REDIRECTS. */
   maxRedirects: number;
   /** The non-browser User-Agent t.co gets. */
   shortLinkUserAgent: string;
-  now: () => Date;
+  clock: Clock;
   /**
    * Claims a target across processes while it is being checked, so that two workers
    * never fetch the same target at once (the queue provides a Redis one). Without
@@ -37,11 +31,6 @@ export interface TargetCheckerOptions {
   journal?: CheckJournal;
 }
 
-export interface TargetClaims {
-  /** Waits until this process holds the claim on `key`; resolves to its release. */
-  acquire(key: string): Promise<() => Promise<void>>;
-}
-
 /**
  * Checks targets (cited links and posts) once: a target checked within the refresh
  * window, by this process or another sharing the data dir, is reused without a new
@@ -54,8 +43,8 @@ export class TargetChecker {
   constructor(private readonly options: TargetCheckerOptions) {}
 
   async checkLink(url: string, force = false): Promise<LinkCheck> {
-    const outcome = await this.check(`link:${url}`, force, async ({ fetcher, record }) => {
-      const checkedAt = this.options.now().toISOString();
+    const outcome = await this.check(linkTargetKey(url), force, async ({ fetcher, record }) => {
+      const checkedAt = this.options.clock.now().toISOString();
       const resolution = await resolveLink(url, {
         fetcher,
         record,
@@ -69,8 +58,8 @@ export class TargetChecker {
   }
 
   async checkPost(target: { id: string; handle?: string }, force = false): Promise<TimedPostCheck> {
-    const outcome = await this.check(`post:${target.id}`, force, async ({ fetcher, record }) => {
-      const checkedAt = this.options.now().toISOString();
+    const outcome = await this.check(postTargetKey(target.id), force, async ({ fetcher, record }) => {
+      const checkedAt = this.options.clock.now().toISOString();
       const check = await capturePost(target, { fetcher, record });
       return { kind: 'post', check: { ...check, checkedAt } };
     });
@@ -96,7 +85,7 @@ export class TargetChecker {
         const ports: CheckPorts = { fetcher: this.options.fetcher, record: this.options.record };
         const journal = await this.beginJournal(key, force);
         const outcome = await fresh(journal === undefined ? ports : journal.ports(ports));
-        await this.options.index.put({ key, checkedAt: checkedAtOf(outcome), outcome });
+        await this.options.index.put({ key, checkedAt: outcome.check.checkedAt, outcome });
         await journal?.end();
         return outcome;
       } finally {
@@ -114,7 +103,7 @@ export class TargetChecker {
   private async beginJournal(key: string, force: boolean) {
     const { journal } = this.options;
     if (journal === undefined) return undefined;
-    const now = this.options.now();
+    const now = this.options.clock.now();
     return journal.begin(key, {
       startedAt: now.toISOString(),
       outcomeCheckedAt: (await this.options.index.get(key))?.checkedAt,
@@ -123,29 +112,9 @@ export class TargetChecker {
     });
   }
 
-  private async reusable(key: string): Promise<IndexEntry<TargetOutcome> | undefined> {
+  private async reusable(key: string): Promise<TargetIndexEntry | undefined> {
     const entry = await this.options.index.get(key);
     if (!entry) return undefined;
-    const age = this.options.now().getTime() - Date.parse(entry.checkedAt);
-    if (!(age >= 0 && age < this.options.refreshAfterMs)) return undefined;
-    return isReusable(entry.outcome) ? entry : undefined;
+    return isReusable(entry, { now: this.options.clock.now(), refreshAfterMs: this.options.refreshAfterMs }) ? entry : undefined;
   }
 }
-
-function checkedAtOf(outcome: TargetOutcome): string {
-  return outcome.check.checkedAt;
-}
-
-/**
- * A check is worth reusing when an upstream answered it. A failure, or a link whose
- * last request got no answer at all (a name that did not resolve, a timeout), may be
- * the network here rather than the target: the next run asks again.
- */
-function isReusable(outcome: TargetOutcome): boolean {
-  if (outcome.kind === 'post') return outcome.check.status !== 'failed';
-  const { end } = outcome.check;
-  if (end.kind !== 'error') return true;
-  return end.status !== 'failed' && !NO_ANSWER_CODES.has(end.error.code);
-}
-
-const NO_ANSWER_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['DNS', 'TIMEOUT', 'CONNECTION', 'TLS']);

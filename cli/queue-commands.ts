@@ -1,14 +1,15 @@
 import { resolve } from 'node:path';
 import type { Redis } from 'ioredis';
-import { checkSources, configFrom, EXIT, parseCommandArgs, reportError, sourceSpecOf } from '../src/command-line.js';
+import { checkSources, configFrom, EXIT, parseCommandArgs, reportError, sourceSpecOf } from './command-line.js';
 import { parseDuration } from '../src/duration.js';
-import { CitesnapError, UsageError } from '../src/errors.js';
-import { deriveDocId } from '../src/record/doc-id.js';
+import { CitesnapError, messageOf, UsageError } from '../src/errors.js';
+import { DEFAULT_RECHECK_OLDER_THAN, deriveDocId } from '../src/model/index.js';
 import { loadSource } from '../src/source.js';
-import { connectProducerRedis, isConnectionError, unavailable } from './connection.js';
-import { parseArchiveJobData, type ArchiveJobData, DEFAULT_RECHECK_OLDER_THAN } from './job-data.js';
-import { createJsonLogger } from './log.js';
-import { archiveJobOptions, JOB, openDocumentsQueue, openMaintenanceQueue } from './queues.js';
+import { connectProducerRedis, isConnectionError, unavailable } from '../workers/connection.js';
+import { WORKER_DEFAULTS } from '../workers/defaults.js';
+import { parseArchiveJobData, type ArchiveJobData } from '../workers/job-data.js';
+import { createJsonLogger } from '../workers/log.js';
+import { archiveJobOptions, JOB, openDocumentsQueue, openMaintenanceQueue } from '../workers/queues.js';
 import {
   DEFAULT_PATTERNS,
   formatSchedule,
@@ -17,12 +18,12 @@ import {
   upsertSchedules,
   validateCronPattern,
   type ScheduleSpec,
-} from './schedules.js';
-import { runWorker } from './worker.js';
+} from '../workers/schedules.js';
+import { runWorker } from '../workers/worker.js';
 
 /**
  * The queue's commands of contract section 3 (`enqueue`, `worker`, `schedule`; their
- * options are in USAGE, src/command-line.ts), for src/cli.ts to dispatch to with a
+ * options are in USAGE, cli/command-line.ts), for cli/main.ts to dispatch to with a
  * dynamic import, so that `citesnap archive` never loads BullMQ. Each takes
  * `--data-dir DIR` like every command. Returns the exit code: 0 done, 2 bad usage or
  * input (one line on stderr), 1 Redis unreachable or another failure.
@@ -98,7 +99,7 @@ async function enqueueCommand(
       io.out(`${job.id}\n`);
     }
   } catch (error) {
-    throw asRedisError(error, config.redisUrl);
+    throw await asRedisError(error, client, config.redisUrl);
   } finally {
     await closeProducer(queue, client);
   }
@@ -135,7 +136,7 @@ async function jobDataFor(
   try {
     return parseArchiveJobData(data);
   } catch (error) {
-    throw new UsageError(`${source}: ${(error as Error).message}`);
+    throw new UsageError(`${source}: ${messageOf(error)}`);
   }
 }
 
@@ -147,7 +148,7 @@ async function workerCommand(args: readonly string[], env: NodeJS.ProcessEnv): P
     'metrics-port': { type: 'string' },
   });
   if (positionals.length > 0) throw new UsageError(`worker: unexpected argument ${JSON.stringify(positionals[0])}`);
-  const concurrency = wholeNumber(values.concurrency, '--concurrency', 1, 1000) ?? 4;
+  const concurrency = wholeNumber(values.concurrency, '--concurrency', 1, 1000) ?? WORKER_DEFAULTS.concurrency;
   const metricsPort = wholeNumber(values['metrics-port'], '--metrics-port', 0, 65535);
   const config = configFrom(values, env);
   const running = await runWorker({
@@ -203,7 +204,7 @@ async function scheduleCommand(args: readonly string[], io: { out: (text: string
       for (const info of await listSchedules(queue)) io.out(`${formatSchedule(info)}\n`);
     }
   } catch (error) {
-    throw asRedisError(error, config.redisUrl);
+    throw await asRedisError(error, client, config.redisUrl);
   } finally {
     await closeProducer(queue, client);
   }
@@ -218,7 +219,7 @@ async function closeProducer(queue: { close(): Promise<void> }, client: Redis): 
 }
 
 /** A connection lost during a command is an infrastructure failure (exit 1) with the usual message. */
-function asRedisError(error: unknown, redisUrl: string): unknown {
+async function asRedisError(error: unknown, client: Redis, redisUrl: string): Promise<unknown> {
   if (error instanceof CitesnapError) return error;
-  return isConnectionError(error) ? unavailable(redisUrl, error) : error;
+  return (await isConnectionError(error, client)) ? unavailable(redisUrl, error) : error;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deriveDocId, validateDocId, DOC_ID_PATTERN } from '../../src/record/doc-id.js';
+import { deriveDocId, validateDocId, DOC_ID_PATTERN } from '../../src/model/index.js';
 
 describe('validateDocId', () => {
   it.each(['a', 'article-2023.11_x', 'A'.repeat(200), '9lives'])('accepts %j', (id) => {

@@ -1,9 +1,8 @@
+import type { StoredResponse } from '../capture/warc-reader.js';
+import type { JournaledAnswer, RecordedExchange, WarcLocation } from '../model/index.js';
 import { RecordedExchange as ReplayedExchange, type DecodeLimits, type HttpExchange } from '../net/index.js';
-import type { TargetIndex } from '../record/target-index.js';
-import type { WarcLocation } from '../record/types.js';
-import type { ExchangeRecorder, Fetcher, RecordedExchange } from '../resolve/ports.js';
+import type { CheckJournals, ExchangeRecorder, Fetcher } from '../ports.js';
 import { sha256Hex } from '../source.js';
-import type { StoredResponse } from './warc-reader.js';
 
 /**
  * Why a journal: a target's check (a link's hops, a post's sources and photos) is
@@ -18,22 +17,9 @@ import type { StoredResponse } from './warc-reader.js';
  * The journal goes once the check's outcome is in the index.
  */
 
-/** One answer noted in a journal: the request that got it, and where its WARC record is. */
-export interface JournaledAnswer {
-  url: string;
-  /** The request's own User-Agent, where it set one (t.co gets a non-browser one). */
-  userAgent?: string;
-  recorded: RecordedExchange;
-}
-
-/** What the index keeps under a journal's key. */
-export interface JournalContent {
-  answers: JournaledAnswer[];
-}
-
 export interface CheckJournalOptions {
-  /** The index the journals are kept in, beside the targets' outcomes, under keys of their own. */
-  index: TargetIndex<JournalContent>;
+  /** Where the journals are kept (the store's, beside the targets' outcomes, under keys of their own). */
+  journals: CheckJournals;
   /** Reads an answer back from its WARC record. */
   readRecorded: (location: WarcLocation) => Promise<StoredResponse>;
   /** How far a replayed body may be decoded, as the HTTP client's own. */
@@ -61,7 +47,7 @@ export class CheckJournal {
     options: { startedAt: string; outcomeCheckedAt: string | undefined; replaySince: number; replay: boolean },
   ): Promise<JournaledCheck> {
     const key = `journal:${targetKey}`;
-    const earlier = options.replay ? await this.options.index.get(key) : undefined;
+    const earlier = options.replay ? await this.options.journals.get(key) : undefined;
     const began = earlier === undefined ? Number.NaN : Date.parse(earlier.checkedAt);
     const unfinished =
       earlier !== undefined &&
@@ -132,7 +118,7 @@ export class JournaledCheck {
   /** The check has ended and its outcome is in the index: its journal is of no more use. */
   async end(): Promise<void> {
     await this.writes;
-    await this.state.index.delete(this.state.key);
+    await this.state.journals.delete(this.state.key);
   }
 
   /**
@@ -168,7 +154,7 @@ export class JournaledCheck {
 
   private save(): Promise<void> {
     const answers = [...this.noted];
-    const write = this.writes.then(() => this.state.index.put({ key: this.state.key, checkedAt: this.state.startedAt, outcome: { answers } }));
+    const write = this.writes.then(() => this.state.journals.put({ key: this.state.key, checkedAt: this.state.startedAt, outcome: { answers } }));
     this.writes = write.catch(() => undefined);
     return write;
   }

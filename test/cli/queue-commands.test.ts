@@ -4,12 +4,12 @@ import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Job } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { runQueueCommand, type QueueCommand } from '../../workers/commands.js';
+import { runQueueCommand, type QueueCommand } from '../../cli/queue-commands.js';
 import { redisOptionsFromUrl } from '../../workers/connection.js';
 import { openDocumentsQueue } from '../../workers/queues.js';
-import { OldRedisServer } from './support/old-redis-server.js';
-import { spawnQueueCli } from './support/processes.js';
-import { adminRedis, deleteKeys, testRedisUrl, uniquePrefix } from './support/redis.js';
+import { OldRedisServer } from '../workers/support/old-redis-server.js';
+import { spawnQueueCli } from '../workers/support/processes.js';
+import { adminRedis, deleteKeys, testRedisUrl, uniquePrefix } from '../workers/support/redis.js';
 
 describe('queue commands', () => {
   const prefix = uniquePrefix();
@@ -56,6 +56,18 @@ describe('queue commands', () => {
     expect(result.stdout).toBe('');
     if (typeof message === 'string') expect(result.stderr).toBe(message);
     else expect(result.stderr).toMatch(message);
+  });
+
+  it.each([
+    ['goes away in the middle of the command', { hangUp: true }, /^citesnap: cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+ \(.+\); start one/],
+    ['refuses the command but answers (too old)', { hangUp: false }, /^citesnap: internal error: Redis version needs to be greater or equal than 5\.0\.0/],
+  ])('enqueue exits 1 when Redis %s, telling an outage from a refusal', async (_what, options, message) => {
+    const redis = await OldRedisServer.start(options);
+    onTestFinished(() => redis.close());
+    const result = await run('enqueue', ['https://a.example/article'], { env: { REDIS_URL: redis.url } });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(message);
   });
 
   it('enqueues files and stdin inline (a file with its file URL), URLs as they are, one job id a line', async () => {

@@ -1,0 +1,50 @@
+import { messageOf, SidecarError } from '../errors.js';
+import { extractFromHtml, extractFromText } from '../extract/index.js';
+import { SCHEMA_VERSION, type DocumentRecord } from '../model/index.js';
+import { writeFileAtomic } from '../record/atomic-file.js';
+import { serializeRecord, sidecarPathFor } from '../record/serialize.js';
+import { sha256Hex, type LoadedSource } from '../source.js';
+import { checkCitations, previousById, type PipelinePorts } from './check-citations.js';
+
+export interface ArchiveRequest {
+  docId: string;
+  source: LoadedSource;
+  /** Write `<name>.citations.json` next to a local source file (default true). */
+  sidecar?: boolean;
+}
+
+/**
+ * The whole pipeline for one document, used alike by the CLI and the queue worker:
+ * extract -> resolve -> capture -> record. Running it again for the same document
+ * within the refresh window reuses every check and leaves the same citations.
+ */
+export async function archiveDocument(request: ArchiveRequest, ports: PipelinePorts): Promise<DocumentRecord> {
+  const { source } = request;
+  const extracted = source.mediaType === 'text/html' ? extractFromHtml(source.text) : extractFromText(source.text);
+  const previous = await ports.store.documents.read(request.docId);
+  const citations = await checkCitations(extracted.citations, previousById(previous), ports, () => false);
+  const record: DocumentRecord = {
+    schemaVersion: SCHEMA_VERSION,
+    docId: request.docId,
+    source: {
+      uri: source.uri,
+      mediaType: source.mediaType,
+      sha256: sha256Hex(source.bytes),
+      bytes: source.bytes.length,
+      ...(extracted.title === undefined ? {} : { title: extracted.title }),
+    },
+    processedAt: ports.clock.now().toISOString(),
+    citations,
+  };
+  await ports.store.documents.write(record);
+  if (source.path !== undefined && request.sidecar !== false) {
+    const sidecar = sidecarPathFor(source.path);
+    try {
+      await writeFileAtomic(sidecar, serializeRecord(record));
+    } catch (error) {
+      throw new SidecarError(`${sidecar}: cannot write the sidecar (${messageOf(error)}); the record is in the data dir`, record, { cause: error });
+    }
+  }
+  return record;
+}
+

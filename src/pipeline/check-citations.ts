@@ -1,0 +1,81 @@
+import type { ExtractedCitation } from '../extract/index.js';
+import { linkTargetKey, postTargetKey, type Citation, type DocumentRecord, type TimedPostCheck } from '../model/index.js';
+import type { Clock, Store } from '../ports.js';
+import { buildCitation, findingsFor, postTargetOf } from '../record/build-citation.js';
+import { linksToCheck, resolveCitations } from '../resolve/resolve-citations.js';
+import type { TargetChecker } from '../targets/target-checker.js';
+
+/** What the pipeline needs from the outside world, passed in rather than reached for. */
+export interface PipelinePorts {
+  store: Store;
+  /** Resolves and captures targets, reusing recent checks (targets/target-checker.ts). */
+  checker: TargetChecker;
+  clock: Clock;
+  /** Citations checked at once within one document (default 8). */
+  concurrency?: number;
+}
+
+const DEFAULT_CONCURRENCY = 8;
+
+/**
+ * The resolve and capture stages over a list of citations, merged with their previous
+ * versions. `force` says which targets (by index key) must be asked again even when a
+ * recent check of theirs could be reused.
+ */
+export async function checkCitations(
+  extracted: readonly ExtractedCitation[],
+  previous: ReadonlyMap<string, Citation>,
+  ports: PipelinePorts,
+  force: (targetKey: string) => boolean,
+): Promise<Citation[]> {
+  const limit = concurrencyLimit(ports.concurrency ?? DEFAULT_CONCURRENCY);
+  const postChecks = new Map<string, Promise<TimedPostCheck>>();
+  const checkPost = (target: { id: string; handle?: string }): Promise<TimedPostCheck> => {
+    let check = postChecks.get(target.id);
+    if (check === undefined) {
+      check = limit(() => ports.checker.checkPost(target, force(postTargetKey(target.id))));
+      // Awaited below; marked handled now so a failure while links resolve is not "unhandled".
+      check.catch(() => undefined);
+      postChecks.set(target.id, check);
+    }
+    return check;
+  };
+  // Posts the article names by id are checked while the links resolve: both share the
+  // document's request slots instead of running one stage after the other.
+  for (const citation of extracted) {
+    const target = postTargetOf(citation);
+    if (target !== undefined) void checkPost(target);
+  }
+  const linkChecks = new Map(
+    await Promise.all(linksToCheck(extracted).map(async (url) => [url, await limit(() => ports.checker.checkLink(url, force(linkTargetKey(url))))] as const)),
+  );
+  const resolved = resolveCitations(extracted, linkChecks);
+  const findings = await Promise.all(
+    resolved.map(async (citation) => {
+      const target = postTargetOf(citation);
+      return findingsFor(citation, { siblings: resolved, postCheck: target === undefined ? undefined : await checkPost(target) });
+    }),
+  );
+  return resolved.map((citation, index) => buildCitation(citation, findings[index]!, previous.get(citation.id)));
+}
+
+/** Runs at most `max` of the tasks given to it at once, in the order given. */
+function concurrencyLimit(max: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  return async (task) => {
+    if (active >= max) await new Promise<void>((resolve) => waiting.push(resolve));
+    active++;
+    try {
+      return await task();
+    } finally {
+      active--;
+      waiting.shift()?.();
+    }
+  };
+}
+
+export function previousById(record: DocumentRecord | undefined): Map<string, Citation> {
+  return new Map((record?.citations ?? []).map((citation) => [citation.id, citation]));
+}
+

@@ -1,0 +1,98 @@
+import { warcRecorder } from '../capture/recorder.js';
+import { readResponseRecord } from '../capture/warc-reader.js';
+import { WarcWriter } from '../capture/warc-writer.js';
+import type { Config } from '../config.js';
+import { FetchError, UsageError } from '../errors.js';
+import { defaultDecodeLimits, HttpClient, type HostGate } from '../net/index.js';
+import { systemClock, type Clock, type Fetcher, type TargetClaims } from '../ports.js';
+import { openDataDirStore } from '../record/data-dir-store.js';
+import { resolveLink } from '../resolve/resolve-link.js';
+import type { FetchArticle } from '../source.js';
+import { CheckJournal } from '../targets/check-journal.js';
+import { TargetChecker } from '../targets/target-checker.js';
+import { VERSION } from '../version.js';
+import type { PipelinePorts } from './check-citations.js';
+
+/**
+ * t.co answers a browser with an HTML page and anything else with a plain 301, so it
+ * always gets citesnap's own name, whatever CITESNAP_USER_AGENT says.
+ */
+const SHORT_LINK_USER_AGENT = `citesnap/${VERSION}`;
+
+/** The ports built from the configuration, and what must be closed after. */
+export interface OpenPipeline {
+  ports: PipelinePorts;
+  /** Fetches an article by URL through the same guarded client, archiving what it fetched. */
+  fetchArticle: FetchArticle;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the pipeline's ports from the configuration: one guarded HTTP client, one
+ * WARC writer for this process, the store and the index in the data dir. The CLI
+ * and the worker both start here; the worker passes `hostGate` and `claims` to
+ * share host limits and target checks across processes.
+ */
+export interface OpenPipelineOptions {
+  /** Shares host limits across processes (the worker's Redis gate); default: this process only. */
+  hostGate?: HostGate;
+  /** Shares target checks across processes (the worker's Redis claims); default: none. */
+  claims?: TargetClaims;
+  /** Wraps the HTTP client, e.g. to count upstream requests for metrics. */
+  wrapFetcher?: (fetcher: Fetcher) => Fetcher;
+  /** The time every record and index entry is stamped with; default: the wall clock. */
+  clock?: Clock;
+}
+
+export function openPipeline(config: Config, options: OpenPipelineOptions = {}): OpenPipeline {
+  const client = new HttpClient({
+    routes: config.connectTo,
+    userAgent: config.userAgent,
+    timeoutMs: config.timeoutMs,
+    maxBodyBytes: config.maxBodyBytes,
+    hostConcurrency: config.hostConcurrency,
+    ...(options.hostGate === undefined ? {} : { hostGate: options.hostGate }),
+  });
+  const fetcher = options.wrapFetcher === undefined ? client : options.wrapFetcher(client);
+  const writer = new WarcWriter({ dataDir: config.dataDir, software: `citesnap/${VERSION}` });
+  const record = warcRecorder(writer);
+  const clock = options.clock ?? systemClock;
+  const store = openDataDirStore({ dataDir: config.dataDir });
+  const checker = new TargetChecker({
+    fetcher,
+    record,
+    index: store.targets,
+    refreshAfterMs: config.refreshAfterMs,
+    maxRedirects: config.maxRedirects,
+    shortLinkUserAgent: SHORT_LINK_USER_AGENT,
+    clock,
+    journal: new CheckJournal({
+      journals: store.journals,
+      readRecorded: (location) => readResponseRecord(config.dataDir, location),
+      decodeLimits: defaultDecodeLimits(config.maxBodyBytes),
+    }),
+    ...(options.claims === undefined ? {} : { claims: options.claims }),
+  });
+  const fetchArticle: FetchArticle = async (url) => {
+    const resolution = await resolveLink(url, { fetcher, record, maxRedirects: config.maxRedirects, shortLinkUserAgent: SHORT_LINK_USER_AGENT });
+    const { end } = resolution;
+    if (end.kind === 'page') {
+      const contentType = end.exchange.header('content-type');
+      return { finalUrl: resolution.link.finalUrl ?? url, body: end.exchange.decodedBody(), ...(contentType === undefined ? {} : { contentType }) };
+    }
+    if (end.kind === 'post') throw new UsageError(`${url}: leads to a post (${resolution.link.finalUrl ?? ''}), not an article`);
+    const message = `${url}: cannot fetch the article: ${end.error.message}`;
+    // A URL that leads nowhere or is refused is bad input; a timeout or a 5xx may pass.
+    const httpStatus = resolution.link.httpStatus;
+    throw end.status === 'failed' ? new FetchError(end.error.code, message, httpStatus === undefined ? {} : { httpStatus }) : new UsageError(message);
+  };
+  return {
+    ports: { store, checker, clock },
+    fetchArticle,
+    close: async () => {
+      await writer.close();
+      await client.close();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,101 @@
+// What the pipeline takes from the outside world: passed in, never reached for.
+// Each port has one implementation for the CLI and tests and may have another for
+// the queue (Redis claims, a JSON logger) or a later store (PostgreSQL).
+import type { HttpExchange } from './net/index.js';
+import type { CheckJournalEntry, DocumentRecord, RecordedExchange, TargetIndexEntry } from './model/index.js';
+
+/** What resolution and capture need of the HTTP client: one request, no redirects followed. */
+export interface Fetcher {
+  fetch(url: string, init?: { userAgent?: string; headers?: Record<string, string> }): Promise<HttpExchange>;
+}
+
+/**
+ * Writes an exchange to the archive (capture/recorder.ts provides the WARC one).
+ * `beforeWrite` is told where the answer will be before it is written (see WarcWriter).
+ */
+export type ExchangeRecorder = (exchange: HttpExchange, options?: { beforeWrite?: (recorded: RecordedExchange) => Promise<void> }) => Promise<RecordedExchange>;
+
+/** The time, for everything a record or an index stamps; tests pass a fixed or stepping one. */
+export interface Clock {
+  now(): Date;
+}
+
+/** The wall clock. */
+export const systemClock: Clock = { now: () => new Date() };
+
+/** The document records: one per doc id, replaced whole on every write. */
+export interface DocumentRecords {
+  /** The record, or undefined when none was written for this doc id. Throws RecordUnreadableError for a damaged one. */
+  read(docId: string): Promise<DocumentRecord | undefined>;
+  /** Replaces the record of `record.docId` whole: a reader sees the old record or the new, never a mix. */
+  write(record: DocumentRecord): Promise<void>;
+  /** Every doc id with a record, in name order. */
+  list(): Promise<string[]>;
+  /**
+   * Where the record of `docId` lives, for a person to read (a file path, a table and
+   * key): the CLI's summary and error messages print it. Says where, does no I/O.
+   */
+  locationOf(docId: string): string;
+  /** Where the records live as a whole (a folder, a database), for messages. */
+  location(): string;
+}
+
+/**
+ * The index of targets already checked: each target's newest outcome, what lets a
+ * target cited by many documents (or re-run within the refresh window) be reused
+ * without a new upstream request. Losing an entry costs a request, never a record.
+ */
+export interface TargetIndex {
+  /** The newest outcome of `key`, or undefined when there is none (or it cannot be read). */
+  get(key: string): Promise<TargetIndexEntry | undefined>;
+  /** Replaces the newest outcome of `entry.key`. */
+  put(entry: TargetIndexEntry): Promise<void>;
+}
+
+/**
+ * The journals of checks in progress (targets/check-journal.ts): the answers a check
+ * has stored so far, so that one cut short is taken up without storing them twice.
+ */
+export interface CheckJournals {
+  get(key: string): Promise<CheckJournalEntry | undefined>;
+  put(entry: CheckJournalEntry): Promise<void>;
+  /** Removes the journal of `key` (its check has ended); one already gone is no error. */
+  delete(key: string): Promise<void>;
+}
+
+/**
+ * Where citesnap keeps what it found, as facets of one store so that one backend (a
+ * data dir today, PostgreSQL later) serves them all and a new facet (a reverse
+ * index, a log of status changes) can be added beside them.
+ */
+export interface Store {
+  documents: DocumentRecords;
+  targets: TargetIndex;
+  journals: CheckJournals;
+  /** Releases what the store holds open (a connection pool); the data dir holds nothing. */
+  close(): Promise<void>;
+}
+
+/**
+ * Claims a target across processes while it is being checked, so that two workers
+ * never fetch the same target at once (the queue provides a Redis one).
+ */
+export interface TargetClaims {
+  /** Waits until this process holds the claim on `key`; resolves to its release. */
+  acquire(key: string): Promise<() => Promise<void>>;
+}
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+/** Extra fields of one log line. `undefined` values are left out. */
+export type LogFields = Record<string, unknown>;
+
+/** Structured logs: one event a line (workers/log.ts writes them as JSON). */
+export interface Logger {
+  debug(event: string, fields?: LogFields): void;
+  info(event: string, fields?: LogFields): void;
+  warn(event: string, fields?: LogFields): void;
+  error(event: string, fields?: LogFields): void;
+  /** A logger that adds `fields` to every line (e.g. the worker's id). */
+  child(fields: LogFields): Logger;
+}
