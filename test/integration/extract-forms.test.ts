@@ -5,7 +5,7 @@ import { copyFile, mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { DocumentRecord } from '../../src/record/types.js';
+import type { DocumentRecord } from '../../src/model/index.js';
 import { useFakeUpstream } from '../support/fake-upstream/test-client.js';
 import { runCli } from '../support/run-cli.js';
 
