@@ -209,7 +209,8 @@ describe('citesnap on the command line', () => {
     expect(down.code).toBe(1);
     expect(down.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(down.stderr).toMatch(/^citesnap: .*redis:\/\/127\.0\.0\.1:1/);
-  });
+    // Five CLI processes one after the other: on a loaded machine each start takes seconds.
+  }, 120_000);
 
   // `script` (util-linux) gives the command a terminal, as a user at a shell has.
   it.skipIf(spawnSync('script', ['--version']).status !== 0)('writes a progress line a source to stderr only when it is a terminal', async () => {
