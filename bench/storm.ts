@@ -1,6 +1,6 @@
 // Workers killed outright, again and again (issue 8), against the fake upstreams:
 //
-//   npm run bench:storm
+//   npm run bench:storm          (builds first: the workers run the built bin/citesnap.js)
 //
 // Enqueues STORM_DOCS documents (default 200) for STORM_WORKERS `citesnap worker`
 // processes (3, each --concurrency 4, every other setting its default), then SIGKILLs
@@ -27,7 +27,7 @@ import { QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import { FakeUpstream, TEST_CA_PATH } from '../test/support/fake-upstream/index.js';
 import { countResponseRecords, type ResponseRecordCount } from '../test/support/warc-duplicates.js';
-import { spawnQueueCli, type TestProcess } from '../test/workers/support/processes.js';
+import { spawnTsx, type TestProcess } from '../test/workers/support/processes.js';
 import { deleteKeys } from '../test/workers/support/redis.js';
 import { redisOptionsFromUrl } from '../workers/connection.js';
 import { archiveJobOptions, JOB, openDocumentsQueue, QUEUE } from '../workers/queues.js';
@@ -127,8 +127,11 @@ async function run(name: string, kills: number): Promise<RunFigures> {
     CITESNAP_CONNECT_TO: fake.routes,
     NODE_EXTRA_CA_CERTS: TEST_CA_PATH,
   };
+  // The built command, as an operator runs it: a worker restarts in about a second,
+  // where compiling the TypeScript on the fly would take several on a busy machine.
+  const spawnWorker = (): TestProcess => spawnTsx('bin/citesnap.js', ['worker', '--concurrency', '4'], env);
   const startWorker = async (): Promise<TestProcess> => {
-    const worker = spawnQueueCli(['worker', '--concurrency', '4'], env);
+    const worker = spawnWorker();
     await worker.event('worker.started');
     return worker;
   };
@@ -163,7 +166,7 @@ async function run(name: string, kills: number): Promise<RunFigures> {
     const victim = Math.floor(Math.random() * workers.length);
     workers[victim]!.child.kill('SIGKILL');
     lastKill = performance.now();
-    workers[victim] = spawnQueueCli(['worker', '--concurrency', '4'], env);
+    workers[victim] = spawnWorker();
   }
   await Promise.race([drained, sleep(DRAIN_LIMIT_MS)]);
   const ended = lastFinish ?? performance.now();
