@@ -16,25 +16,54 @@ export async function archiveCommand(args: readonly string[], io: { stdoutClosed
   const pipeline = openPipeline(config);
   const showProgress = process.stderr.isTTY;
 
-  let exitCode: number = EXIT.ok;
-  try {
-    for (const [index, source] of positionals.entries()) {
+  // Several documents at once (CITESNAP_DOCUMENT_CONCURRENCY), each printed once it and
+  // every source before it are done, so the output keeps the order of the sources.
+  const outcomes = positionals.map(() => deferred<{ line?: string; error?: unknown }>());
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < positionals.length) {
+      const index = next++;
+      const source = positionals[index] ?? '';
       try {
         if (showProgress) process.stderr.write(`citesnap: [${index + 1}/${positionals.length}] ${source}\n`);
         const spec = sourceSpecOf(source);
         const loaded = await loadSource(spec, { fetchArticle: pipeline.fetchArticle, maxBytes: config.maxSourceBytes });
         const docId = values['doc-id'] ?? deriveDocId('path' in spec ? spec : 'url' in spec ? spec : { content: loaded.bytes });
         const record = await archiveDocument({ docId, source: loaded, sidecar: values['no-sidecar'] !== true }, pipeline.ports);
-        if (!io.stdoutClosed()) {
-          process.stdout.write(values.json === true ? `${JSON.stringify(record)}\n` : `${summarize(record, pipeline.ports.store.documents)}\n`);
-        }
+        outcomes[index]?.resolve({ line: values.json === true ? JSON.stringify(record) : summarize(record, pipeline.ports.store.documents) });
       } catch (error) {
-        // One bad source does not stop the others: every record already written stays.
-        exitCode = Math.max(exitCode, reportError(error));
+        outcomes[index]?.resolve({ error });
       }
     }
+  };
+  let exitCode: number = EXIT.ok;
+  try {
+    const lanes = Promise.all(Array.from({ length: Math.min(config.documentConcurrency, positionals.length) }, lane));
+    for (const outcome of outcomes) {
+      const { line, error } = await outcome.promise;
+      // One bad source does not stop the others: every record already written stays.
+      if (error !== undefined) exitCode = Math.max(exitCode, reportError(error));
+      else if (line !== undefined && !io.stdoutClosed()) process.stdout.write(`${line}\n`);
+    }
+    await lanes;
   } finally {
     await pipeline.close();
   }
   return exitCode;
 }
+
+function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
+  let resolve: (value: T) => void = () => undefined;
+  const promise = new Promise<T>((settle) => {
+    resolve = settle;
+  });
+  return { promise, resolve };
+}
+
+/**
+ * `recheck --doc-id ID`: every citation of that document, now; with `--older-than D`
+ * too, those of its citations whose newest check is older. Without `--doc-id`: a run
+ * by target over the whole archive (contract section 10), the due targets on the
+ * widening schedule, or with `--older-than D` those whose newest check is older.
+ */
+

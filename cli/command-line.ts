@@ -21,7 +21,12 @@ export const USAGE = `usage: citesnap <command> [options]
   export <doc-id> [--out FILE]
                     write the document's WACZ (default <doc-id>.wacz here)
   recheck [--doc-id ID] [--older-than DURATION]
-                    ask again about citations whose newest check is older (default 7d)
+                    ask again about the due targets (widening schedule, or newest check older than
+                    DURATION), once each, updating every document citing them; --doc-id alone: all
+                    of that document's citations, now
+  reindex           rebuild the reverse index and the change log from the records
+  changes [--since DURATION] [--status STATUS] [--json]
+                    list the citations whose status changed (default: the last 24h)
   enqueue <source>... [--doc-id ID] [--by-path]
                     add archive jobs to the queue (file, - for stdin, or http(s) URL); prints one job id a line;
                     a file goes inline, or as its path with --by-path (the workers' CITESNAP_SOURCE_ROOT must hold it)

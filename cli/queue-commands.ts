@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { checkSources, configFrom, EXIT, parseCommandArgs, reportError, sourceSpecOf } from './command-line.js';
 import { parseDuration } from '../src/duration.js';
 import { CitesnapError, messageOf, UsageError } from '../src/errors.js';
-import { DEFAULT_RECHECK_OLDER_THAN, deriveDocId } from '../src/model/index.js';
+import { deriveDocId } from '../src/model/index.js';
 import { loadSource } from '../src/source.js';
 import { connectProducerRedis, isConnectionError, unavailable } from '../workers/connection.js';
 import { WORKER_DEFAULTS } from '../workers/defaults.js';
@@ -178,13 +178,14 @@ async function scheduleCommand(args: readonly string[], io: { out: (text: string
   if (values['older-than'] !== undefined && explicit && values.recheck === undefined) {
     throw new UsageError('schedule: --older-than goes with --recheck');
   }
-  const olderThan = values['older-than'] ?? DEFAULT_RECHECK_OLDER_THAN;
-  parseDuration(olderThan, '--older-than');
+  // Without it the scheduled recheck follows the widening schedule (contract section 10).
+  const olderThan = values['older-than'];
+  if (olderThan !== undefined) parseDuration(olderThan, '--older-than');
 
   // Nothing asked but schedulers: both, with their default patterns.
   const upsertAll = !explicit && !onlyListOrRemove;
   const specs: ScheduleSpec[] = [];
-  if (values.recheck !== undefined || upsertAll) specs.push({ name: JOB.recheck, pattern: values.recheck ?? DEFAULT_PATTERNS[JOB.recheck], olderThan });
+  if (values.recheck !== undefined || upsertAll) specs.push({ name: JOB.recheck, pattern: values.recheck ?? DEFAULT_PATTERNS[JOB.recheck], ...(olderThan === undefined ? {} : { olderThan }) });
   if (values['retry-failed'] !== undefined || upsertAll) specs.push({ name: JOB.retryFailed, pattern: values['retry-failed'] ?? DEFAULT_PATTERNS[JOB.retryFailed] });
   // Checked before Redis: a bad pattern is bad usage, whatever Redis says.
   for (const spec of specs) validateCronPattern(spec.pattern, `--${spec.name}`);

@@ -1,11 +1,17 @@
 import { configFrom, EXIT, parseCommandArgs, reportError } from './command-line.js';
 import { parseDuration } from '../src/duration.js';
 import { UsageError } from '../src/errors.js';
-import { DEFAULT_RECHECK_OLDER_THAN, newestCheckBefore, validateDocId } from '../src/model/index.js';
-import { openPipeline, recheckDocument } from '../src/pipeline/index.js';
-import { summarize } from './summary.js';
+import { newestCheckBefore, validateDocId, type DocumentRecord } from '../src/model/index.js';
+import { openPipeline, planRecheckRun, recheckDocument, recheckDocuments } from '../src/pipeline/index.js';
+import { WIDENING, type RecheckSchedule } from '../src/targets/recheck-schedule.js';
+import { plural, summarize } from './summary.js';
 
-/** `citesnap recheck [--doc-id ID] [--older-than DURATION]`: ask again about citations whose newest check is older. */
+/**
+ * `recheck --doc-id ID`: every citation of that document, now; with `--older-than D`
+ * too, those of its citations whose newest check is older. Without `--doc-id`: a run
+ * by target over the whole archive (contract section 10), the due targets on the
+ * widening schedule, or with `--older-than D` those whose newest check is older.
+ */
 export async function recheckCommand(args: readonly string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs('recheck', args, {
     'doc-id': { type: 'string' },
@@ -13,33 +19,33 @@ export async function recheckCommand(args: readonly string[]): Promise<number> {
   });
   if (positionals.length > 0) throw new UsageError(`recheck: unexpected argument ${JSON.stringify(positionals[0])}; use --doc-id ID`);
   const docId = values['doc-id'] === undefined ? undefined : validateDocId(values['doc-id']);
-  const olderThanMs = parseDuration(values['older-than'] ?? DEFAULT_RECHECK_OLDER_THAN, '--older-than');
+  const olderThanMs = values['older-than'] === undefined ? undefined : parseDuration(values['older-than'], '--older-than');
   const config = configFrom(values);
   const pipeline = openPipeline(config);
-  let exitCode: number = EXIT.ok;
   try {
-    const docIds = docId === undefined ? await pipeline.ports.store.documents.list() : [docId];
-    const cutoff = Date.now() - olderThanMs;
-    let citations = 0;
-    let documents = 0;
-    for (const id of docIds) {
-      try {
-        const result = await recheckDocument(id, (citation) => newestCheckBefore(citation.checks, cutoff), pipeline.ports);
-        if (result === undefined) throw new UsageError(`recheck: no record for doc id ${JSON.stringify(id)} in ${pipeline.ports.store.documents.location()}`);
-        documents += 1;
-        citations += result.rechecked;
-        if (result.rechecked > 0) process.stdout.write(`${summarize(result.record, pipeline.ports.store.documents)}\n`);
-      } catch (error) {
-        // One document that fails (its record deleted since the listing, say) does not stop the others.
-        exitCode = Math.max(exitCode, reportError(error));
-      }
+    const { store } = pipeline.ports;
+    if (docId !== undefined) {
+      const cutoff = olderThanMs === undefined ? undefined : Date.now() - olderThanMs;
+      const result = await recheckDocument(docId, (citation) => cutoff === undefined || newestCheckBefore(citation.checks, cutoff), pipeline.ports);
+      if (result === undefined) throw new UsageError(`recheck: no record for doc id ${JSON.stringify(docId)} in ${store.documents.location()}`);
+      if (result.rechecked > 0) process.stdout.write(`${summarize(result.record, store.documents)}\n`);
+      process.stdout.write(`rechecked ${plural(result.rechecked, 'citation')} in 1 document\n`);
+      return EXIT.ok;
     }
-    // When every document failed, the error lines say all there is.
-    if (documents > 0 || exitCode === EXIT.ok) {
-      process.stdout.write(`rechecked ${citations} citation${citations === 1 ? '' : 's'} in ${documents} document${documents === 1 ? '' : 's'}\n`);
-    }
+    const schedule: RecheckSchedule = olderThanMs === undefined ? WIDENING : { kind: 'fixed', olderThanMs };
+    const plannedAt = Date.now();
+    const plan = await planRecheckRun(store, { kind: 'recheck', schedule }, plannedAt);
+    const updated: DocumentRecord[] = [];
+    const result = await recheckDocuments({ documents: plan.documents, plannedAt, ports: pipeline.ports, onDocument: (record) => updated.push(record) });
+    // Documents are updated several at once: print them in doc id order, as a listing would.
+    for (const record of updated.sort((a, b) => a.docId.localeCompare(b.docId))) process.stdout.write(`${summarize(record, store.documents)}\n`);
+    let exitCode: number = EXIT.ok;
+    // One document that fails (its record damaged by hand, say) does not stop the others.
+    for (const failure of result.failures) exitCode = Math.max(exitCode, reportError(failure.error));
+    process.stdout.write(`rechecked ${plural(plan.targets.length, 'target')}: ${plural(result.citations, 'citation')} in ${plural(result.documents, 'document')}\n`);
+    return exitCode;
   } finally {
     await pipeline.close();
   }
-  return exitCode;
 }
+

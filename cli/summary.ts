@@ -9,3 +9,8 @@ export function summarize(record: DocumentRecord, documents: DocumentRecords): s
     .join(', ');
   return `${record.docId}: ${record.citations.length} citation${record.citations.length === 1 ? '' : 's'}${counts ? ` (${counts})` : ''} -> ${documents.locationOf(record.docId)}`;
 }
+
+/** `3 documents`, `1 document`. */
+export function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}

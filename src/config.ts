@@ -37,6 +37,8 @@ export interface Config {
   readonly sourceRoot: string | undefined;
   /** CITESNAP_QUEUE_SIDECARS=1: a `{ path }` job also writes its sidecar beside the file. */
   readonly queueSidecars: boolean;
+  /** CITESNAP_DOCUMENT_CONCURRENCY: documents one `archive` command works on at once. */
+  readonly documentConcurrency: number;
 }
 
 /** A BullMQ prefix starts every Redis key of the queue: kept to characters safe in any key. */
@@ -65,6 +67,7 @@ const VARIABLES = {
   maxSourceBytes: 'CITESNAP_MAX_SOURCE_BYTES',
   sourceRoot: 'CITESNAP_SOURCE_ROOT',
   queueSidecars: 'CITESNAP_QUEUE_SIDECARS',
+  documentConcurrency: 'CITESNAP_DOCUMENT_CONCURRENCY',
 } as const;
 
 /**
@@ -121,5 +124,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
     maxSourceBytes: integer('maxSourceBytes', DEFAULT_MAX_SOURCE_BYTES, 1),
     sourceRoot: sourceRoot === undefined ? undefined : resolve(sourceRoot),
     queueSidecars: queueSidecars === '1',
+    documentConcurrency: integer('documentConcurrency', 8, 1),
   });
 }

@@ -2,7 +2,7 @@
 // Each port has one implementation for the CLI and tests and may have another for
 // the queue (Redis claims, a JSON logger) or a later store (PostgreSQL).
 import type { HttpExchange } from './net/index.js';
-import type { CheckJournalEntry, DocumentRecord, RecordedExchange, TargetIndexEntry } from './model/index.js';
+import type { CheckJournalEntry, DocumentRecord, RecordedExchange, Status, TargetIndexEntry } from './model/index.js';
 
 /** What resolution and capture need of the HTTP client: one request, no redirects followed. */
 export interface Fetcher {
@@ -52,6 +52,62 @@ export interface TargetIndex {
   put(entry: TargetIndexEntry): Promise<void>;
 }
 
+/** What the recheck schedule needs of a target: its citations in every document together (contract section 10). */
+export interface TargetState {
+  /** `post:<id>`, `link:<url>`, or an unidentified embed's citation id (`embed:…`). */
+  key: string;
+  /** ms since the epoch of its first check in any document; undefined for one never checked (an embed without links). */
+  firstCheckedAt: number | undefined;
+  /** ms since the epoch of its newest check. */
+  lastCheckedAt: number | undefined;
+  /** The status its newest check gave. */
+  status: Status;
+  /** True when that status differs from the check before it. */
+  changedAtLastCheck: boolean;
+}
+
+/** One citation's status changed at a check: what `citesnap changes` lists. */
+export interface StatusChange {
+  /** ISO time of the check that saw the new status. */
+  at: string;
+  docId: string;
+  citationId: string;
+  url: string;
+  from: Status;
+  to: Status;
+}
+
+/**
+ * The reverse index (contract section 10): which documents cite a target, and each
+ * target's schedule state, derived from the records as they are written. It may name a
+ * document that no longer cites a target (a process died between noting a record's
+ * targets and writing it, or a record was edited): read the record. It never misses a
+ * document that does cite it.
+ */
+export interface CitingIndex {
+  /** The doc ids citing `targetKey`, in name order. */
+  documentsCiting(targetKey: string): Promise<string[]>;
+  /** Every target cited by at least one document, with its schedule state. */
+  targetStates(): Promise<TargetState[]>;
+  /** Rebuilds the reverse index, the target states and the change log from the records (`citesnap reindex`). */
+  rebuild(): Promise<ReindexResult>;
+}
+
+export interface ReindexResult {
+  documents: number;
+  targets: number;
+  changes: number;
+}
+
+/** The status-change log, appended to as records are written (and rebuilt from them). */
+export interface StatusChangeLog {
+  /** The changes at or after `since` (ISO), oldest first; with `status`, only those to it. */
+  list(options: { since: string; status?: Status }): Promise<StatusChange[]>;
+}
+
+/** Told of the status changes each written record brings (the worker counts them for its metrics); every Store takes one. */
+export type StatusChangeListener = (changes: readonly StatusChange[]) => void;
+
 /**
  * The journals of checks in progress (targets/check-journal.ts): the answers a check
  * has stored so far, so that one cut short is taken up without storing them twice.
@@ -69,9 +125,12 @@ export interface CheckJournals {
  * index, a log of status changes) can be added beside them.
  */
 export interface Store {
+  /** Writing a record also brings `citing` and `changes` up to date, atomically enough that `citing` never misses a document. */
   documents: DocumentRecords;
   targets: TargetIndex;
   journals: CheckJournals;
+  citing: CitingIndex;
+  changes: StatusChangeLog;
   /** Releases what the store holds open (a connection pool); the data dir holds nothing. */
   close(): Promise<void>;
 }

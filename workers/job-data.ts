@@ -1,7 +1,8 @@
 import { isAbsolute } from 'node:path';
 import { parseDuration } from '../src/duration.js';
 import { JobDataError } from '../src/errors.js';
-import { DEFAULT_RECHECK_OLDER_THAN, DOC_ID_PATTERN } from '../src/model/index.js';
+import { DOC_ID_PATTERN } from '../src/model/index.js';
+import { WIDENING, type RecheckSchedule } from '../src/targets/recheck-schedule.js';
 
 /**
  * The public job data of contract section 9. Other systems add these jobs straight
@@ -23,9 +24,32 @@ export type ArchiveJobSource =
 
 /** Data of the `recheck` maintenance job (its scheduler's template). */
 export interface RecheckJobData {
-  /** Citations whose newest check is older than this are checked again. */
-  olderThanMs: number;
+  /** The widening schedule, or with `olderThan` a fixed interval (contract section 10). */
+  schedule: RecheckSchedule;
 }
+
+/**
+ * Data of a `recheck-targets` job: one part of a run, put on the queue by the job that
+ * planned the run. Not public: only citesnap's own planner adds these.
+ */
+export interface RecheckTargetsJobData {
+  /** The planning job's name: `recheck` or `retry-failed`. */
+  run: MaintenanceRunName;
+  /** ISO time the run was planned: a target checked since is not asked again when the part is retried. */
+  plannedAt: string;
+  /** 0-based, and parts in the run. */
+  part: number;
+  of: number;
+  /** The part's documents, each with the keys of its targets due in the run (`post:<id>`, `link:<url>`, `embed:<hash>`). */
+  documents: { docId: string; targets: string[] }[];
+}
+
+export type MaintenanceRunName = 'recheck' | 'retry-failed';
+
+/** Most documents one part may carry, target keys in all, and the longest key (a URL) accepted. */
+export const MAX_PART_DOCUMENTS = 1_000;
+const MAX_PART_TARGET_KEYS = 100_000;
+const MAX_TARGET_KEY_LENGTH = 8_192;
 
 const SOURCE_KINDS = ['url', 'path', 'html', 'text'] as const;
 
@@ -76,18 +100,54 @@ function parseSource(source: Record<string, unknown>): ArchiveJobSource {
   }
 }
 
-/** The `recheck` job's data: `{ olderThan?: "7d" | seconds }`, default 7 days. */
+/** The `recheck` job's data: `{ olderThan?: "7d" | seconds }`; without it, the widening schedule. */
 export function parseRecheckJobData(data: unknown): RecheckJobData {
   const record = data === undefined || data === null ? {} : asRecord(data, '');
   rejectUnknownFields(record, ['olderThan'], '');
-  const olderThan = record.olderThan ?? DEFAULT_RECHECK_OLDER_THAN;
-  if (typeof olderThan === 'number' && Number.isFinite(olderThan) && olderThan >= 0) return { olderThanMs: Math.round(olderThan * 1000) };
+  const olderThan = record.olderThan;
+  if (olderThan === undefined) return { schedule: WIDENING };
+  if (typeof olderThan === 'number' && Number.isFinite(olderThan) && olderThan >= 0) return { schedule: { kind: 'fixed', olderThanMs: Math.round(olderThan * 1000) } };
   if (typeof olderThan !== 'string') throw new JobDataError('olderThan', `expected a duration such as 7d, got ${describe(olderThan)}`);
   try {
-    return { olderThanMs: parseDuration(olderThan, 'olderThan') };
+    return { schedule: { kind: 'fixed', olderThanMs: parseDuration(olderThan, 'olderThan') } };
   } catch {
     throw new JobDataError('olderThan', `expected a duration such as 90s, 30m, 24h, 7d or plain seconds, got ${describe(olderThan)}`);
   }
+}
+
+/** A `recheck-targets` job's data; see RecheckTargetsJobData. */
+export function parseRecheckTargetsJobData(data: unknown): RecheckTargetsJobData {
+  const record = asRecord(data, '');
+  rejectUnknownFields(record, ['run', 'plannedAt', 'part', 'of', 'documents'], '');
+  const { run, plannedAt, part, of, documents } = record;
+  if (run !== 'recheck' && run !== 'retry-failed') throw new JobDataError('run', `expected "recheck" or "retry-failed", got ${describe(run)}`);
+  if (typeof plannedAt !== 'string' || !Number.isFinite(Date.parse(plannedAt))) throw new JobDataError('plannedAt', `expected an ISO time, got ${describe(plannedAt)}`);
+  if (typeof of !== 'number' || !Number.isSafeInteger(of) || of < 1) throw new JobDataError('of', `expected a whole number of at least 1, got ${describe(of)}`);
+  if (typeof part !== 'number' || !Number.isSafeInteger(part) || part < 0 || part >= of) throw new JobDataError('part', `expected a whole number from 0 to ${of - 1}, got ${describe(part)}`);
+  if (!Array.isArray(documents) || documents.length === 0 || documents.length > MAX_PART_DOCUMENTS) {
+    throw new JobDataError('documents', `expected an array of 1 to ${MAX_PART_DOCUMENTS} documents, got ${describe(documents)}`);
+  }
+  let keyCount = 0;
+  const parsed: RecheckTargetsJobData['documents'] = [];
+  for (const [index, value] of documents.entries()) {
+    const field = `documents[${index}]`;
+    const document = asRecord(value, field);
+    rejectUnknownFields(document, ['docId', 'targets'], field);
+    const { docId, targets } = document;
+    if (typeof docId !== 'string' || !DOC_ID_PATTERN.test(docId)) throw new JobDataError(`${field}.docId`, `expected a doc id matching ${DOC_ID_PATTERN}, got ${describe(docId)}`);
+    if (!Array.isArray(targets) || targets.length === 0) throw new JobDataError(`${field}.targets`, `expected a non-empty array of target keys, got ${describe(targets)}`);
+    keyCount += targets.length;
+    if (keyCount > MAX_PART_TARGET_KEYS) throw new JobDataError(`${field}.targets`, `expected at most ${MAX_PART_TARGET_KEYS} target keys in a part`);
+    const keys: string[] = [];
+    for (const [position, key] of targets.entries()) {
+      if (typeof key !== 'string' || key.length > MAX_TARGET_KEY_LENGTH || !/^(post:\d+|link:https?:\/\/\S+|embed:\S+)$/.test(key)) {
+        throw new JobDataError(`${field}.targets[${position}]`, `expected a target key (post:<id>, link:<http(s) URL> or embed:<hash>), got ${describe(key)}`);
+      }
+      keys.push(key);
+    }
+    parsed.push({ docId, targets: keys });
+  }
+  return { run, plannedAt, part, of, documents: parsed };
 }
 
 /** The `retry-failed` job's data: nothing (an empty object, or none). */

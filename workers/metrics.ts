@@ -79,6 +79,22 @@ export class WorkerMetrics {
     labelNames: ['host'] as const,
     registers: [this.registry],
   });
+  readonly statusChanges = new Counter({
+    name: 'citesnap_status_changes_total',
+    help: 'Citations whose status changed at a check, by old and new status (what `citesnap changes` lists).',
+    labelNames: ['from', 'to'] as const,
+    registers: [this.registry],
+  });
+  readonly recheckTargets = new Counter({
+    name: 'citesnap_recheck_targets_total',
+    help: 'Targets found due by the recheck and retry-failed runs this worker planned.',
+    registers: [this.registry],
+  });
+  readonly recheckDocuments = new Counter({
+    name: 'citesnap_recheck_documents_total',
+    help: 'Records updated by recheck-targets jobs.',
+    registers: [this.registry],
+  });
   readonly redisUp = new Gauge({
     name: 'citesnap_redis_up',
     help: '1 when the last health check reached Redis, else 0.',
@@ -113,6 +129,11 @@ export class WorkerMetrics {
   /** Counts written citations, given as a count by status. */
   recordCitations(statuses: Readonly<Record<string, number>>): void {
     for (const [status, count] of Object.entries(statuses)) if (count > 0) this.citations.inc({ status }, count);
+  }
+
+  /** Counts status changes as records are written. */
+  recordStatusChanges(changes: readonly { from: string; to: string }[]): void {
+    for (const change of changes) this.statusChanges.inc({ from: change.from, to: change.to });
   }
 
   /** A queue's job counts by state, read from Redis when scraped (left out when Redis does not answer within 1 s). */

@@ -7,9 +7,9 @@ import type { ArchiveJobData } from './job-data.js';
  * (`citesnap` by default) in use and a unique one per test.
  */
 export const QUEUE = { documents: 'documents', maintenance: 'maintenance' } as const;
-export const JOB = { archive: 'archive', recheck: 'recheck', retryFailed: 'retry-failed' } as const;
+export const JOB = { archive: 'archive', recheck: 'recheck', retryFailed: 'retry-failed', recheckTargets: 'recheck-targets' } as const;
 
-export type MaintenanceJobName = typeof JOB.recheck | typeof JOB.retryFailed;
+export type MaintenanceJobName = typeof JOB.recheck | typeof JOB.retryFailed | typeof JOB.recheckTargets;
 
 const HOUR_S = 3_600;
 const DAY_S = 24 * HOUR_S;
@@ -59,6 +59,12 @@ export function archiveJobOptions(docId: string): JobsOptions {
     deduplication: { id: docId, keepLastIfActive: true },
   };
 }
+
+/**
+ * A `recheck-targets` part: retried like a document job (a part is a few minutes of
+ * work at most, and a rerun reuses what the first attempt checked).
+ */
+export const RECHECK_PART_ATTEMPTS = { attempts: 5, backoff: { type: 'exponential', delay: 10_000 } } as const satisfies JobsOptions;
 
 export interface QueueConnection {
   connection: ConnectionOptions;

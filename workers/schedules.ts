@@ -13,8 +13,11 @@ import { JOB, RETENTION, type MaintenanceJobName } from './queues.js';
 
 export const SCHEDULER_NAMES = [JOB.recheck, JOB.retryFailed] as const satisfies readonly MaintenanceJobName[];
 
+/** The jobs a scheduler makes: each plans a run and puts its parts on the queue. */
+export type ScheduledJobName = (typeof SCHEDULER_NAMES)[number];
+
 /** Every night at 03:00 UTC; every 6 hours at half past. */
-export const DEFAULT_PATTERNS: Record<MaintenanceJobName, string> = {
+export const DEFAULT_PATTERNS: Record<ScheduledJobName, string> = {
   [JOB.recheck]: '0 3 * * *',
   [JOB.retryFailed]: '30 */6 * * *',
 };
@@ -22,7 +25,7 @@ export const DEFAULT_PATTERNS: Record<MaintenanceJobName, string> = {
 export const SCHEDULE_TIME_ZONE = 'UTC';
 
 export type ScheduleSpec =
-  | { name: typeof JOB.recheck; pattern: string; /** A duration such as 7d. */ olderThan: string }
+  | { name: typeof JOB.recheck; pattern: string; /** A duration such as 7d: a fixed interval instead of the widening schedule. */ olderThan?: string }
   | { name: typeof JOB.retryFailed; pattern: string };
 
 export interface ScheduleInfo {
@@ -58,7 +61,7 @@ export function nextRun(pattern: string, from: Date = new Date()): Date | undefi
 export async function upsertSchedules(queue: Queue, specs: readonly ScheduleSpec[]): Promise<ScheduleInfo[]> {
   for (const spec of specs) {
     const pattern = validateCronPattern(spec.pattern, `--${spec.name}`);
-    const data = spec.name === JOB.recheck ? { olderThan: validOlderThan(spec.olderThan) } : {};
+    const data = spec.name === JOB.recheck && spec.olderThan !== undefined ? { olderThan: validOlderThan(spec.olderThan) } : {};
     await queue.upsertJobScheduler(
       spec.name,
       { pattern, tz: SCHEDULE_TIME_ZONE },

@@ -5,7 +5,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../src/config.js';
 import { asError } from '../src/errors.js';
 import { openPipeline, type OpenPipelineOptions } from '../src/pipeline/index.js';
-import type { Fetcher, Logger } from '../src/ports.js';
+import type { Fetcher, Logger, StatusChange } from '../src/ports.js';
 import { createArchiveProcessor, type ArchiveResult, type PipelineHandle } from './archive-processor.js';
 import { connectProducerRedis, createWorkerRedis, redactRedisUrl, workerConnectionOptions } from './connection.js';
 import { WORKER_DEFAULTS } from './defaults.js';
@@ -42,7 +42,7 @@ export interface RunWorkerOptions {
    * Builds the pipeline from the shared host gate and target claims. Default:
    * `openPipeline(config, { hostGate, claims })`. Tests pass one built with a test config.
    */
-  openPipeline?: (shared: Required<Pick<OpenPipelineOptions, 'hostGate' | 'claims' | 'wrapFetcher'>>) => WorkerPipeline;
+  openPipeline?: (shared: Required<Pick<OpenPipelineOptions, 'hostGate' | 'claims' | 'wrapFetcher' | 'onStatusChanges'>>) => WorkerPipeline;
   /** BullMQ's job lock: a worker that dies has its jobs taken up about this long after. Default 30000 ms. */
   lockDurationMs?: number;
   /** How often each worker looks for stalled jobs (those whose lock expired). Default 30000 ms. */
@@ -52,6 +52,9 @@ export interface RunWorkerOptions {
   /** Leases of the host gate and target claims: how long a dead process holds its places. Defaults 20000 and 30000 ms. */
   hostGateLeaseMs?: number;
   claimTtlMs?: number;
+  /** Documents in one part of a recheck run (default 100), and documents one part works on at once (default 16). */
+  recheckPartSize?: number;
+  recheckConcurrency?: number;
   /** Close gracefully on SIGTERM and SIGINT (a second signal hands active jobs back at once). Default true. */
   handleSignals?: boolean;
 }
@@ -112,18 +115,24 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunningWorke
   if (metricsServer) opened.push(() => metricsServer.close());
 
   const { shared, gate, claims } = openSharedPorts(options, log, opened);
-  const shares = { hostGate: instrumentHostGate(gate, metrics), claims, wrapFetcher: (fetcher: Fetcher) => instrumentFetcher(fetcher, metrics) };
+  const shares = {
+    hostGate: instrumentHostGate(gate, metrics),
+    claims,
+    wrapFetcher: (fetcher: Fetcher) => instrumentFetcher(fetcher, metrics),
+    onStatusChanges: (changes: readonly StatusChange[]) => metrics.recordStatusChanges(changes),
+  };
   const pipeline = await startStep(() => (options.openPipeline ? options.openPipeline(shares) : openPipeline(config, shares)));
   opened.push(() => pipeline.close());
 
-  const { documents, maintenance } = createQueueWorkers({ options, prefix, workerName, concurrency, pipeline, claims, log, metrics });
+  // Read for the metrics when scraped; planning jobs also put their parts on the maintenance queue.
+  const depth = watchQueueDepth({ shared, prefix, metrics, log });
+  for (const queue of depth.all) opened.push(() => queue.close());
+  const { documents, maintenance } = createQueueWorkers({ options, prefix, workerName, concurrency, pipeline, claims, maintenanceQueue: depth.maintenance, log, metrics });
   opened.push(
     () => documents.close(),
     () => maintenance.close(),
   );
 
-  const depthQueues = watchQueueDepth({ shared, prefix, metrics, log });
-  for (const queue of depthQueues) opened.push(() => queue.close());
 
   // Where a Redis that answered the probe can still be refused (too old for BullMQ, say).
   await startStep(() => Promise.all([documents.waitUntilReady(), maintenance.waitUntilReady()]));
@@ -147,7 +156,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunningWorke
     closePipeline: () => pipeline.close(),
     closeRest: [
       { part: 'host gate', close: () => gate.close() },
-      { part: 'queues', close: () => Promise.all(depthQueues.map((queue) => queue.close())) },
+      { part: 'queues', close: () => Promise.all(depth.all.map((queue) => queue.close())) },
       { part: 'metrics server', close: () => metricsServer?.close() ?? Promise.resolve() },
       { part: 'redis', close: () => shared.quit() },
     ],
@@ -179,6 +188,7 @@ function createQueueWorkers(parts: {
   concurrency: number;
   pipeline: WorkerPipeline;
   claims: RedisTargetClaims;
+  maintenanceQueue: MaintenanceQueue;
   log: Logger;
   metrics: WorkerMetrics;
 }): { documents: Worker<unknown, ArchiveResult>; maintenance: Worker<unknown, MaintenanceResult> } {
@@ -207,7 +217,15 @@ function createQueueWorkers(parts: {
     concurrency: parts.concurrency,
     ...RETENTION.documents,
   });
-  const maintain = createMaintenanceProcessor({ pipeline, documentLocks: claims, log, metrics });
+  const maintain = createMaintenanceProcessor({
+    pipeline,
+    maintenanceQueue: parts.maintenanceQueue,
+    documentLocks: claims,
+    log,
+    metrics,
+    ...(options.recheckPartSize === undefined ? {} : { partSize: options.recheckPartSize }),
+    ...(options.recheckConcurrency === undefined ? {} : { partConcurrency: options.recheckConcurrency }),
+  });
   const maintenance = new Worker<unknown, MaintenanceResult>(QUEUE.maintenance, maintain, {
     ...workerOptions,
     concurrency: 1,
@@ -243,14 +261,17 @@ function openSharedPorts(options: RunWorkerOptions, log: Logger, opened: (() => 
 }
 
 /** Queue depth for the metrics, read on the shared connection when scraped. */
-function watchQueueDepth(parts: { shared: Redis; prefix: string; metrics: WorkerMetrics; log: Logger }): Queue[] {
-  const queues = [openDocumentsQueue({ connection: parts.shared, prefix: parts.prefix }), openMaintenanceQueue({ connection: parts.shared, prefix: parts.prefix })];
+function watchQueueDepth(parts: { shared: Redis; prefix: string; metrics: WorkerMetrics; log: Logger }): { all: Queue[]; maintenance: MaintenanceQueue } {
+  const maintenance = openMaintenanceQueue({ connection: parts.shared, prefix: parts.prefix });
+  const queues: Queue[] = [openDocumentsQueue({ connection: parts.shared, prefix: parts.prefix }), maintenance];
   for (const queue of queues) {
     queue.on('error', (error) => parts.log.debug('queue.error', { queue: queue.name, ...errorFields(error) }));
     parts.metrics.addQueueDepth(queue.name, () => queue.getJobCounts());
   }
-  return queues;
+  return { all: queues, maintenance };
 }
+
+type MaintenanceQueue = ReturnType<typeof openMaintenanceQueue>;
 
 /** Closes what a failed start-up opened, the last opened first. */
 async function closeAfterFailedStart(opened: readonly (() => unknown)[]): Promise<void> {

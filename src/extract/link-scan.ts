@@ -37,6 +37,8 @@ const SCHEMES = ['https://', 'http://'];
 // that a hostile run of URL characters costs no more than the bound.
 const URL_TAIL = /^[?#][^\s<>"'`]*/;
 const MAX_URL_TAIL_LENGTH = 2048;
+/** `.com/` and a handle segment that runs to the end of the text read. */
+const PATH_SEGMENT_TO_END = /\.com\/(?:#!\/)?\w+$/iy;
 const TRAILING_PUNCTUATION = new Set('.,;:!?)]}\'"»›…');
 
 /** How much text before a `.co` a link may start at: "https://mobile.twitter" and the character before it. */
@@ -75,12 +77,21 @@ function linkEndingHostAt(text: TextSlices, suffix: number): LinkInText | undefi
   const windowStart = Math.max(0, suffix - WINDOW_BEFORE);
   let window = text.slice(windowStart, suffix + WINDOW_AFTER);
   let link = linkInWindow(window, suffix - windowStart);
-  if (link !== undefined && link.end === window.length && windowStart + window.length < text.length) {
-    // A query reaching the end of the window: read it with room for the longest tail.
+  const windowIsCut = windowStart + window.length < text.length;
+  if (windowIsCut && (link === undefined ? endsInPathSegment(window, suffix - windowStart) : link.end === window.length)) {
+    // A query reaching the end of the window, or a handle segment longer than the
+    // window: read it with room for the longest tail.
     window = text.slice(windowStart, suffix + WINDOW_AFTER + MAX_URL_TAIL_LENGTH);
     link = linkInWindow(window, suffix - windowStart);
   }
   return link === undefined ? undefined : { ...link, start: windowStart + link.start, end: windowStart + link.end };
+}
+
+/** Whether the window ends inside the path segment after a `.com/`: a handle longer than the window. */
+function endsInPathSegment(window: string, suffix: number): boolean {
+  const segment = new RegExp(PATH_SEGMENT_TO_END);
+  segment.lastIndex = suffix;
+  return segment.test(window);
 }
 
 function linkInWindow(window: string, suffix: number): LinkInText | undefined {

@@ -80,14 +80,18 @@ function residuePost(residue: Residue, inPassage: readonly FoundOccurrence[]): E
     embed: {
       authorName: residue.authorName,
       handle: residue.handle,
-      date: residue.date,
+      ...(residue.date === undefined ? {} : { date: residue.date }),
       dateText: residue.dateText,
       ...(residue.text === '' ? {} : { text: residue.text }),
     },
   };
   const handle = residue.handle.toLowerCase();
-  for (const { target } of inPassage) {
-    if (target.kind === 'post' && (target.handle === undefined || target.handle.toLowerCase() === handle)) post.id = target.id;
+  for (const { target, plainPosition } of inPassage) {
+    if (target.kind !== 'post') continue;
+    // A post URL in the trailer (the date linked to the post, as markdown sources
+    // keep it) is the post's own status link, whatever handle it names.
+    const isStatusLink = plainPosition >= residue.trailerStart;
+    if (isStatusLink || target.handle === undefined || target.handle.toLowerCase() === handle) post.id = target.id;
   }
   return post;
 }

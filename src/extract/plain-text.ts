@@ -36,6 +36,19 @@ export function collapseWhitespace(text: string): string {
   return text.trim().replace(/\s+/g, ' ');
 }
 
+/** Whether `text` is all white space (as \s): looked at for every text after a break, so a loop that stops at the first word, not a regex. */
+function isBlank(text: string): boolean {
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code > 0x20 && code < 0x7f) return false;
+    if (code > 0x20 && !WHITE_SPACE_BEYOND_ASCII.has(code)) return false;
+  }
+  return true;
+}
+
+/** The characters of \s above U+0020. */
+const WHITE_SPACE_BEYOND_ASCII = new Set([0xa0, 0x1680, 0x2000, 0x2001, 0x2002, 0x2003, 0x2004, 0x2005, 0x2006, 0x2007, 0x2008, 0x2009, 0x200a, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000, 0xfeff]);
+
 function isLowSurrogate(code: number): boolean {
   return code >= 0xdc00 && code <= 0xdfff;
 }
@@ -69,6 +82,9 @@ export class PlainTextBuilder implements TextSlices {
     if (text === '') return;
     this.pieces.push({ plainStart: this.length, markupStart, markupEnd, text });
     this.length += text.length;
+    // Space between two blocks (`</p>\n<p>`) makes no paragraph of its own: the
+    // paragraph before a trailer alone in its <p> is the one with words in it.
+    if (this.endsWithBreak && isBlank(text)) return;
     this.endsWithBreak = false;
   }
 

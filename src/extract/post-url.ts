@@ -15,9 +15,13 @@ export const POST_HOST_PATTERN = String.raw`(?:(?:www|mobile|m)\.)?(?:twitter|x)
 /**
  * The status path after the host, capturing the handle (group 1, absent for
  * /i/web/status) and the id (group 2). `/i/status/<id>` matches with handle `i`,
- * which `postReference` drops.
+ * which `postReference` drops. The handle segment may be of any length: accounts
+ * older than the 15-character limit have longer names, and x.com serves a post by
+ * its id whatever the segment says, so the id decides and the segment is kept as
+ * written. Only word characters: `{handle}`, `:user` or `<name>` in a template
+ * URL never match.
  */
-export const STATUS_PATH_PATTERN = String.raw`(?:#!\/)?(?:(\w{1,15})\/status(?:es)?|i\/web\/status)\/(\d{1,20})`;
+export const STATUS_PATH_PATTERN = String.raw`(?:#!\/)?(?:(\w+)\/status(?:es)?|i\/web\/status)\/(\d{1,20})`;
 
 /** `/photo/N` or `/video/N` after the id: the same post. */
 export const MEDIA_SUFFIX_PATTERN = String.raw`(?:\/(?:photo|video)\/\d{1,2})?`;

@@ -1,54 +1,63 @@
-import { buildMonthNameTable, foldDateText } from './month-names.js';
-
-const MONTH_NAMES = buildMonthNameTable();
-
-// Longest names first, so that "كانون الثاني" wins over a shorter name inside it.
-// The look-arounds stand in for \b, which knows only ASCII letters.
-const MONTH_NAME_PATTERN = new RegExp(
-  String.raw`(?<![\p{L}\p{N}])(` +
-    [...MONTH_NAMES.keys()]
-      .sort((a, b) => b.length - a.length)
-      .map((name) => name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
-      .join('|') +
-    String.raw`)\.?(?!\p{L})`,
-  'u',
-);
+import { MONTH_TABLES, dateWords, foldDateText, monthNameAt } from './month-names.js';
 
 /** Year first, numeric month: 2023年11月28日 (Chinese, Japanese), 2023년 11월 28일 (Korean). */
 const YEAR_FIRST_NUMERIC_DATE = /^(\d{4}) ?[年년] ?(\d{1,2}) ?[月월] ?(\d{1,2}) ?[日일]$/u;
 
 const DAY = /^(\d{1,2})(?:er|st|nd|rd|th|º|ª|o)?$/;
 const YEAR = /^\d{4}$/;
-/** Words that sit between the parts of a date: "28 de noviembre de 2023", "28 d'octubre", "the 28th of November". */
-const DATE_FILLER_WORDS = new Set(['de', 'del', 'di', "d'", 'of', 'the']);
-const DATE_PART_SEPARATORS = /[\s,.،]+/u;
+/** A word with an elided article or preposition before the month: "d'octubre" (Catalan), "l'" and the like. */
+const ELIDED_PREFIX = /^\p{L}{1,2}'(?=\p{L})/u;
 
 /**
  * Reads a date as an embed prints it ("November 28, 2023", "28. November 2023",
- * "28 de noviembre de 2023", "٢٨ نوفمبر ٢٠٢٣", "28 تشرين الثاني 2023", …) and
- * returns it as YYYY-MM-DD; undefined when the text is anything more or less than
- * a day, a month name and a year, in any order.
+ * "28 de noviembre de 2023", "٢٨ نوفمبر ٢٠٢٣", "28 تشرين الثاني 2023",
+ * "17 בספטמבר 2019", "17 сентября 2019 г.", …) and returns it as YYYY-MM-DD;
+ * undefined when the text is anything more or less than a day, a month name and a
+ * year, in any order, with the words a language writes between them.
  */
 export function parsePrintedDate(text: string): string | undefined {
   const folded = foldDateText(text);
   const yearFirst = YEAR_FIRST_NUMERIC_DATE.exec(folded);
   if (yearFirst !== null) return isoDate(yearFirst[1], yearFirst[2], yearFirst[3]);
 
-  const monthMatch = MONTH_NAME_PATTERN.exec(folded);
-  const month = monthMatch?.[1] === undefined ? undefined : MONTH_NAMES.get(monthMatch[1]);
-  if (monthMatch === null || month === undefined) return undefined;
-
-  const rest = `${folded.slice(0, monthMatch.index)} ${folded.slice(monthMatch.index + monthMatch[0].length)}`;
+  const words = dateWords(folded).map((word) => word.replace(ELIDED_PREFIX, ''));
+  let month: number | undefined;
   let day: string | undefined;
   let year: string | undefined;
-  for (const word of rest.split(DATE_PART_SEPARATORS)) {
-    if (word === '' || DATE_FILLER_WORDS.has(word)) continue;
+  for (let index = 0; index < words.length; ) {
+    const word = words[index] ?? '';
     const dayMatch = DAY.exec(word);
-    if (YEAR.test(word) && year === undefined) year = word;
-    else if (dayMatch !== null && day === undefined) day = dayMatch[1];
-    else return undefined;
+    if (YEAR.test(word) && year === undefined) {
+      year = word;
+      index++;
+    } else if (dayMatch !== null && day === undefined) {
+      day = dayMatch[1];
+      index++;
+    } else {
+      const read = readMonthOrFiller(words, index, month === undefined);
+      if (read === undefined) return undefined;
+      month ??= read.month;
+      index += read.wordCount;
+    }
   }
-  return isoDate(year, String(month), day);
+  return isoDate(year, month === undefined ? undefined : String(month), day);
+}
+
+/**
+ * Reads the month name (where `monthWanted`) or the filler word at `words[index]`,
+ * asking the common languages' table before the others: a word is read in the
+ * first table that knows it, so the second is built only for a word the first
+ * does not know.
+ */
+function readMonthOrFiller(words: readonly string[], index: number, monthWanted: boolean): { month?: number; wordCount: number } | undefined {
+  const word = words[index] ?? '';
+  for (const table of MONTH_TABLES) {
+    const tableRead = table();
+    const name = monthWanted ? monthNameAt(tableRead, words, index) : undefined;
+    if (name !== undefined) return name;
+    if (tableRead.fillers.has(word)) return { wordCount: 1 };
+  }
+  return undefined;
 }
 
 function isoDate(year: string | undefined, month: string | undefined, day: string | undefined): string | undefined {

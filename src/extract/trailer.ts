@@ -4,10 +4,14 @@
 import { collapseWhitespace } from './plain-text.js';
 import { parsePrintedDate } from './printed-date.js';
 
-/** `(@handle)`: where every trailer is anchored. Handles are 1-15 word characters. */
-const HANDLE_IN_PARENTHESES = /^\(@(\w{1,15})\)/;
+/**
+ * `(@handle)`: where every trailer is anchored. Handles are word characters, 15 at
+ * most since 2009; older accounts kept longer ones, so up to MAX_HANDLE_LENGTH are read.
+ */
+const MAX_HANDLE_LENGTH = 50;
+const HANDLE_IN_PARENTHESES = new RegExp(String.raw`^\(@(\w{1,${MAX_HANDLE_LENGTH}})\)`);
 /** The longest `(@handle)`. */
-export const HANDLE_SPAN = '(@)'.length + 15;
+export const HANDLE_SPAN = '(@)'.length + MAX_HANDLE_LENGTH;
 /** How far before `(@` the dash may be: display names are at most 50 characters, emoji take two. */
 export const MAX_ATTRIBUTION_SPAN = 120;
 /** How far after `(@handle)` the printed date may end. */
@@ -61,20 +65,47 @@ function isSpaceAt(text: string, index: number): boolean {
 }
 
 export interface PrintedDate {
-  /** As printed, with runs of space (&nbsp; included) as one space. */
+  /** As printed, with runs of space (&nbsp; included) as one space; a markdown link's label. */
   dateText: string;
-  /** YYYY-MM-DD. */
-  date: string;
-  /** Where the printed date ends, in the text read. */
+  /** YYYY-MM-DD, where the printed date can be read. */
+  date?: string;
+  /** Where the printed date ends, in the text read: after the `)` of a markdown link. */
   end: number;
 }
 
+/** How far after `(@handle)` a markdown date link may end: its label, and a status URL with its query. */
+export const MAX_DATE_LINK_SPAN = MAX_DATE_SPAN + 2048;
+/** `[label](url)`: a markdown link, the label on one line, the URL without space. */
+const MARKDOWN_LINK = /^\[([^[\]]{1,64})\]\([^\s()]{1,2048}\)/;
 /**
- * Reads the printed date that `after` starts with (after optional space), on its
- * first line and within MAX_DATE_SPAN: the shortest run of text ending in digits
- * (or a date closer) that reads as a date.
+ * The shape of a date that cannot be read (a month name no locale gives, a
+ * misspelling): a few words, no brackets, @ or dashes, holding a day (one or two
+ * digits) and ending in a four-digit year, with an optional closing character.
+ */
+const UNREAD_DATE = /^(?=(?:\S+ ){0,4}\S+$)(?=.*(?<!\d)\d{1,2}(?!\d))[^\s()[\]<>{}@—–-][^()[\]<>{}@—–]*(?<!\d)\d{4}[日.]?$/u;
+/** Space on the same line, then `[`: where a markdown date link may start. */
+const MARKDOWN_LINK_START = /^[^\S\n\r\u2028\u2029]*\[/u;
+const LEADING_SPACE_ON_LINE = /^[^\S\n\r\u2028\u2029]*/u;
+const YEAR_END = /(?<!\d)\d{4}(?!\d)[日.]?/g;
+/** A digit of any script a date is printed in (DIGIT_RUN's). */
+const ANY_DIGIT = new RegExp(DIGIT_RUN.source);
+
+/**
+ * Reads the printed date that `after` starts with (after optional space): a
+ * markdown link whose label is the date (`[August 21, 2022](https://x.com/…)`),
+ * else on its first line and within MAX_DATE_SPAN the shortest run of text ending
+ * in digits (or a date closer) that reads as a date. A date no locale can read is
+ * kept as printed, without `date`, where it has the shape of one (UNREAD_DATE): a
+ * residue is never lost for its date.
  */
 export function readPrintedDate(after: string, options: { lineBreaks: string }): PrintedDate | undefined {
+  const dateStart = LEADING_SPACE_ON_LINE.exec(after)?.[0].length ?? 0;
+  const link = after.charAt(dateStart) === '[' ? MARKDOWN_LINK.exec(after.slice(dateStart)) : null;
+  if (link?.[1] !== undefined && ANY_DIGIT.test(link[1]) && ![...options.lineBreaks].some((lineBreak) => link[1]?.includes(lineBreak))) {
+    const dateText = collapseWhitespace(link[1]);
+    const date = parsePrintedDate(dateText);
+    return { dateText, ...(date === undefined ? {} : { date }), end: dateStart + link[0].length };
+  }
   let window = after.slice(0, MAX_DATE_SPAN);
   for (let index = 0; index < window.length; index++) {
     if (options.lineBreaks.includes(window.charAt(index))) {
@@ -82,7 +113,7 @@ export function readPrintedDate(after: string, options: { lineBreaks: string }):
       break;
     }
   }
-  const dateStart = window.length - window.trimStart().length;
+  if (!ANY_DIGIT.test(window)) return undefined; // most text after a handle: no date at all
   const digitRuns = new RegExp(DIGIT_RUN);
   for (let run = digitRuns.exec(window); run !== null; run = digitRuns.exec(window)) {
     const runEnd = run.index + run[0].length;
@@ -93,8 +124,44 @@ export function readPrintedDate(after: string, options: { lineBreaks: string }):
       if (date !== undefined) return { dateText: collapseWhitespace(printed), date, end: candidateEnd };
     }
   }
+  return readUnreadableDate(window, dateStart);
+}
+
+/** Whether `after` (the text after a trailer's handle) starts with what may be a markdown date link. */
+export function startsWithMarkdownLink(after: string): boolean {
+  return MARKDOWN_LINK_START.test(after);
+}
+
+/** The shortest stretch of `window` from `dateStart` to a year that has the shape of a date. */
+function readUnreadableDate(window: string, dateStart: number): PrintedDate | undefined {
+  const years = new RegExp(YEAR_END);
+  for (let year = years.exec(window); year !== null; year = years.exec(window)) {
+    const end = year.index + year[0].length;
+    const dateText = collapseWhitespace(window.slice(dateStart, end));
+    if (UNREAD_DATE.test(dateText)) return { dateText, end };
+  }
   return undefined;
 }
+
+/**
+ * `text` with up to `count` line breaks before a quoted line (`\n> `) and their
+ * quote markers turned into spaces, the first ones (`from: 'start'`, in the text
+ * after a trailer's handle) or the last ones (`from: 'end'`, in the text before
+ * it). Markdown sources wrap a quoted trailer (`> — Name (Org)\n> (@handle)
+ * [August 21,\n> 2022](url)`); the length is kept, so positions in the result are
+ * positions in `text`.
+ */
+export function joinQuotedLines(text: string, options: { from: 'start' | 'end'; count: number }): string {
+  if (!text.includes('>')) return text;
+  const breaks = [...text.matchAll(QUOTED_LINE_BREAK)];
+  const joined = options.from === 'start' ? breaks.slice(0, options.count) : breaks.slice(-options.count);
+  let result = text;
+  for (const match of joined) result = result.slice(0, match.index) + ' '.repeat(match[0].length) + result.slice(match.index + match[0].length);
+  return result;
+}
+
+/** A line break, then a markdown quote marker (`>`, nested `> >`) and a line that is not blank (or the end of the text read). */
+const QUOTED_LINE_BREAK = /(?:\r?\n|\u2028)[ \t]*(?:>[ \t]?)+(?=[^\s>]|$)/g;
 
 /** What the trailer of an embed's markup says about its post. */
 export interface EmbedTrailer {

@@ -17,4 +17,4 @@ export {
   type NoWindowReason,
   type SnowflakeWindow,
 } from './snowflake.js';
-export { DEFAULT_RECHECK_OLDER_THAN, newestCheckBefore } from './recheck.js';
+export { newestCheckBefore } from './recheck.js';

@@ -4,7 +4,7 @@ import type { Clock, Store } from '../ports.js';
 import { buildCitation, findingsFor, postTargetOf } from '../record/build-citation.js';
 import { linksToCheck, resolveCitations, type ResolvedCitation } from '../resolve/resolve-citations.js';
 import { identifyUnknownPosts } from '../targets/identify-residue.js';
-import type { TargetChecker } from '../targets/target-checker.js';
+import type { Force, TargetChecker } from '../targets/target-checker.js';
 
 /** What the pipeline needs from the outside world, passed in rather than reached for. */
 export interface PipelinePorts {
@@ -27,7 +27,7 @@ export async function checkCitations(
   extracted: readonly ExtractedCitation[],
   previous: ReadonlyMap<string, Citation>,
   ports: PipelinePorts,
-  force: (targetKey: string) => boolean,
+  force: (targetKey: string) => Force,
 ): Promise<Citation[]> {
   const limit = concurrencyLimit(ports.concurrency ?? DEFAULT_CONCURRENCY);
   const postChecks = new Map<string, Promise<TimedPostCheck>>();
@@ -70,7 +70,7 @@ export async function checkCitations(
 }
 
 /** Runs at most `max` of the tasks given to it at once, in the order given. */
-function concurrencyLimit(max: number): <T>(task: () => Promise<T>) => Promise<T> {
+export function concurrencyLimit(max: number): <T>(task: () => Promise<T>) => Promise<T> {
   let active = 0;
   const waiting: (() => void)[] = [];
   return async (task) => {

@@ -4,7 +4,7 @@ import { WarcWriter } from '../capture/warc-writer.js';
 import type { Config } from '../config.js';
 import { FetchError, UsageError } from '../errors.js';
 import { defaultDecodeLimits, HttpClient, type HostGate } from '../net/index.js';
-import { systemClock, type Clock, type Fetcher, type TargetClaims } from '../ports.js';
+import { systemClock, type Clock, type Fetcher, type StatusChangeListener, type TargetClaims } from '../ports.js';
 import { openDataDirStore } from '../record/data-dir-store.js';
 import { resolveLink } from '../resolve/resolve-link.js';
 import type { FetchArticle } from '../source.js';
@@ -42,6 +42,8 @@ export interface OpenPipelineOptions {
   wrapFetcher?: (fetcher: Fetcher) => Fetcher;
   /** The time every record and index entry is stamped with; default: the wall clock. */
   clock?: Clock;
+  /** Told of the status changes each record written brings (the worker's metrics). */
+  onStatusChanges?: StatusChangeListener;
 }
 
 export function openPipeline(config: Config, options: OpenPipelineOptions = {}): OpenPipeline {
@@ -57,7 +59,7 @@ export function openPipeline(config: Config, options: OpenPipelineOptions = {}):
   const writer = new WarcWriter({ dataDir: config.dataDir, software: `citesnap/${VERSION}` });
   const record = warcRecorder(writer);
   const clock = options.clock ?? systemClock;
-  const store = openDataDirStore({ dataDir: config.dataDir });
+  const store = openDataDirStore({ dataDir: config.dataDir, ...(options.onStatusChanges === undefined ? {} : { onStatusChanges: options.onStatusChanges }) });
   const checker = new TargetChecker({
     fetcher,
     record,

@@ -1,6 +1,7 @@
 import type { ExtractedCitation } from '../extract/index.js';
 import { linkTargetKey, postTargetKey, type Citation, type DocumentRecord } from '../model/index.js';
 import { mergeOccurrences } from '../resolve/resolve-citations.js';
+import type { Force } from '../targets/target-checker.js';
 import { checkCitations, previousById, type PipelinePorts } from './check-citations.js';
 
 /**
@@ -13,6 +14,7 @@ export async function recheckDocument(
   docId: string,
   select: (citation: Citation) => boolean,
   ports: PipelinePorts,
+  options: RecheckDocumentOptions = {},
 ): Promise<{ record: DocumentRecord; rechecked: number } | undefined> {
   const record = await ports.store.documents.read(docId);
   if (!record) return undefined;
@@ -29,7 +31,8 @@ export async function recheckDocument(
   if (selected.size === 0) return { record, rechecked: 0 };
 
   const again = record.citations.filter((citation) => selected.has(citation.id)).map(asExtracted);
-  const rechecked = await checkCitations(again, previousById(record), ports, (key) => forced.has(key));
+  const force = options.force ?? true;
+  const rechecked = await checkCitations(again, previousById(record), ports, (key) => (forced.has(key) ? force : false));
   // An unidentified embed that changes its id is rechecked with its children, so no
   // citation kept as it is can lose its parent. A link that now leads to a post
   // already cited elsewhere joins that citation: the rechecked one carries its
@@ -52,6 +55,14 @@ export async function recheckDocument(
   };
   await ports.store.documents.write(updated);
   return { record: updated, rechecked: selected.size };
+}
+
+export interface RecheckDocumentOptions {
+  /**
+   * How the picked citations' targets are asked: `true` (the default) always, or
+   * `{ unlessCheckedSince }` unless checked since, as a recheck run does.
+   */
+  force?: Exclude<Force, false>;
 }
 
 /** The index keys of what a citation cites: `link:<url>` and `post:<id>`, as TargetChecker keeps them. */

@@ -1,22 +1,53 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errnoCode, messageOf, RecordUnreadableError } from '../errors.js';
-import { DOC_ID_PATTERN, isDocumentRecord, recordProblem, validateDocId, type DocumentRecord } from '../model/index.js';
-import type { DocumentRecords, Store } from '../ports.js';
+import { DOC_ID_PATTERN, isDocumentRecord, recordProblem, validateDocId, type DocumentRecord, type Status } from '../model/index.js';
+import type { CitingIndex, DocumentRecords, ReindexResult, StatusChange, StatusChangeListener, StatusChangeLog, Store, TargetState } from '../ports.js';
 import { writeFileAtomic } from './atomic-file.js';
+import { DataDirIndex } from './data-dir-index.js';
 import { DataDirCheckJournals, DataDirTargetIndex } from './data-dir-target-index.js';
 import { serializeRecord } from './serialize.js';
 
+export interface DataDirStoreOptions {
+  dataDir: string;
+  /** Told of the status changes each written record brings. */
+  onStatusChanges?: StatusChangeListener;
+}
+
 /**
- * The store in a data dir: one JSON file a record under `documents/`, one small
- * file a target under `index/`, each replaced by an atomic rename, so several
- * processes can share the folder without a lock.
+ * The store in a data dir: one JSON file a record under `documents/` and one small
+ * file a target under `index/`, each replaced by an atomic rename, and what is derived
+ * from the records in plain files beside them (data-dir-index.ts: the reverse index,
+ * the targets' schedule state, the status-change log). No file is ever written in
+ * place and nothing takes a lock, so several processes, and several machines that
+ * mount one file system, share the folder (contract section 12).
  */
-export function openDataDirStore(options: { dataDir: string }): Store {
+export function openDataDirStore(options: DataDirStoreOptions): Store {
+  const index = new DataDirIndex({ dataDir: options.dataDir });
+  const documents = new DataDirDocuments({ dataDir: options.dataDir, index, ...(options.onStatusChanges === undefined ? {} : { onStatusChanges: options.onStatusChanges }) });
+  const citing: CitingIndex = {
+    documentsCiting: async (targetKey) => {
+      await documents.ensureIndexed();
+      return index.documentsCiting(targetKey);
+    },
+    targetStates: async (): Promise<TargetState[]> => {
+      await documents.ensureIndexed();
+      return index.targetStates();
+    },
+    rebuild: () => documents.reindex(),
+  };
+  const changes: StatusChangeLog = {
+    list: async (listOptions: { since: string; status?: Status }): Promise<StatusChange[]> => {
+      await documents.ensureIndexed();
+      return index.statusChanges(listOptions);
+    },
+  };
   return {
-    documents: new DataDirDocuments(options),
-    targets: new DataDirTargetIndex(options),
-    journals: new DataDirCheckJournals(options),
+    documents,
+    targets: new DataDirTargetIndex({ dataDir: options.dataDir }),
+    journals: new DataDirCheckJournals({ dataDir: options.dataDir }),
+    citing,
+    changes,
     close: () => Promise.resolve(),
   };
 }
@@ -24,9 +55,14 @@ export function openDataDirStore(options: { dataDir: string }): Store {
 /** The document records under `<dataDir>/documents/`, one JSON file a document. */
 export class DataDirDocuments implements DocumentRecords {
   readonly directory: string;
+  readonly #index: DataDirIndex;
+  readonly #onStatusChanges: StatusChangeListener | undefined;
+  #indexed: Promise<void> | undefined;
 
-  constructor(options: { dataDir: string }) {
+  constructor(options: { dataDir: string; index: DataDirIndex; onStatusChanges?: StatusChangeListener }) {
     this.directory = join(options.dataDir, 'documents');
+    this.#index = options.index;
+    this.#onStatusChanges = options.onStatusChanges;
   }
 
   /** The record's file; throws UsageError for a doc id that could not be a file name. */
@@ -66,8 +102,57 @@ export class DataDirDocuments implements DocumentRecords {
     return value;
   }
 
+  /**
+   * Replaces the record atomically and brings the reverse index, the schedule state and
+   * the change log up to date. The targets it cites are noted before the rename, so a
+   * process that dies in between leaves the reverse index naming a document that may
+   * not cite a target (readers check the record), never missing one that does.
+   */
   async write(record: DocumentRecord): Promise<void> {
-    await writeFileAtomic(this.pathOf(record.docId), serializeRecord(record));
+    const path = this.pathOf(record.docId);
+    // Once a process: a data dir without records starts its index as complete, and one
+    // from before the index gets it built before a write adds to it.
+    this.#indexed ??= this.ensureIndexed();
+    await this.#indexed;
+    const previous = await this.#readQuietly(record.docId);
+    await this.#index.noteCitations(record, previous);
+    await writeFileAtomic(path, serializeRecord(record));
+    const changes = await this.#index.recordWritten(record, previous, () => this.#readQuietly(record.docId));
+    if (changes.length > 0) this.#onStatusChanges?.(changes);
+  }
+
+  /** Builds the reverse index from the records when it has never been built (a data dir from before it). */
+  async ensureIndexed(): Promise<void> {
+    if (!(await this.#index.isBuilt())) await this.#index.rebuild(this.#allRecords());
+  }
+
+  /** Rebuilds everything derived from the records (`citesnap reindex`). */
+  async reindex(): Promise<ReindexResult> {
+    return this.#index.rebuild(this.#allRecords());
+  }
+
+  /** The record, or undefined when there is none or it cannot be read (it then cites nothing the index should keep). */
+  async #readQuietly(docId: string): Promise<DocumentRecord | undefined> {
+    try {
+      return await this.read(docId);
+    } catch (error) {
+      if (error instanceof RecordUnreadableError) return undefined;
+      throw error;
+    }
+  }
+
+  async *#allRecords(): AsyncGenerator<DocumentRecord> {
+    for (const docId of await this.list()) {
+      let record: DocumentRecord | undefined;
+      try {
+        record = await this.read(docId);
+      } catch (error) {
+        // A record damaged by hand is reported by show and recheck; it must not stop the rest.
+        if (error instanceof RecordUnreadableError) continue;
+        throw error;
+      }
+      if (record !== undefined) yield record;
+    }
   }
 
   async list(): Promise<string[]> {

@@ -43,17 +43,32 @@ export interface TargetCheckerOptions {
 }
 
 /**
+ * Whether a check may reuse the index: `false` reuses a check within the refresh window,
+ * `true` always asks upstream, and `{ unlessCheckedSince }` asks unless the target was
+ * checked at or after that time (ms since the epoch), by this process or another: what a
+ * recheck run passes with the time it was planned, so that a target cited by documents
+ * in several parts, or in a part taken over after its worker died, is asked once a run.
+ */
+export type Force = boolean | { unlessCheckedSince: number };
+
+/** What the pipeline asks of a target checker (TargetChecker, or a test's). */
+export interface CheckTargets {
+  checkLink(url: string, force?: Force): Promise<LinkCheck>;
+  checkPost(target: { id: string; handle?: string }, force?: Force): Promise<TimedPostCheck>;
+}
+
+/**
  * Checks targets (cited links and posts) once: a target checked within the refresh
  * window, by this process or another sharing the data dir, is reused without a new
  * upstream request; two citations of one target in flight at once share one check.
  * Checks that got no answer are not reused, so the next run retries them.
  */
-export class TargetChecker {
+export class TargetChecker implements CheckTargets {
   private readonly inFlight = new Map<string, Promise<TargetOutcome>>();
 
   constructor(private readonly options: TargetCheckerOptions) {}
 
-  async checkLink(url: string, force = false): Promise<LinkCheck> {
+  async checkLink(url: string, force: Force = false): Promise<LinkCheck> {
     const outcome = await this.check(linkTargetKey(url), force, async ({ fetcher, record }) => {
       const checkedAt = this.options.clock.now().toISOString();
       const resolution = await resolveLink(url, {
@@ -68,7 +83,7 @@ export class TargetChecker {
     return outcome.check;
   }
 
-  async checkPost(target: { id: string; handle?: string }, force = false): Promise<TimedPostCheck> {
+  async checkPost(target: { id: string; handle?: string }, force: Force = false): Promise<TimedPostCheck> {
     const outcome = await this.check(postTargetKey(target.id), force, async ({ fetcher, record }) => {
       const checkedAt = this.options.clock.now().toISOString();
       const check = await capturePost(target, { fetcher, record });
@@ -93,20 +108,18 @@ export class TargetChecker {
     return outcome.check;
   }
 
-  private async check(key: string, force: boolean, fresh: (ports: CheckPorts) => Promise<TargetOutcome>): Promise<TargetOutcome> {
+  private async check(key: string, force: Force, fresh: (ports: CheckPorts) => Promise<TargetOutcome>): Promise<TargetOutcome> {
     // A forced check must ask upstream: it does not join a plain one that may reuse the index.
-    const flightKey = force ? `${key} (forced)` : key;
+    const flightKey = force === false ? key : force === true ? `${key} (forced)` : `${key} (since ${force.unlessCheckedSince})`;
     const running = this.inFlight.get(flightKey);
     if (running) return running;
     const work = (async () => {
-      if (!force) {
-        const reusable = await this.reusable(key);
-        if (reusable) return reusable.outcome;
-      }
+      const before = force === true ? undefined : await this.reusable(key, force);
+      if (before) return before.outcome;
       const release = await this.options.claims?.acquire(key);
       try {
         // Another process may have checked it while this one waited for the claim.
-        const reusable = release === undefined || force ? undefined : await this.reusable(key);
+        const reusable = release === undefined || force === true ? undefined : await this.reusable(key, force);
         if (reusable) return reusable.outcome;
         const ports: CheckPorts = { fetcher: this.options.fetcher, record: this.options.record };
         const journal = await this.beginJournal(key, force);
@@ -126,7 +139,7 @@ export class TargetChecker {
     }
   }
 
-  private async beginJournal(key: string, force: boolean) {
+  private async beginJournal(key: string, force: Force) {
     const { journal } = this.options;
     if (journal === undefined) return undefined;
     const now = this.options.clock.now();
@@ -134,13 +147,16 @@ export class TargetChecker {
       startedAt: now.toISOString(),
       outcomeCheckedAt: (await this.options.index.get(key))?.checkedAt,
       replaySince: now.getTime() - this.options.refreshAfterMs,
-      replay: !force,
+      // Only a plain check may replay what a killed process stored: a forced one, or a run's, wants an answer from now.
+      replay: force === false,
     });
   }
 
-  private async reusable(key: string): Promise<TargetIndexEntry | undefined> {
+  private async reusable(key: string, force: false | { unlessCheckedSince: number }): Promise<TargetIndexEntry | undefined> {
     const entry = await this.options.index.get(key);
     if (!entry) return undefined;
+    // Checked since the run began: whatever it found is this run's answer (a failure too, or a rerun would hammer).
+    if (force !== false) return Date.parse(entry.checkedAt) >= force.unlessCheckedSince ? entry : undefined;
     return isReusable(entry, { now: this.options.clock.now(), refreshAfterMs: this.options.refreshAfterMs }) ? entry : undefined;
   }
 }

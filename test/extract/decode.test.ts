@@ -14,6 +14,23 @@ describe('decodeHtmlBytes', () => {
     expect(decodeHtmlBytes(bytes('<p>', WINDOWS_1252_BYTES, '</p>'))).toEqual({ text: '<p>é — ’</p>', charset: 'windows-1252' });
   });
 
+  it('reads valid UTF-8 with multi-byte characters as UTF-8 where nothing declares a charset', () => {
+    expect(decodeHtmlBytes(bytes('<p>Zoë — 17 בספטמבר 2019</p>'))).toEqual({ text: '<p>Zoë — 17 בספטמבר 2019</p>', charset: 'utf-8' });
+    // Without a BOM, a label or <meta>, an undeclared header does not change that.
+    expect(decodeHtmlBytes(bytes('<p>é</p>'), 'text/html').charset).toBe('utf-8');
+  });
+
+  it('keeps windows-1252 for bytes that are not valid UTF-8 or hold only ASCII', () => {
+    // "Ã©" in windows-1252 is the UTF-8 of "é": one stray byte (0x97, an em dash) makes the whole page windows-1252.
+    expect(decodeHtmlBytes(bytes('<p>', [0xc3, 0xa9, 0x20, 0x97], '</p>'))).toEqual({ text: '<p>Ã© —</p>', charset: 'windows-1252' });
+    expect(decodeHtmlBytes(bytes('<p>plain</p>')).charset).toBe('windows-1252');
+  });
+
+  it('lets a declared charset win over bytes that read as UTF-8', () => {
+    expect(decodeHtmlBytes(bytes('<meta charset="windows-1252"><p>é</p>')).text).toBe('<meta charset="windows-1252"><p>Ã©</p>');
+    expect(decodeHtmlBytes(bytes('<p>é</p>'), 'text/html; charset=iso-8859-1').text).toBe('<p>Ã©</p>');
+  });
+
   it('reads ISO-8859-1 labels as windows-1252, as browsers do', () => {
     expect(decodeHtmlBytes(bytes('<p>', WINDOWS_1252_BYTES), 'text/html; charset=ISO-8859-1')).toEqual({ text: '<p>é — ’', charset: 'windows-1252' });
   });

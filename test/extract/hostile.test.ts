@@ -53,7 +53,9 @@ describe('malformed markup', () => {
 });
 
 describe('large and pathological text', () => {
-  it('reads a 50 MB text', () => {
+  // Only has to finish: on a 2-core machine shared with other test runs, 50 MB
+  // take from 20 s to over 30 s (bench/extract.ts measures speed).
+  it('reads a 50 MB text', { timeout: 120_000 }, () => {
     const article = readExample('casablanca-extortion-2023-11.txt');
     const copies = Math.ceil(50_000_000 / (article.length + 2));
     const text = Array.from({ length: copies }, () => article).join('\n\n');

@@ -1,23 +1,13 @@
 // The properties every citation of every fixture must have, whatever else its own
 // test checks: each occurrence is exactly where it says it is.
-import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { decodeHtmlBytes, extractFromHtml, extractFromText, type ExtractedDocument } from '../../src/extract/index.js';
-import { expectOffsetsHold, readExample, readFixture, readFixtureBytes } from './helpers.js';
+import { extractFromHtml, extractFromText } from '../../src/extract/index.js';
+import { readFixtureSources, type FixtureSource } from '../support/extract-forms.js';
+import { expectOffsetsHold, readExample } from './helpers.js';
 
-interface Source {
-  name: string;
-  source: string;
-  extract: (source: string) => ExtractedDocument;
-}
-
-const fixtures = readdirSync(new URL('../fixtures/extract/', import.meta.url)).map(
-  (name): Source =>
-    name.endsWith('.txt')
-      ? { name, source: readFixture(name), extract: extractFromText }
-      : { name, source: decodeHtmlBytes(readFixtureBytes(name)).text, extract: extractFromHtml },
-);
-const examples: Source[] = [
+// Every fixture, text and markdown read as text, HTML decoded from its bytes.
+const fixtures = readFixtureSources();
+const examples: FixtureSource[] = [
   { name: 'example article (text)', source: readExample('casablanca-extortion-2023-11.txt'), extract: extractFromText },
   { name: 'example article (HTML)', source: readExample('casablanca-extortion-2023-11.html'), extract: extractFromHtml },
 ];

@@ -27,6 +27,9 @@ describe('parsePostUrl', () => {
     ['  https://twitter.com/jack/status/20  ', { id: '20', handle: 'jack' }],
     ['https://twitter.com/a_handle_of_15c/status/1729555061938819317', { id: '1729555061938819317', handle: 'a_handle_of_15c' }],
     ['https://twitter.com/jack/status/0020', { id: '20', handle: 'jack' }],
+    // Handles longer than today's 15 characters: older accounts; the id decides, the segment is kept as written.
+    ['https://twitter.com/a_handle_of_16ch/status/20', { id: '20', handle: 'a_handle_of_16ch' }],
+    ['https://x.com/The_Old_Regional_Newsroom_Account/status/987654321', { id: '987654321', handle: 'The_Old_Regional_Newsroom_Account' }],
   ])('reads %s', (url, expected) => {
     expect(parsePostUrl(url)).toEqual(expected);
   });
@@ -37,7 +40,13 @@ describe('parsePostUrl', () => {
     'https://twitter.com/jack/status/',
     'https://twitter.com/jack/status/20abc',
     'https://twitter.com/jack/likes/20',
-    'https://twitter.com/a_handle_of_16ch/status/20',
+    // Template URLs in documentation
+    'https://twitter.com/{handle}/status/{id}',
+    'https://x.com/:user/status/:id',
+    'https://twitter.com/<handle>/status/<id>',
+    'https://twitter.com/USERNAME/status/TWEET_ID',
+    'https://twitter.com/%7Bhandle%7D/status/123',
+    'https://twitter.com/my-handle/status/20',
     'https://fxtwitter.com/jack/status/20',
     'https://twitter.com.evil.example/jack/status/20',
     'https://example.com/twitter.com/jack/status/20',

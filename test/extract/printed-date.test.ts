@@ -49,6 +49,27 @@ describe('parsePrintedDate', () => {
     ['2023년 11월 28일', '2023-11-28'],
     // Leap years
     ['February 29, 2024', '2024-02-29'],
+    // Every other locale of the runtime's ICU data: genitive forms, glued prefixes, words between the parts
+    ['17 בספטמבר 2019', '2019-09-17'],
+    ['17 ספטמבר 2019', '2019-09-17'],
+    ['17 сентября 2019 г.', '2019-09-17'],
+    ['24 серпня 2021 р.', '2021-08-24'],
+    ['3 października 2022', '2022-10-03'],
+    ['5. března 2021', '2021-03-05'],
+    ['8 Ιουλίου 2020', '2020-07-08'],
+    ['14 Şubat 2023', '2023-02-14'],
+    ['2 tháng 9, 2021', '2021-09-02'],
+    ['2021. március 5.', '2021-03-05'],
+    ['5. maaliskuuta 2021', '2021-03-05'],
+    ['2019 m. rugsėjo 17 d.', '2019-09-17'],
+    ['17 सितंबर 2019', '2019-09-17'],
+    ['17 กันยายน 2019', '2019-09-17'],
+    ['17 Medi 2019', '2019-09-17'],
+    ['17 Meán Fómhair 2019', '2019-09-17'],
+    ['17 سپتامبر 2019', '2019-09-17'],
+    ['2017年11月23日', '2017-11-23'],
+    // A name two languages give different months is read as the common language reads it: Polish listopad is November
+    ['17 listopada 2019', '2019-11-17'],
   ])('reads %j as %s', (text, expected) => {
     expect(parsePrintedDate(text)).toBe(expected);
   });
@@ -63,6 +84,10 @@ describe('parsePrintedDate', () => {
     '28/11/2023',
     'Smarch 28, 2023',
     '',
+    // No locale writes a word like these between the parts of a date
+    'said in 2019',
+    '17 September 2019 said',
+    '2019-09-17',
   ])('reads %j as no date', (text) => {
     expect(parsePrintedDate(text)).toBeUndefined();
   });

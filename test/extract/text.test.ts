@@ -133,6 +133,19 @@ describe('embed residue in text', () => {
     ]);
   });
 
+  it('keeps a residue whose date no language reads, with dateText and no date; text that is no date is no residue', () => {
+    const source = 'Trains run again — North Line (@northline_ex) 31 Smarch 2021 and then more prose.\n\nAs — Someone (@someone_ex) said in 2019, nothing.';
+    const document = extractFromText(source);
+    expect(withoutContexts(document)).toEqual([
+      {
+        id: embedId({ handle: 'northline_ex', text: 'Trains run again' }),
+        type: 'post',
+        occurrences: [at(source, 'attribution', 'Trains run again — North Line (@northline_ex) 31 Smarch 2021')],
+        post: post({ handle: 'northline_ex', text: 'Trains run again', embed: { authorName: 'North Line', handle: 'northline_ex', dateText: '31 Smarch 2021', text: 'Trains run again' } }),
+      },
+    ]);
+  });
+
   it('takes CRLF blank lines as paragraph breaks', () => {
     const crlf = extractFromText('Earlier paragraph.\r\n\r\nToday pic.twitter.com/Crlf000001 — City (@city) May 5, 2023\r\n');
     expect(crlf.citations[0]?.occurrences[0]?.raw).toBe('Today pic.twitter.com/Crlf000001 — City (@city) May 5, 2023');

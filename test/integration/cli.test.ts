@@ -167,17 +167,16 @@ describe('citesnap on the command line', () => {
     expect(record.citations.find((citation) => citation.id === 'post:1729555061938819317')?.checks).toHaveLength(2);
   });
 
-  it('rechecks every document, going on past one that fails, and exits with the worst code', async () => {
+  it('rechecks every document citing a due target, going on past one that fails, and exits with the worst code', async () => {
     const recheckEnv = { ...env, CITESNAP_DATA_DIR: join(work, 'recheck-data') };
-    const first = join(work, 'a-first.txt');
-    const last = join(work, 'z-last.txt');
-    for (const file of [first, last]) await writeFile(file, 'See https://x.com/DGSN_MAROC/status/1729555061938819317');
-    expect((await runCli(['archive', '--no-sidecar', first, last], { env: recheckEnv })).code).toBe(0);
-    // Listed between the two: a record that cannot be read.
+    const files = ['a-first', 'm-broken', 'z-last'].map((name) => join(work, `${name}.txt`));
+    for (const file of files) await writeFile(file, 'See https://x.com/DGSN_MAROC/status/1729555061938819317');
+    expect((await runCli(['archive', '--no-sidecar', ...files], { env: recheckEnv })).code).toBe(0);
+    // The reverse index names it, but its record can no longer be read.
     await writeFile(join(work, 'recheck-data', 'documents', 'm-broken.json'), '{"docId": "m-broken",');
     const result = await runCli(['recheck', '--older-than', '0s'], { env: recheckEnv });
-    expect(result.stderr).toMatch(/^citesnap: .*\/documents\/[^/]+\.json: not a readable record \(.*JSON.*\)\n$/);
-    expect(result.stdout).toMatch(/^a-first: 1 citation \(1 archived\) -> .*\nz-last: 1 citation \(1 archived\) -> .*\nrechecked 2 citations in 2 documents\n$/);
+    expect(result.stderr).toMatch(/^citesnap: .*\/documents\/m-broken\.json: not a readable record \(.*JSON.*\)\n$/);
+    expect(result.stdout).toMatch(/^a-first: 1 citation \(1 archived\) -> .*\nz-last: 1 citation \(1 archived\) -> .*\nrechecked 1 target: 2 citations in 2 documents\n$/);
     expect(result.code).toBe(1);
   });
 

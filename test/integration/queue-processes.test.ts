@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Queue} from 'bullmq';
 import { Job, QueueEvents } from 'bullmq';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { DataDirTargetIndex } from '../../src/record/data-dir-target-index.js';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
+import { openDataDirStore } from '../../src/record/data-dir-store.js';
 import type { DocumentRecord } from '../../src/model/index.js';
 import { FakeUpstream, snowflakeIdAt, TEST_CA_PATH } from '../support/fake-upstream/index.js';
 import { redisOptionsFromUrl } from '../../workers/connection.js';
@@ -150,7 +150,9 @@ describe('worker processes', () => {
     const job = await queue.add(JOB.archive, { docId: 'half-way', source: { html } }, archiveJobOptions('half-way'));
     expect(await held).toBe('/held');
     // Kill it once the fast link's check is in the index, while the slow one hangs.
-    const index = new DataDirTargetIndex({ dataDir });
+    const store = openDataDirStore({ dataDir });
+    onTestFinished(() => store.close());
+    const index = store.targets;
     // The worker is another process: on a busy machine its index write can take longer than waitFor's 1 s default.
     const fastEntry = await vi.waitFor(
       async () => {

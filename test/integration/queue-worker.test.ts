@@ -201,7 +201,7 @@ describe('the documents queue, in process', () => {
     await admin.quit();
   });
 
-  it('runs the maintenance jobs: recheck finds a post deleted since, retry-failed asks again about the unidentified', async () => {
+  it('runs the maintenance jobs: a recheck run by target finds a post deleted since, retry-failed asks again about the unidentified', async () => {
     await start();
     const embed = '<blockquote class="twitter-tweet"><p>Lost words</p>&mdash; Carol (@carol) <a href="https://example.com/">May 1, 2023</a></blockquote>';
     await (await queue.add(JOB.archive, { docId: 'maintained', source: { html: `${ARTICLE}\n${embed}` } }, archiveJobOptions('maintained'))).waitUntilFinished(events);
@@ -215,28 +215,43 @@ describe('the documents queue, in process', () => {
     const maintenance = openMaintenanceQueue({ connection: connection(), prefix });
     const maintenanceEvents = new QueueEvents(QUEUE.maintenance, { connection: connection(), prefix });
     await maintenanceEvents.waitUntilReady();
+    // A planning job returns its parts' job ids; the run is done when they are.
+    const runOf = async (name: typeof JOB.recheck | typeof JOB.retryFailed, data: Record<string, unknown>) => {
+      const plan = (await (await maintenance.add(name, data)).waitUntilFinished(maintenanceEvents)) as { targets: number; parts: string[] };
+      const parts: unknown[] = [];
+      for (const id of plan.parts) parts.push(await (await Job.fromId(maintenance, id))?.waitUntilFinished(maintenanceEvents));
+      return { targets: plan.targets, parts };
+    };
     try {
-      // Every citation has a check, the unidentified embed its Wayback lookup (contract 6a):
-      // a week-old threshold finds none; a zero one, every citation.
-      expect(before.citations.every((citation) => citation.checks.length > 0)).toBe(true);
-      const recent = await maintenance.add(JOB.recheck, { olderThan: '7d' });
-      expect(await recent.waitUntilFinished(maintenanceEvents)).toMatchObject({ documents: 1, rechecked: 0 });
-      record = await readRecord('maintained');
-      expect(post()?.checks).toHaveLength(1);
-      const recheck = await maintenance.add(JOB.recheck, { olderThan: 0 });
-      const rechecked = (await recheck.waitUntilFinished(maintenanceEvents)) as { rechecked: number };
-      expect(rechecked).toMatchObject({ documents: 1, changedDocuments: 1 });
-      expect(rechecked.rechecked).toBe(before.citations.length);
+      // On the widening schedule nothing checked a moment ago is due.
+      expect(await runOf(JOB.recheck, {})).toEqual({ targets: 0, parts: [] });
+      expect((await readRecord('maintained')).citations).toEqual(before.citations);
+      // With a zero threshold every target is due: the post and the embed's link, one part.
+      const askable = before.citations.filter((citation) => citation.status !== 'unidentified').length;
+      const run = await runOf(JOB.recheck, { olderThan: 0 });
+      expect(run.targets).toBe(askable);
+      expect(run.parts).toEqual([{ documents: 1, citations: expect.any(Number) as number }]);
       record = await readRecord('maintained');
       expect(post()?.status).toBe('deleted');
       expect(post()?.capture).toEqual(before.citations.find((citation) => citation.id === `post:${POST_ID}`)?.capture);
       expect(post()?.checks.map((check) => check.status)).toEqual(['archived', 'deleted']);
+      const metrics = await worker?.metrics.registry.metrics();
+      expect(metrics).toMatch(/^citesnap_status_changes_total\{from="archived",to="deleted"\} 1$/m);
+      expect(metrics).toMatch(/^citesnap_recheck_targets_total \d+$/m);
 
-      const retry = await maintenance.add(JOB.retryFailed, {});
-      const retried = (await retry.waitUntilFinished(maintenanceEvents)) as { rechecked: number };
-      expect(retried.rechecked).toBeGreaterThanOrEqual(1);
-      expect(retried.rechecked).toBeLessThan(before.citations.length);
+      // retry-failed takes the post still unidentified, and identifies it again from its links.
+      const retried = await runOf(JOB.retryFailed, {});
+      expect(retried.targets).toBe(before.citations.filter((citation) => citation.status === 'unidentified').length);
+      expect(retried.parts).toEqual([expect.objectContaining({ documents: 1 })]);
 
+      const badPart = await maintenance.add(JOB.recheckTargets, {
+        run: 'recheck',
+        plannedAt: new Date().toISOString(),
+        part: 0,
+        of: 1,
+        documents: [{ docId: 'maintained', targets: ['file:///etc/passwd'] }],
+      });
+      await expect(badPart.waitUntilFinished(maintenanceEvents)).rejects.toThrow('job data: documents[0].targets[0]: expected a target key');
       const bad = await maintenance.add(JOB.recheck, { olderThan: 'a while' });
       await expect(bad.waitUntilFinished(maintenanceEvents)).rejects.toThrow('job data: olderThan: expected a duration');
     } finally {

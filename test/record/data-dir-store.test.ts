@@ -1,10 +1,23 @@
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { DataDirDocuments } from '../../src/record/data-dir-store.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Store } from '../../src/ports.js';
+import { openDataDirStore } from '../../src/record/data-dir-store.js';
 import { sidecarPathFor } from '../../src/record/serialize.js';
-import type { DocumentRecord, TargetIndexEntry } from '../../src/model/index.js';
+import type { DocumentRecord } from '../../src/model/index.js';
+
+const opened: Store[] = [];
+afterEach(async () => {
+  for (const store of opened.splice(0)) await store.close();
+});
+
+/** The records of a data dir store, closed after the test. */
+function documentsIn(dataDir: string): Store['documents'] {
+  const store = openDataDirStore({ dataDir });
+  opened.push(store);
+  return store.documents;
+}
 
 function record(docId: string, marker: string): DocumentRecord {
   return {
@@ -19,7 +32,7 @@ function record(docId: string, marker: string): DocumentRecord {
 describe('DataDirDocuments', () => {
   it('writes, reads and lists records', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'citesnap-store-'));
-    const store = new DataDirDocuments({ dataDir });
+    const store = documentsIn(dataDir);
     expect(await store.read('missing')).toBeUndefined();
     expect(await store.list()).toEqual([]);
     await store.write(record('b', 'one'));
@@ -31,7 +44,7 @@ describe('DataDirDocuments', () => {
 
   it('never lets a reader see half a record while writers race', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'citesnap-store-'));
-    const store = new DataDirDocuments({ dataDir });
+    const store = documentsIn(dataDir);
     const big = (n: number) => ({ ...record('race', 'x'.repeat(200_000)), processedAt: `writer-${n}` });
     const writes = Array.from({ length: 20 }, (_, n) => store.write(big(n)));
     const reads: Promise<DocumentRecord | undefined>[] = [];
@@ -46,8 +59,8 @@ describe('DataDirDocuments', () => {
   });
 
   it('refuses a doc id that could escape the data dir', () => {
-    const store = new DataDirDocuments({ dataDir: '/tmp/x' });
-    expect(() => store.pathOf('../x')).toThrow(/invalid doc id/);
+    const store = documentsIn('/tmp/x');
+    expect(() => store.locationOf('../x')).toThrow(/invalid doc id/);
   });
 });
 
@@ -64,39 +77,13 @@ describe('sidecarPathFor', () => {
   });
 });
 
-describe('DataDirTargetIndex', () => {
-  it('reads an entry a crash left empty or cut as a miss, and takes the next put', async () => {
-    const { DataDirTargetIndex } = await import('../../src/record/data-dir-target-index.js');
-    const { writeFile, readdir: list } = await import('node:fs/promises');
-    const dataDir = await mkdtemp(join(tmpdir(), 'citesnap-index-'));
-    const index = new DataDirTargetIndex({ dataDir });
-    const checkedAt = '2026-11-29T00:00:00.000Z';
-    const link = { url: 'https://t.co/x', hops: [] };
-    const entry: TargetIndexEntry = {
-      key: 'link:https://t.co/x',
-      checkedAt,
-      outcome: { kind: 'link', check: { checkedAt, link, end: { kind: 'error', status: 'dead', error: { code: 'DNS', message: 'x' } } } },
-    };
-    await index.put(entry);
-    expect(await index.get(entry.key)).toEqual(entry);
-    const [fanOut] = await list(join(dataDir, 'index'));
-    const [file] = await list(join(dataDir, 'index', fanOut!));
-    for (const damaged of ['', '{"key":"link:https://t.co/x","checked', 'null', '{"key":"link:https://t.co/x"}', '{"key":"link:https://t.co/x","checkedAt":"2026-11-29T00:00:00.000Z","outcome":{"kind":"page"}}']) {
-      await writeFile(join(dataDir, 'index', fanOut!, file!), damaged);
-      expect(await index.get(entry.key)).toBeUndefined();
-    }
-    await index.put(entry);
-    expect(await index.get(entry.key)).toEqual(entry);
-  });
-});
-
 describe('DataDirDocuments with a damaged record', () => {
   it('names the file and what is wrong', async () => {
     const { writeFile } = await import('node:fs/promises');
     const dataDir = await mkdtemp(join(tmpdir(), 'citesnap-store-'));
-    const store = new DataDirDocuments({ dataDir });
+    const store = documentsIn(dataDir);
     await store.write(record('edited', 'x'));
-    await writeFile(store.pathOf('edited'), '{"docId": "edited", ');
+    await writeFile(store.locationOf('edited'), '{"docId": "edited", ');
     await expect(store.read('edited')).rejects.toThrow(/documents\/edited\.json: not a readable record \(/);
   });
 
@@ -108,9 +95,9 @@ describe('DataDirDocuments with a damaged record', () => {
   ])('checks a record read back against the schema: %s', async (text, message) => {
     const { writeFile } = await import('node:fs/promises');
     const dataDir = await mkdtemp(join(tmpdir(), 'citesnap-store-'));
-    const store = new DataDirDocuments({ dataDir });
+    const store = documentsIn(dataDir);
     await store.write(record('edited', 'x'));
-    await writeFile(store.pathOf('edited'), text);
+    await writeFile(store.locationOf('edited'), text);
     await expect(store.read('edited')).rejects.toThrow(message);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { JobDataError } from '../../src/errors.js';
-import { parseArchiveJobData, parseRecheckJobData, parseRetryFailedJobData } from '../../workers/job-data.js';
+import { parseArchiveJobData, parseRecheckJobData, parseRecheckTargetsJobData, parseRetryFailedJobData } from '../../workers/job-data.js';
 
 describe('parseArchiveJobData', () => {
   it.each([
@@ -64,13 +64,15 @@ describe('parseArchiveJobData', () => {
 
 describe('maintenance job data', () => {
   it.each([
-    [undefined, 7 * 86_400_000],
-    [{}, 7 * 86_400_000],
     [{ olderThan: '30d' }, 30 * 86_400_000],
     [{ olderThan: '90' }, 90_000],
     [{ olderThan: 3600 }, 3_600_000],
-  ])('recheck reads %j', (data, olderThanMs) => {
-    expect(parseRecheckJobData(data)).toEqual({ olderThanMs });
+  ])('recheck reads %j as a fixed interval', (data, olderThanMs) => {
+    expect(parseRecheckJobData(data)).toEqual({ schedule: { kind: 'fixed', olderThanMs } });
+  });
+
+  it.each([[undefined], [{}]])('recheck without olderThan (%j) follows the widening schedule', (data) => {
+    expect(parseRecheckJobData(data)).toEqual({ schedule: { kind: 'widening' } });
   });
 
   it.each([
@@ -86,5 +88,25 @@ describe('maintenance job data', () => {
     expect(parseRetryFailedJobData({})).toEqual({});
     expect(parseRetryFailedJobData(undefined)).toEqual({});
     expect(() => parseRetryFailedJobData({ status: 'failed' })).toThrow('job data: status: unexpected field; expected only no fields');
+  });
+});
+
+describe('recheck-targets job data', () => {
+  const good = { run: 'recheck', plannedAt: '2026-11-30T03:00:00.000Z', part: 0, of: 2, documents: [{ docId: 'a', targets: ['post:1', 'link:https://t.co/x', 'embed:ab12'] }] };
+
+  it('reads a part', () => {
+    expect(parseRecheckTargetsJobData(good)).toEqual(good);
+  });
+
+  it.each([
+    [{ ...good, run: 'now' }, 'job data: run: expected "recheck" or "retry-failed"'],
+    [{ ...good, plannedAt: 'soon' }, 'job data: plannedAt: expected an ISO time'],
+    [{ ...good, part: 2 }, 'job data: part: expected a whole number from 0 to 1'],
+    [{ ...good, documents: [] }, 'job data: documents: expected an array of 1 to 1000 documents'],
+    [{ ...good, documents: [{ docId: '../x', targets: ['post:1'] }] }, 'job data: documents[0].docId: expected a doc id'],
+    [{ ...good, documents: [{ docId: 'a', targets: ['file:///etc/passwd'] }] }, 'job data: documents[0].targets[0]: expected a target key'],
+    [{ ...good, documents: [{ docId: 'a', targets: ['post:1'], extra: 1 }] }, 'job data: documents[0].extra: unexpected field'],
+  ])('refuses %j', (data, message) => {
+    expect(() => parseRecheckTargetsJobData(data)).toThrow(message);
   });
 });

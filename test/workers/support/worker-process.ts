@@ -6,7 +6,10 @@
 import { loadConfig } from '../../../src/config.js';
 import { runWorker, type RunWorkerOptions } from '../../../workers/worker.js';
 
-type Knobs = Pick<RunWorkerOptions, 'concurrency' | 'lockDurationMs' | 'stalledIntervalMs' | 'claimTtlMs' | 'hostGateLeaseMs' | 'maxStalledCount'>;
+type Knobs = Pick<
+  RunWorkerOptions,
+  'concurrency' | 'lockDurationMs' | 'stalledIntervalMs' | 'claimTtlMs' | 'hostGateLeaseMs' | 'maxStalledCount' | 'recheckPartSize' | 'recheckConcurrency'
+>;
 
 const knobs = JSON.parse(process.env.TEST_WORKER_OPTIONS ?? '{}') as Knobs;
 const running = await runWorker({ config: loadConfig(process.env), ...knobs });
