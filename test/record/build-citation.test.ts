@@ -146,15 +146,21 @@ describe('buildCitation', () => {
       { status: 'dead', capture: capture(EARLIER), error: { code: 'HTTP_STATUS', message: '404' } },
     ],
     [
-      'an error is recorded only with a status that is an error',
-      { status: 'unidentified', error: { code: 'BAD_RESPONSE', message: 'x' } },
+      'an unidentified post keeps the reason its lookup found nothing (README, "Choices")',
+      { status: 'unidentified', error: { code: 'BAD_RESPONSE', message: 'no-cdx-rows: x' } },
       undefined,
-      { status: 'unidentified', checks: [] },
+      { status: 'unidentified', error: { code: 'BAD_RESPONSE', message: 'no-cdx-rows: x' }, checks: [] },
+    ],
+    [
+      'an error is recorded only with a status that is an error or unidentified',
+      { status: 'archived', error: { code: 'BAD_RESPONSE', message: 'x' } },
+      undefined,
+      { status: 'archived', checks: [] },
     ],
   ])('%s', (_rule, findings, earlier, expected) => {
     const built = buildCitation(linkCitation({ kind: 'page', capture: capture(AT) }), findings, earlier);
     expect(built).toMatchObject(expected);
-    if (findings.status === 'unidentified') expect(built.error).toBeUndefined();
+    if (findings.status === 'archived') expect(built.error).toBeUndefined();
   });
 
   it('merges post fields: the previous record, then the article, then this capture', () => {
