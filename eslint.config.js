@@ -16,7 +16,10 @@ const FLOORS = {
   // The record's types, ids, post URLs and every error class.
   model: { paths: ['src/model', 'src/errors.ts'], may: [] },
   // Small helpers with no stage of their own.
-  util: { paths: ['src/url.ts', 'src/html.ts', 'src/duration.ts', 'src/version.ts', 'src/bounded-read.ts'], may: ['model'] },
+  util: {
+    paths: ['src/url.ts', 'src/html.ts', 'src/duration.ts', 'src/version.ts', 'src/bounded-read.ts'],
+    may: ['model'],
+  },
   net: { paths: ['src/net'], may: ['model', 'util'] },
   extract: { paths: ['src/extract'], may: ['model', 'util'] },
   config: { paths: ['src/config.ts'], may: ['model', 'util', 'net'] },
@@ -25,7 +28,10 @@ const FLOORS = {
   source: { paths: ['src/source.ts'], may: ['model', 'util', 'extract', 'config'] },
   resolve: { paths: ['src/resolve'], may: ['model', 'util', 'net', 'ports', 'extract'] },
   capture: { paths: ['src/capture'], may: ['model', 'util', 'net', 'ports', 'extract', 'resolve'] },
-  targets: { paths: ['src/targets'], may: ['model', 'util', 'net', 'ports', 'extract', 'source', 'resolve', 'capture'] },
+  targets: {
+    paths: ['src/targets'],
+    may: ['model', 'util', 'net', 'ports', 'extract', 'source', 'resolve', 'capture'],
+  },
   // The document record and the stores behind the Store port (the data dir; a PostgreSQL one goes here too).
   record: { paths: ['src/record'], may: ['model', 'util', 'net', 'ports', 'extract', 'resolve', 'capture', 'targets'] },
   pipeline: {
@@ -35,11 +41,38 @@ const FLOORS = {
   // WARC export and the read-only web server: above the pipeline, below the shells; serve may use export.
   export: {
     paths: ['src/export'],
-    may: ['model', 'util', 'net', 'config', 'ports', 'source', 'extract', 'resolve', 'capture', 'targets', 'record', 'pipeline'],
+    may: [
+      'model',
+      'util',
+      'net',
+      'config',
+      'ports',
+      'source',
+      'extract',
+      'resolve',
+      'capture',
+      'targets',
+      'record',
+      'pipeline',
+    ],
   },
   serve: {
     paths: ['src/serve'],
-    may: ['model', 'util', 'net', 'config', 'ports', 'source', 'extract', 'resolve', 'capture', 'targets', 'record', 'pipeline', 'export'],
+    may: [
+      'model',
+      'util',
+      'net',
+      'config',
+      'ports',
+      'source',
+      'extract',
+      'resolve',
+      'capture',
+      'targets',
+      'record',
+      'pipeline',
+      'export',
+    ],
   },
   // BullMQ shells over the pipeline: everything in src/, never cli/.
   workers: { paths: ['workers'], may: ['src'] },
@@ -50,12 +83,19 @@ function layeringZones() {
   const zones = [];
   for (const [name, floor] of Object.entries(FLOORS)) {
     const allowed = new Set(
-      [name, ...floor.may].flatMap((other) => (other === 'src' ? ['src'] : FLOORS[/** @type {keyof typeof FLOORS} */ (other)].paths)),
+      [name, ...floor.may].flatMap((other) =>
+        other === 'src' ? ['src'] : FLOORS[/** @type {keyof typeof FLOORS} */ (other)].paths,
+      ),
     );
     const message = `the ${name} floor may import only ${[name, ...floor.may].join(', ')} (see the floors in eslint.config.js)`;
     const target = floor.paths.map((path) => `./${path}`);
     if (!allowed.has('src')) {
-      zones.push({ target, from: './src', except: [...allowed].map((path) => `./${path.replace(/^src\//, '')}`), message });
+      zones.push({
+        target,
+        from: './src',
+        except: [...allowed].map((path) => `./${path.replace(/^src\//, '')}`),
+        message,
+      });
     }
     zones.push({ target, from: name === 'workers' ? ['./cli'] : ['./workers', './cli'], message });
   }
@@ -68,7 +108,10 @@ export default tseslint.config(
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
-      parserOptions: { projectService: { allowDefaultProject: ['*.js', 'bin/*.js'] }, tsconfigRootDir: import.meta.dirname },
+      parserOptions: {
+        projectService: { allowDefaultProject: ['*.js', 'bin/*.js'] },
+        tsconfigRootDir: import.meta.dirname,
+      },
     },
     rules: {
       // An unawaited promise in a worker loses errors and leaves jobs half-done.

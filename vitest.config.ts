@@ -9,7 +9,10 @@ import { defineConfig } from 'vitest/config';
 // through the same code path a user's own CA takes. The variable names one file, and
 // a machine may already use it for its own CAs: keep those and add the test CA.
 const testCa = readFileSync(fileURLToPath(new URL('./test/support/tls/ca.pem', import.meta.url)), 'utf8');
-const machineCas = process.env.NODE_EXTRA_CA_CERTS && existsSync(process.env.NODE_EXTRA_CA_CERTS) ? readFileSync(process.env.NODE_EXTRA_CA_CERTS, 'utf8') : '';
+const machineCas =
+  process.env.NODE_EXTRA_CA_CERTS && existsSync(process.env.NODE_EXTRA_CA_CERTS)
+    ? readFileSync(process.env.NODE_EXTRA_CA_CERTS, 'utf8')
+    : '';
 const bundle = join(mkdtempSync(join(tmpdir(), 'citesnap-test-ca-')), 'ca-bundle.pem');
 writeFileSync(bundle, `${machineCas}\n${testCa}`);
 process.env.NODE_EXTRA_CA_CERTS = bundle;

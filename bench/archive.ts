@@ -14,7 +14,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildCorpus, startFakeUpstream } from './support/capture-corpus.js';
 
-const { values } = parseArgs({ options: { documents: { type: 'string', default: '60' }, 'latency-ms': { type: 'string', default: '50' } } });
+const { values } = parseArgs({
+  options: { documents: { type: 'string', default: '60' }, 'latency-ms': { type: 'string', default: '50' } },
+});
 const DOCUMENTS = Number(values.documents);
 const LATENCY_MS = Number(values['latency-ms']);
 const HOST_CONCURRENCY = 4;
@@ -23,7 +25,13 @@ const BIN = 'bin/citesnap.js';
 if (!existsSync('dist/cli/main.js')) throw new Error('run `npm run build` first: the bench runs the built command');
 
 const work = await mkdtemp(join(tmpdir(), 'citesnap-bench-archive-'));
-const results: { documentConcurrency: number; seconds: number; floorSeconds: number; busiest: string; requests: number }[] = [];
+const results: {
+  documentConcurrency: number;
+  seconds: number;
+  floorSeconds: number;
+  busiest: string;
+  requests: number;
+}[] = [];
 try {
   for (const documentConcurrency of [1, 8]) {
     // A corpus of its own for each run, so that nothing is reused from the one before.
@@ -49,8 +57,17 @@ try {
       const seconds = (performance.now() - started) / 1000;
       if (code !== 0) throw new Error(`citesnap archive exited ${code}`);
       const stats = await upstream.stats();
-      const [busiest, traffic] = Object.entries(stats.hosts).sort(([, a], [, b]) => b.requests - a.requests)[0] ?? ['-', { requests: 0 }];
-      results.push({ documentConcurrency, seconds, floorSeconds: (traffic.requests * LATENCY_MS) / 1000 / HOST_CONCURRENCY, busiest: `${busiest} (${traffic.requests} requests)`, requests: stats.requests });
+      const [busiest, traffic] = Object.entries(stats.hosts).sort(([, a], [, b]) => b.requests - a.requests)[0] ?? [
+        '-',
+        { requests: 0 },
+      ];
+      results.push({
+        documentConcurrency,
+        seconds,
+        floorSeconds: (traffic.requests * LATENCY_MS) / 1000 / HOST_CONCURRENCY,
+        busiest: `${busiest} (${traffic.requests} requests)`,
+        requests: stats.requests,
+      });
     } finally {
       upstream.stop();
     }
@@ -59,7 +76,9 @@ try {
   await rm(work, { recursive: true, force: true });
 }
 
-console.log(`citesnap archive of ${DOCUMENTS} articles (10 citations each), ${LATENCY_MS} ms a response, ${HOST_CONCURRENCY} requests at once a host\n`);
+console.log(
+  `citesnap archive of ${DOCUMENTS} articles (10 citations each), ${LATENCY_MS} ms a response, ${HOST_CONCURRENCY} requests at once a host\n`,
+);
 console.log('documents at once  wall s  busiest host                             floor s  wall/floor  requests');
 for (const result of results) {
   console.log(
@@ -70,6 +89,9 @@ for (const result of results) {
 console.log(JSON.stringify({ documents: DOCUMENTS, latencyMs: LATENCY_MS, results }));
 
 function run(args: readonly string[], env: Record<string, string>): Promise<number | null> {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   return new Promise((resolve) => child.once('exit', resolve));
 }

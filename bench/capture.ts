@@ -47,7 +47,10 @@ if (!process.env.NODE_EXTRA_CA_CERTS?.endsWith('test/support/tls/ca.pem')) {
 /** One limit for all hosts together: the bench's "concurrency in use". */
 function totalRequestLimit(limit: number): HostGate {
   const gate = new InProcessHostGate({ hostConcurrency: limit });
-  return { acquire: (_host, signal) => gate.acquire('every host', signal), slowDown: (host, delayMs) => gate.slowDown(host, delayMs) };
+  return {
+    acquire: (_host, signal) => gate.acquire('every host', signal),
+    slowDown: (host, delayMs) => gate.slowDown(host, delayMs),
+  };
 }
 
 async function main(): Promise<void> {
@@ -71,7 +74,10 @@ async function main(): Promise<void> {
     const stats = { requests: (await upstream.stats()).requests - before.requests };
     const idealMs = (stats.requests * LATENCY_MS) / concurrency;
     const lines = [
-      ['documents', `${DOCUMENTS} (${parallelDocuments} at once, up to ${PER_DOCUMENT_CONCURRENCY} citations at once in each), after ${WARM_UP} to warm up`],
+      [
+        'documents',
+        `${DOCUMENTS} (${parallelDocuments} at once, up to ${PER_DOCUMENT_CONCURRENCY} citations at once in each), after ${WARM_UP} to warm up`,
+      ],
       ['citations', `${corpus.citations} (${archived} archived)`],
       ['latency per response', `${LATENCY_MS} ms`],
       ['wall time', `${(wallMs / 1000).toFixed(2)} s`],
@@ -91,7 +97,12 @@ async function main(): Promise<void> {
 }
 
 /** Archives `documents`, `parallel` at once; returns the citations archived. */
-async function archiveAll(documents: readonly string[], prefix: string, parallel: number, pipeline: OpenPipeline): Promise<number> {
+async function archiveAll(
+  documents: readonly string[],
+  prefix: string,
+  parallel: number,
+  pipeline: OpenPipeline,
+): Promise<number> {
   let next = 0;
   let archived = 0;
   await Promise.all(

@@ -43,25 +43,62 @@ interface Language {
 }
 
 const LANGUAGES: Language[] = [
-  { code: 'fr', words: 'le la les des une dans pour avec selon police école menace enquête Bruxelles parquet suspect jeudi a été'.split(' ') },
-  { code: 'de', words: 'der die das und mit für nach Polizei Schule Drohung Ermittlung Berlin Staatsanwaltschaft Verdächtige am wurde'.split(' ') },
-  { code: 'es', words: 'el la los con para según policía escuela amenaza investigación Madrid fiscalía sospechoso el fue'.split(' ') },
-  { code: 'nl', words: 'de het een met voor volgens politie school dreiging onderzoek Antwerpen parket verdachte werd'.split(' ') },
-  { code: 'it', words: 'il la gli con per secondo polizia scuola minaccia indagine Roma procura sospettato è stato'.split(' ') },
-  { code: 'pt', words: 'o a os com para segundo polícia escola ameaça investigação Lisboa ministério suspeito foi'.split(' ') },
-  { code: 'ar', words: 'توقيف مستخدم في مركز للنداء بمدينة الدار البيضاء متورط الابتزاز الرقمي المؤسسات التعليمية'.split(' ') },
-  { code: 'en', words: 'the a of with for according police school threat investigation London prosecutor suspect was'.split(' ') },
+  {
+    code: 'fr',
+    words:
+      'le la les des une dans pour avec selon police école menace enquête Bruxelles parquet suspect jeudi a été'.split(
+        ' ',
+      ),
+  },
+  {
+    code: 'de',
+    words:
+      'der die das und mit für nach Polizei Schule Drohung Ermittlung Berlin Staatsanwaltschaft Verdächtige am wurde'.split(
+        ' ',
+      ),
+  },
+  {
+    code: 'es',
+    words: 'el la los con para según policía escuela amenaza investigación Madrid fiscalía sospechoso el fue'.split(
+      ' ',
+    ),
+  },
+  {
+    code: 'nl',
+    words: 'de het een met voor volgens politie school dreiging onderzoek Antwerpen parket verdachte werd'.split(' '),
+  },
+  {
+    code: 'it',
+    words: 'il la gli con per secondo polizia scuola minaccia indagine Roma procura sospettato è stato'.split(' '),
+  },
+  {
+    code: 'pt',
+    words: 'o a os com para segundo polícia escola ameaça investigação Lisboa ministério suspeito foi'.split(' '),
+  },
+  {
+    code: 'ar',
+    words: 'توقيف مستخدم في مركز للنداء بمدينة الدار البيضاء متورط الابتزاز الرقمي المؤسسات التعليمية'.split(' '),
+  },
+  {
+    code: 'en',
+    words: 'the a of with for according police school threat investigation London prosecutor suspect was'.split(' '),
+  },
 ];
 
 function generateArticle(index: number): string {
   const random = createRandom(index + 1);
-  const pick = <T,>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
   const language = pick(LANGUAGES);
   const sentence = (wordCount: number): string =>
     Array.from({ length: wordCount }, () => pick(language.words)).join(' ') + '.';
   const paragraph = (): string => {
     const parts = Array.from({ length: 5 + Math.floor(random() * 5) }, () => sentence(8 + Math.floor(random() * 12)));
-    if (random() < 0.3) parts.splice(2, 0, `<a href="https://example.org/${language.code}/article-${Math.floor(random() * 1e6)}.html">${sentence(4)}</a>`);
+    if (random() < 0.3)
+      parts.splice(
+        2,
+        0,
+        `<a href="https://example.org/${language.code}/article-${Math.floor(random() * 1e6)}.html">${sentence(4)}</a>`,
+      );
     if (random() < 0.2) parts.push(`<strong>${sentence(6)}</strong> &laquo;&nbsp;${sentence(5)}&nbsp;&raquo;`);
     if (random() < 0.05) parts.push(`https://t.co/${Math.floor(random() * 36 ** 10).toString(36)}`);
     return `<p>${parts.join(' ')}</p>\n`;
@@ -70,7 +107,9 @@ function generateArticle(index: number): string {
     const id = `17${String(Math.floor(random() * 1e17)).padStart(17, '0')}`;
     const handle = `${pick(['sudinfo', 'DGSN', 'city', 'news', 'police'])}_${language.code}${Math.floor(random() * 100)}`;
     const code = Math.floor(random() * 36 ** 10).toString(36);
-    const date = new Intl.DateTimeFormat(language.code, { dateStyle: 'long', timeZone: 'UTC' }).format(new Date(Date.UTC(2023, Math.floor(random() * 12), 1 + Math.floor(random() * 28))));
+    const date = new Intl.DateTimeFormat(language.code, { dateStyle: 'long', timeZone: 'UTC' }).format(
+      new Date(Date.UTC(2023, Math.floor(random() * 12), 1 + Math.floor(random() * 28))),
+    );
     return (
       `<blockquote class="twitter-tweet" data-lang="${language.code}"><p lang="${language.code}" dir="${language.code === 'ar' ? 'rtl' : 'ltr'}">${sentence(18)} ` +
       `<a href="https://t.co/${code}">pic.twitter.com/${code}</a></p>&mdash; ${handle.toUpperCase()} (@${handle}) ` +
@@ -95,7 +134,13 @@ function generateArticle(index: number): string {
   while (length < TARGET_ARTICLE_LENGTH - 4000) {
     const roll = random();
     const block =
-      roll < 0.06 && embedsPlaced < embedCount ? (embedsPlaced++, embed()) : roll < 0.12 ? figure() : roll < 0.15 ? script() : paragraph();
+      roll < 0.06 && embedsPlaced < embedCount
+        ? (embedsPlaced++, embed())
+        : roll < 0.12
+          ? figure()
+          : roll < 0.15
+            ? script()
+            : paragraph();
     body.push(block);
     length += block.length;
   }
@@ -128,7 +173,9 @@ function median(values: number[]): number {
 const corpus = Array.from({ length: ARTICLE_COUNT }, (_, index) => generateArticle(index));
 const megabytes = corpus.reduce((sum, html) => sum + Buffer.byteLength(html), 0) / 1e6;
 const citationCount = corpus.slice(0, 10).reduce((sum, html) => sum + extractFromHtml(html).citations.length, 0);
-console.log(`corpus: ${ARTICLE_COUNT} articles, ${megabytes.toFixed(1)} MB (UTF-8), ~${(citationCount / 10).toFixed(1)} citations per article`);
+console.log(
+  `corpus: ${ARTICLE_COUNT} articles, ${megabytes.toFixed(1)} MB (UTF-8), ~${(citationCount / 10).toFixed(1)} citations per article`,
+);
 
 function isDocumentFunction(value: unknown): value is (html: string) => unknown {
   return typeof value === 'function';
@@ -150,9 +197,18 @@ const contestants: Contestant[] = [
 ].map((contestant) => ({ ...contestant, roundTimes: [], fastest: corpus.map(() => Infinity) }));
 if (values.baseline !== undefined) {
   const baseline: unknown = await import(pathToFileURL(resolve(values.baseline, 'src/extract/index.ts')).href);
-  const run = typeof baseline === 'object' && baseline !== null && 'extractFromHtml' in baseline ? baseline.extractFromHtml : undefined;
-  if (!isDocumentFunction(run)) throw new Error(`--baseline ${values.baseline}: src/extract/index.ts exports no extractFromHtml`);
-  contestants.push({ name: `baseline extraction (${values.baseline})`, run, roundTimes: [], fastest: corpus.map(() => Infinity) });
+  const run =
+    typeof baseline === 'object' && baseline !== null && 'extractFromHtml' in baseline
+      ? baseline.extractFromHtml
+      : undefined;
+  if (!isDocumentFunction(run))
+    throw new Error(`--baseline ${values.baseline}: src/extract/index.ts exports no extractFromHtml`);
+  contestants.push({
+    name: `baseline extraction (${values.baseline})`,
+    run,
+    roundTimes: [],
+    fastest: corpus.map(() => Infinity),
+  });
 }
 
 // Warm every path up, then time them document by document, rotating which goes
@@ -177,13 +233,19 @@ const [bare, ...extractors] = contestants;
 if (bare === undefined) throw new Error('no bare parse');
 const bareRate = megabytes / (median(bare.roundTimes) / 1000);
 for (const contestant of contestants) {
-  console.log(`${`${contestant.name}:`.padEnd(50)}${(megabytes / (median(contestant.roundTimes) / 1000)).toFixed(1)} MB/s  (median of ${ROUNDS} rounds)`);
+  console.log(
+    `${`${contestant.name}:`.padEnd(50)}${(megabytes / (median(contestant.roundTimes) / 1000)).toFixed(1)} MB/s  (median of ${ROUNDS} rounds)`,
+  );
 }
 for (const extractor of extractors) {
   const rate = megabytes / (median(extractor.roundTimes) / 1000);
-  console.log(`ratio ${extractor.name} / bare parse: ${(rate / bareRate).toFixed(2)}  (target >= 0.70); each document's fastest of ${ROUNDS} rounds: ${(sum(bare.fastest) / sum(extractor.fastest)).toFixed(2)}`);
+  console.log(
+    `ratio ${extractor.name} / bare parse: ${(rate / bareRate).toFixed(2)}  (target >= 0.70); each document's fastest of ${ROUNDS} rounds: ${(sum(bare.fastest) / sum(extractor.fastest)).toFixed(2)}`,
+  );
 }
 
 const nested = nestedDocument();
 const nestedTimes = Array.from({ length: 3 }, () => timeMs(() => extractFromHtml(nested)));
-console.log(`${NESTED_ELEMENT_COUNT} nested elements: extraction ${median(nestedTimes).toFixed(0)} ms (median of 3; target < 2000 ms), bare parse ${timeMs(() => bareParse(nested)).toFixed(0)} ms`);
+console.log(
+  `${NESTED_ELEMENT_COUNT} nested elements: extraction ${median(nestedTimes).toFixed(0)} ms (median of 3; target < 2000 ms), bare parse ${timeMs(() => bareParse(nested)).toFixed(0)} ms`,
+);

@@ -50,9 +50,14 @@ interface Run {
 
 const fake = await FakeUpstream.start({ latencyMs: LATENCY_MS });
 const corpus = Array.from({ length: DOCS }, (_, doc) => {
-  const ids = Array.from({ length: CITATIONS }, (_, citation) => String(1_700_000_000_000_000_000n + BigInt(doc * CITATIONS + citation)));
+  const ids = Array.from({ length: CITATIONS }, (_, citation) =>
+    String(1_700_000_000_000_000_000n + BigInt(doc * CITATIONS + citation)),
+  );
   for (const id of ids) fake.addPost({ id, handle: 'bench', name: 'Bench', text: `post ${id}` });
-  return { docId: `bench-${doc}`, html: ids.map((id) => `<p><a href="https://twitter.com/bench/status/${id}">post</a></p>`).join('\n') };
+  return {
+    docId: `bench-${doc}`,
+    html: ids.map((id) => `<p><a href="https://twitter.com/bench/status/${id}">post</a></p>`).join('\n'),
+  };
 });
 const env = (dataDir: string) => ({
   REDIS_URL,
@@ -74,7 +79,9 @@ try {
 }
 
 const base = runs[0]?.docsPerSecond ?? 1;
-console.log(`${DOCS} documents × ${CITATIONS} citations, upstream latency ${LATENCY_MS} ms, concurrency ${CONCURRENCY} a process\n`);
+console.log(
+  `${DOCS} documents × ${CITATIONS} citations, upstream latency ${LATENCY_MS} ms, concurrency ${CONCURRENCY} a process\n`,
+);
 console.log('run                 s      docs/s  vs in-process  redis cmds/doc  redis bytes after  jobs kept');
 for (const run of runs) {
   console.log(
@@ -82,7 +89,9 @@ for (const run of runs) {
       `${(run.redisCommandsPerDoc?.toFixed(1) ?? '-').padStart(16)}${(run.redisBytesAfter?.toFixed(0) ?? '-').padStart(19)}${String(run.jobsKept ?? '-').padStart(11)}`,
   );
 }
-console.log(JSON.stringify({ docs: DOCS, citations: CITATIONS, latencyMs: LATENCY_MS, concurrency: CONCURRENCY, runs }));
+console.log(
+  JSON.stringify({ docs: DOCS, citations: CITATIONS, latencyMs: LATENCY_MS, concurrency: CONCURRENCY, runs }),
+);
 
 async function inProcess(): Promise<Run> {
   const dataDir = await mkdtemp(join(tmpdir(), 'bench-queue-'));
@@ -105,7 +114,11 @@ async function throughQueue(processes: number): Promise<Run> {
   const events = new QueueEvents(QUEUE.documents, { connection, prefix });
   await events.waitUntilReady();
   const workers = Array.from({ length: processes }, () =>
-    spawnTsx('test/workers/support/worker-process.ts', [], { ...env(dataDir), CITESNAP_QUEUE_PREFIX: prefix, TEST_WORKER_OPTIONS: JSON.stringify({ concurrency: CONCURRENCY }) }),
+    spawnTsx('test/workers/support/worker-process.ts', [], {
+      ...env(dataDir),
+      CITESNAP_QUEUE_PREFIX: prefix,
+      TEST_WORKER_OPTIONS: JSON.stringify({ concurrency: CONCURRENCY }),
+    }),
   );
   await Promise.all(workers.map((worker) => worker.event('worker.started')));
 
@@ -123,7 +136,13 @@ async function throughQueue(processes: number): Promise<Run> {
   });
   const started = performance.now();
   for (let index = 0; index < corpus.length; index += 500) {
-    await queue.addBulk(corpus.slice(index, index + 500).map((doc) => ({ name: JOB.archive, data: { docId: doc.docId, source: { html: doc.html } }, opts: archiveJobOptions(doc.docId) })));
+    await queue.addBulk(
+      corpus.slice(index, index + 500).map((doc) => ({
+        name: JOB.archive,
+        data: { docId: doc.docId, source: { html: doc.html } },
+        opts: archiveJobOptions(doc.docId),
+      })),
+    );
   }
   await allDone;
   const seconds = (performance.now() - started) / 1000;

@@ -23,8 +23,13 @@ const negatives = rows.filter((row) => row.negative);
 const sum = (list: typeof rows, key: 'held' | 'total'): number => list.reduce((total, row) => total + row[key], 0);
 console.log(`\npositives found: ${sum(positives, 'held')} of ${sum(positives, 'total')}`);
 console.log(`negatives left uncited: ${sum(negatives, 'held')} of ${sum(negatives, 'total')}`);
-const unexpected = checks.flatMap((check) => check.unexpectedPosts.map((citation) => `${check.fixture}: ${citation.id}`));
-console.log(`post citations nobody expected: ${unexpected.length}${unexpected.length === 0 ? '' : `\n  ${unexpected.join('\n  ')}`}`);
+const unexpected = checks.flatMap((check) =>
+  check.unexpectedPosts.map((citation) => `${check.fixture}: ${citation.id}`),
+);
+console.log(
+  `post citations nobody expected: ${unexpected.length}${unexpected.length === 0 ? '' : `\n  ${unexpected.join('\n  ')}`}`,
+);
 for (const check of checks) {
-  for (const entry of check.checked.filter((checked) => !checked.held)) console.log(`  missed in ${check.fixture}: ${JSON.stringify(entry.expectation)}`);
+  for (const entry of check.checked.filter((checked) => !checked.held))
+    console.log(`  missed in ${check.fixture}: ${JSON.stringify(entry.expectation)}`);
 }

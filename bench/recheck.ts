@@ -66,7 +66,9 @@ async function runs(): Promise<void> {
     await fake.close();
     await rm(template, { recursive: true, force: true });
   }
-  console.log('host limit  workers  due targets  requests  req/target  documents  wall s  floor s  wall/floor  vs 1 worker');
+  console.log(
+    'host limit  workers  due targets  requests  req/target  documents  wall s  floor s  wall/floor  vs 1 worker',
+  );
   for (const result of results) {
     const one = results.find((other) => other.hostConcurrency === result.hostConcurrency && other.workers === 1);
     console.log(
@@ -108,8 +110,22 @@ async function writeArchive(dataDir: string, ids: readonly string[]): Promise<nu
         type: 'post',
         status: 'archived',
         occurrences: [{ form: 'post-url', raw: url, offset: order * 100, context: 'as posted' }],
-        post: { platform: 'twitter', id, url, handle: 'bench', authorName: 'Bench', text: `post ${id}`, media: [], links: [] },
-        capture: { at: checkedAt, via: 'syndication', warc: { file: 'warc/bench.warc.gz', offset: 0, length: 1 }, sha256: '0'.repeat(64) },
+        post: {
+          platform: 'twitter',
+          id,
+          url,
+          handle: 'bench',
+          authorName: 'Bench',
+          text: `post ${id}`,
+          media: [],
+          links: [],
+        },
+        capture: {
+          at: checkedAt,
+          via: 'syndication',
+          warc: { file: 'warc/bench.warc.gz', offset: 0, length: 1 },
+          sha256: '0'.repeat(64),
+        },
         checks: [{ at: checkedAt, status: 'archived', httpStatus: 200 }],
       };
     });
@@ -128,7 +144,12 @@ async function writeArchive(dataDir: string, ids: readonly string[]): Promise<nu
   return citedBy;
 }
 
-async function run(options: { template: string; fake: FakeUpstream; workers: number; hostConcurrency: number }): Promise<RunResult> {
+async function run(options: {
+  template: string;
+  fake: FakeUpstream;
+  workers: number;
+  hostConcurrency: number;
+}): Promise<RunResult> {
   const dataDir = await mkdtemp(join(tmpdir(), 'bench-recheck-'));
   await cp(options.template, dataDir, { recursive: true });
   const prefix = `citesnap-bench-recheck-${Date.now()}`;
@@ -144,11 +165,16 @@ async function run(options: { template: string; fake: FakeUpstream; workers: num
     CITESNAP_QUEUE_PREFIX: prefix,
     NODE_EXTRA_CA_CERTS: TEST_CA_PATH,
   };
-  const workers = Array.from({ length: options.workers }, () => spawnTsx('test/workers/support/worker-process.ts', [], { ...env, TEST_WORKER_OPTIONS: '{}' }));
+  const workers = Array.from({ length: options.workers }, () =>
+    spawnTsx('test/workers/support/worker-process.ts', [], { ...env, TEST_WORKER_OPTIONS: '{}' }),
+  );
   await Promise.all(workers.map((worker) => worker.event('worker.started')));
   const before = options.fake.stats();
   const started = performance.now();
-  const plan = (await (await queue.add(JOB.recheck, {})).waitUntilFinished(events)) as { targets: number; parts: string[] };
+  const plan = (await (await queue.add(JOB.recheck, {})).waitUntilFinished(events)) as {
+    targets: number;
+    parts: string[];
+  };
   let documents = 0;
   for (const id of plan.parts) {
     const part = (await (await Job.fromId(queue, id))?.waitUntilFinished(events)) as { documents: number } | undefined;
@@ -163,7 +189,9 @@ async function run(options: { template: string; fake: FakeUpstream; workers: num
   await queue.close();
   await rm(dataDir, { recursive: true, force: true });
 
-  const busiest = Math.max(...Object.entries(after.hosts).map(([host, traffic]) => traffic.requests - (before.hosts[host]?.requests ?? 0)));
+  const busiest = Math.max(
+    ...Object.entries(after.hosts).map(([host, traffic]) => traffic.requests - (before.hosts[host]?.requests ?? 0)),
+  );
   return {
     hostConcurrency: options.hostConcurrency,
     workers: options.workers,
@@ -209,7 +237,9 @@ function zipfSampler(n: number, s: number, seed: number): () => number {
  */
 function printYearTable(): void {
   const perDay = 1_000_000 / 365;
-  console.log('daily requests, an archive growing by 1,000,000 citations a year (each its own target), checked by a daily run');
+  console.log(
+    'daily requests, an archive growing by 1,000,000 citations a year (each its own target), checked by a daily run',
+  );
   console.log('after    citations   widening   fixed 7d   widening/fixed');
   for (const years of [1, 2, 5]) {
     const day = years * 365;

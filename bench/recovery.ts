@@ -48,10 +48,44 @@ function randomSequence(seed: number): () => number {
   };
 }
 
-const SUBJECT_WORDS = ['arrest', 'city', 'police', 'operation', 'suspects', 'fraud', 'network', 'search', 'seized', 'investigation'];
+const SUBJECT_WORDS = [
+  'arrest',
+  'city',
+  'police',
+  'operation',
+  'suspects',
+  'fraud',
+  'network',
+  'search',
+  'seized',
+  'investigation',
+];
 const OTHER_WORDS = [
-  'morning', 'harbour', 'station', 'vehicles', 'documents', 'cash', 'phones', 'warehouse', 'district', 'border', 'checkpoint', 'market',
-  'tonight', 'bank', 'cards', 'school', 'hotel', 'airport', 'customs', 'cargo', 'drugs', 'weapons', 'court', 'prosecutor', 'witness',
+  'morning',
+  'harbour',
+  'station',
+  'vehicles',
+  'documents',
+  'cash',
+  'phones',
+  'warehouse',
+  'district',
+  'border',
+  'checkpoint',
+  'market',
+  'tonight',
+  'bank',
+  'cards',
+  'school',
+  'hotel',
+  'airport',
+  'customs',
+  'cargo',
+  'drugs',
+  'weapons',
+  'court',
+  'prosecutor',
+  'witness',
 ];
 
 type ResidueKind = 'link' | 'text' | 'cut short' | 'one word changed' | 'deleted' | 'unknown account';
@@ -74,17 +108,32 @@ function buildCorpus(upstream: FakeUpstream): Residue[] {
     const name = `Agency ${account}`;
     for (let day = 0; day < DAYS; day++) {
       const date = new Date(Date.UTC(2024, 2, 4 + day));
-      const printedDate = date.toLocaleDateString('en-US', { month: 'long', day: 'numeric', year: 'numeric', timeZone: 'UTC' });
+      const printedDate = date.toLocaleDateString('en-US', {
+        month: 'long',
+        day: 'numeric',
+        year: 'numeric',
+        timeZone: 'UTC',
+      });
       const posts: { id: string; text: string; link?: string }[] = [];
       for (let n = 0; n < POSTS_A_DAY; n++) {
         const at = new Date(date.getTime() + (6 + n * 2) * 3600_000 + Math.floor(random() * 3600_000));
         const id = snowflakeIdAt(at.toISOString(), sequence++ % 4096);
-        const words = [`#agency${account}`, ...Array.from({ length: 14 }, () => (random() < 0.4 ? pick(SUBJECT_WORDS) : pick(OTHER_WORDS)))];
+        const words = [
+          `#agency${account}`,
+          ...Array.from({ length: 14 }, () => (random() < 0.4 ? pick(SUBJECT_WORDS) : pick(OTHER_WORDS))),
+        ];
         const text = `${words.join(' ')}.`;
         const withLink = n % 3 === 0;
         const link = withLink ? `https://t.co/bench${(linkNumber++).toString(36)}` : undefined;
-        upstream.addPost({ id, handle, name, text, ...(link === undefined ? {} : { urls: [{ tco: link, expanded: `https://news.test/story-${id}` }] }) });
-        if (link !== undefined) upstream.addPage(`https://news.test/story-${id}`, { body: `<title>Story ${id}</title>` });
+        upstream.addPost({
+          id,
+          handle,
+          name,
+          text,
+          ...(link === undefined ? {} : { urls: [{ tco: link, expanded: `https://news.test/story-${id}` }] }),
+        });
+        if (link !== undefined)
+          upstream.addPage(`https://news.test/story-${id}`, { body: `<title>Story ${id}</title>` });
         upstream.addWaybackCopy(id, { timestamp: `${date.toISOString().slice(0, 10).replace(/-/g, '')}230000` });
         posts.push({ id, text, ...(link === undefined ? {} : { link }) });
       }
@@ -105,7 +154,11 @@ function buildCorpus(upstream: FakeUpstream): Residue[] {
     }
   }
   for (let day = 0; day < DAYS; day++) {
-    residues.push({ kind: 'unknown account', expectedId: undefined, passage: `A post nobody archived, on day ${day}, of an account no crawler saw. — Nobody (@never_archived) March ${4 + day}, 2024` });
+    residues.push({
+      kind: 'unknown account',
+      expectedId: undefined,
+      passage: `A post nobody archived, on day ${day}, of an account no crawler saw. — Nobody (@never_archived) March ${4 + day}, 2024`,
+    });
   }
   return residues;
 }
@@ -114,9 +167,12 @@ async function main(): Promise<void> {
   const upstream = await FakeUpstream.start({ latencyMs: LATENCY_MS });
   const residues = buildCorpus(upstream);
   // Documents of four residues each, shuffled so that a lookup serves several documents.
-  const order = residues.map((_residue, index) => index).sort((a, b) => ((a * 7919) % residues.length) - ((b * 7919) % residues.length));
+  const order = residues
+    .map((_residue, index) => index)
+    .sort((a, b) => ((a * 7919) % residues.length) - ((b * 7919) % residues.length));
   const documents: number[][] = [];
-  for (let start = 0; start < order.length; start += RESIDUES_A_DOCUMENT) documents.push(order.slice(start, start + RESIDUES_A_DOCUMENT));
+  for (let start = 0; start < order.length; start += RESIDUES_A_DOCUMENT)
+    documents.push(order.slice(start, start + RESIDUES_A_DOCUMENT));
 
   const work = await mkdtemp(join(tmpdir(), 'citesnap-bench-recovery-'));
   const config = loadConfig({ CITESNAP_DATA_DIR: join(work, 'data'), CITESNAP_CONNECT_TO: upstream.routes });
@@ -128,15 +184,25 @@ async function main(): Promise<void> {
     const found = new Map<number, string | undefined>();
     await Promise.all(
       documents.map(async (members, documentIndex) => {
-        const text = members.map((index) => `Paragraph before residue ${index}.\n\n${residues[index]!.passage}`).join('\n\n');
-        const record = await archiveDocument({ docId: `recovery-${documentIndex}`, source: await loadSource({ text, uri: `bench:${documentIndex}` }) }, pipeline.ports);
-        const posts = record.citations.filter((citation) => citation.type === 'post' && citation.occurrences.some((occurrence) => occurrence.form === 'attribution'));
+        const text = members
+          .map((index) => `Paragraph before residue ${index}.\n\n${residues[index]!.passage}`)
+          .join('\n\n');
+        const record = await archiveDocument(
+          { docId: `recovery-${documentIndex}`, source: await loadSource({ text, uri: `bench:${documentIndex}` }) },
+          pipeline.ports,
+        );
+        const posts = record.citations.filter(
+          (citation) =>
+            citation.type === 'post' && citation.occurrences.some((occurrence) => occurrence.form === 'attribution'),
+        );
         for (const [position, index] of members.entries()) found.set(index, posts[position]?.post?.id);
       }),
     );
     const wallMs = performance.now() - started;
     const requests = upstream.requests.slice(before);
-    const cdx = requests.filter((request) => request.host === 'web.archive.org' && request.path.startsWith('/cdx/')).length;
+    const cdx = requests.filter(
+      (request) => request.host === 'web.archive.org' && request.path.startsWith('/cdx/'),
+    ).length;
     const pages = requests.filter((request) => request.host === 't.co' || request.host === 'news.test').length;
     const candidates = requests.length - cdx - pages;
     const byKind = new Map<ResidueKind, { total: number; right: number; wrong: number }>();
@@ -152,14 +218,32 @@ async function main(): Promise<void> {
     const right = [...byKind.values()].reduce((sum, tally) => sum + tally.right, 0);
     const wrong = [...byKind.values()].reduce((sum, tally) => sum + tally.wrong, 0);
     const lines: [string, string][] = [
-      ['residues', `${residues.length} (${ACCOUNTS} accounts x ${DAYS} days x 2, ${POSTS_A_DAY} posts an account a day; ${DAYS} of an account the CDX does not know), in ${documents.length} documents`],
+      [
+        'residues',
+        `${residues.length} (${ACCOUNTS} accounts x ${DAYS} days x 2, ${POSTS_A_DAY} posts an account a day; ${DAYS} of an account the CDX does not know), in ${documents.length} documents`,
+      ],
       ['latency per response', `${LATENCY_MS} ms`],
-      ['CDX requests', `${cdx} (${(cdx / residues.length).toFixed(2)} a residue; ${ACCOUNTS * DAYS + DAYS} handle-days x 2 URL forms = ${(ACCOUNTS * DAYS + DAYS) * 2})`],
-      ['candidate requests', `${candidates} (${(candidates / residues.length).toFixed(1)} a residue: syndication, oEmbed, Wayback availability and snapshots)`],
+      [
+        'CDX requests',
+        `${cdx} (${(cdx / residues.length).toFixed(2)} a residue; ${ACCOUNTS * DAYS + DAYS} handle-days x 2 URL forms = ${(ACCOUNTS * DAYS + DAYS) * 2})`,
+      ],
+      [
+        'candidate requests',
+        `${candidates} (${(candidates / residues.length).toFixed(1)} a residue: syndication, oEmbed, Wayback availability and snapshots)`,
+      ],
       ['link requests', `${pages} (the residues' own t.co links and pages)`],
-      ['identified', `${right} of ${identifiable} identifiable (${((100 * right) / identifiable).toFixed(1)}%), ${wrong} wrongly`],
-      ...[...byKind].map(([kind, tally]): [string, string] => [`  ${kind}`, `${tally.right} of ${tally.total} identified${tally.wrong > 0 ? `, ${tally.wrong} wrongly` : ''}`]),
-      ['wall time', `${(wallMs / 1000).toFixed(2)} s (${(wallMs / residues.length).toFixed(0)} ms a residue, ${documents.length} documents at once)`],
+      [
+        'identified',
+        `${right} of ${identifiable} identifiable (${((100 * right) / identifiable).toFixed(1)}%), ${wrong} wrongly`,
+      ],
+      ...[...byKind].map(([kind, tally]): [string, string] => [
+        `  ${kind}`,
+        `${tally.right} of ${tally.total} identified${tally.wrong > 0 ? `, ${tally.wrong} wrongly` : ''}`,
+      ]),
+      [
+        'wall time',
+        `${(wallMs / 1000).toFixed(2)} s (${(wallMs / residues.length).toFixed(0)} ms a residue, ${documents.length} documents at once)`,
+      ],
     ];
     for (const [label, value] of lines) console.log(`${label.padEnd(22)} ${value}`);
   } finally {

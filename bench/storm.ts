@@ -58,7 +58,9 @@ interface RunFigures {
 }
 
 const fake = await FakeUpstream.start({ latencyMs: LATENCY_MS });
-const sharedPosts = Array.from({ length: Math.ceil(DOCS / 10) }, (_, index) => String(1_650_000_000_000_000_000n + BigInt(index)));
+const sharedPosts = Array.from({ length: Math.ceil(DOCS / 10) }, (_, index) =>
+  String(1_650_000_000_000_000_000n + BigInt(index)),
+);
 for (const id of sharedPosts) fake.addPost({ id, handle: 'shared', name: 'Shared', text: `shared post ${id}` });
 const corpus = Array.from({ length: DOCS }, (_, doc) => {
   const plain = String(1_700_000_000_000_000_000n + BigInt(doc * 2));
@@ -76,7 +78,9 @@ const corpus = Array.from({ length: DOCS }, (_, doc) => {
   const links = [0, 1].map((link) => {
     const code = `st${doc.toString(36)}l${link}`;
     const page = `https://news.test/storm/${doc}/${link}`;
-    fake.addPage(page, { body: `<html><head><title>Story ${doc}.${link}</title></head><body><p>story</p></body></html>` });
+    fake.addPage(page, {
+      body: `<html><head><title>Story ${doc}.${link}</title></head><body><p>story</p></body></html>`,
+    });
     fake.addShortLink(code, page);
     return `https://t.co/${code}`;
   });
@@ -86,7 +90,10 @@ const corpus = Array.from({ length: DOCS }, (_, doc) => {
     ...links.map((url) => `<p>Read <a href="${url}">${url}</a></p>`),
     ...(doc % 10 === 0 ? [`<p><a href="https://x.com/shared/status/${sharedPosts[doc / 10]}">shared</a></p>`] : []),
   ];
-  return { docId: `storm-${doc}`, html: `<html><head><title>Storm ${doc}</title></head><body>${paragraphs.join('\n')}</body></html>` };
+  return {
+    docId: `storm-${doc}`,
+    html: `<html><head><title>Storm ${doc}</title></head><body>${paragraphs.join('\n')}</body></html>`,
+  };
 });
 
 const admin = new Redis(REDIS_URL);
@@ -111,7 +118,16 @@ for (const figures of runs) {
   );
   for (const [what, count] of figures.warc.duplicates) console.log(`  stored ${count} times: ${what}`);
 }
-console.log(JSON.stringify({ docs: DOCS, workers: WORKERS, killEveryMs: KILL_EVERY_MS, stormMs: STORM_MS, latencyMs: LATENCY_MS, runs }));
+console.log(
+  JSON.stringify({
+    docs: DOCS,
+    workers: WORKERS,
+    killEveryMs: KILL_EVERY_MS,
+    stormMs: STORM_MS,
+    latencyMs: LATENCY_MS,
+    runs,
+  }),
+);
 
 async function run(name: string, kills: number): Promise<RunFigures> {
   const prefix = `citesnap-storm-${Date.now()}`;
@@ -157,7 +173,13 @@ async function run(name: string, kills: number): Promise<RunFigures> {
   events.on('failed', () => finish('failed'));
 
   const started = performance.now();
-  await queue.addBulk(corpus.map((doc) => ({ name: JOB.archive, data: { docId: doc.docId, source: { html: doc.html } }, opts: archiveJobOptions(doc.docId) })));
+  await queue.addBulk(
+    corpus.map((doc) => ({
+      name: JOB.archive,
+      data: { docId: doc.docId, source: { html: doc.html } },
+      opts: archiveJobOptions(doc.docId),
+    })),
+  );
   // Kills keep to their schedule whatever the workers are doing: a replacement still
   // starting (loading the code takes seconds on a busy machine) may be the next victim.
   let lastKill = started;

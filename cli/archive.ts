@@ -28,9 +28,15 @@ export async function archiveCommand(args: readonly string[], io: { stdoutClosed
         if (showProgress) process.stderr.write(`citesnap: [${index + 1}/${positionals.length}] ${source}\n`);
         const spec = sourceSpecOf(source);
         const loaded = await loadSource(spec, { fetchArticle: pipeline.fetchArticle, maxBytes: config.maxSourceBytes });
-        const docId = values['doc-id'] ?? deriveDocId('path' in spec ? spec : 'url' in spec ? spec : { content: loaded.bytes });
-        const record = await archiveDocument({ docId, source: loaded, sidecar: values['no-sidecar'] !== true }, pipeline.ports);
-        outcomes[index]?.resolve({ line: values.json === true ? JSON.stringify(record) : summarize(record, pipeline.ports.store.documents) });
+        const docId =
+          values['doc-id'] ?? deriveDocId('path' in spec ? spec : 'url' in spec ? spec : { content: loaded.bytes });
+        const record = await archiveDocument(
+          { docId, source: loaded, sidecar: values['no-sidecar'] !== true },
+          pipeline.ports,
+        );
+        outcomes[index]?.resolve({
+          line: values.json === true ? JSON.stringify(record) : summarize(record, pipeline.ports.store.documents),
+        });
       } catch (error) {
         outcomes[index]?.resolve({ error });
       }
@@ -66,4 +72,3 @@ function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
  * by target over the whole archive (contract section 10), the due targets on the
  * widening schedule, or with `--older-than D` those whose newest check is older.
  */
-

@@ -4,7 +4,17 @@ import { UsageError } from '../src/errors.js';
 import type { Status } from '../src/model/index.js';
 import { openDataDirStore } from '../src/record/data-dir-store.js';
 
-const STATUSES: readonly Status[] = ['archived', 'deleted', 'suspended', 'protected', 'unavailable', 'unidentified', 'dead', 'blocked', 'failed'];
+const STATUSES: readonly Status[] = [
+  'archived',
+  'deleted',
+  'suspended',
+  'protected',
+  'unavailable',
+  'unidentified',
+  'dead',
+  'blocked',
+  'failed',
+];
 
 /** `changes [--since D] [--status S] [--json]`: the citations whose status changed within the window. */
 export async function changesCommand(args: readonly string[]): Promise<number> {
@@ -17,18 +27,22 @@ export async function changesCommand(args: readonly string[]): Promise<number> {
   const sinceMs = parseDuration(values.since ?? '24h', '--since');
   const wanted = values.status;
   const status = wanted === undefined ? undefined : STATUSES.find((candidate) => candidate === wanted);
-  if (wanted !== undefined && status === undefined) throw new UsageError(`--status: expected one of ${STATUSES.join(', ')}, got ${JSON.stringify(wanted)}`);
+  if (wanted !== undefined && status === undefined)
+    throw new UsageError(`--status: expected one of ${STATUSES.join(', ')}, got ${JSON.stringify(wanted)}`);
   const store = openDataDirStore({ dataDir: configFrom(values).dataDir });
   try {
     const since = new Date(Date.now() - sinceMs).toISOString();
     const changes = await store.changes.list(status === undefined ? { since } : { since, status });
     for (const change of changes) {
       const { at, docId, citationId, url, from, to } = change;
-      process.stdout.write(values.json === true ? `${JSON.stringify({ at, docId, citationId, url, from, to })}\n` : `${at} ${docId} ${citationId} ${from} -> ${to} ${url}\n`);
+      process.stdout.write(
+        values.json === true
+          ? `${JSON.stringify({ at, docId, citationId, url, from, to })}\n`
+          : `${at} ${docId} ${citationId} ${from} -> ${to} ${url}\n`,
+      );
     }
   } finally {
     await store.close();
   }
   return EXIT.ok;
 }
-

@@ -66,9 +66,18 @@ function writeToStderr(text: string): void {
 }
 
 /** Parses a command's arguments, with the options every command takes; a parse error is bad usage (exit 2), not a crash. */
-export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>>(command: string, args: readonly string[], options: T) {
+export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>>(
+  command: string,
+  args: readonly string[],
+  options: T,
+) {
   try {
-    return parseArgs({ args: [...args], options: { ...CONFIG_OPTIONS, ...options }, allowPositionals: true, strict: true });
+    return parseArgs({
+      args: [...args],
+      options: { ...CONFIG_OPTIONS, ...options },
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (error) {
     throw new UsageError(`${command}: ${messageOf(error)}`);
   }
@@ -86,10 +95,13 @@ export function configFrom(values: { 'data-dir'?: unknown }, env: NodeJS.Process
  * at least one, `--doc-id` with a single one only, standard input once.
  */
 export function checkSources(command: string, sources: readonly string[], docId: string | undefined): void {
-  if (sources.length === 0) throw new UsageError(`${command}: expected at least one source (a file, - for stdin, or an http(s) URL)`);
-  if (docId !== undefined && sources.length > 1) throw new UsageError(`${command}: --doc-id goes with a single source only`);
+  if (sources.length === 0)
+    throw new UsageError(`${command}: expected at least one source (a file, - for stdin, or an http(s) URL)`);
+  if (docId !== undefined && sources.length > 1)
+    throw new UsageError(`${command}: --doc-id goes with a single source only`);
   if (docId !== undefined) validateDocId(docId);
-  if (sources.filter((source) => source === '-').length > 1) throw new UsageError(`${command}: standard input (-) can be read once only`);
+  if (sources.filter((source) => source === '-').length > 1)
+    throw new UsageError(`${command}: standard input (-) can be read once only`);
 }
 
 /** What a source given on the command line names. */
@@ -99,6 +111,7 @@ export type CommandLineSource = { stdin: true } | { url: string } | { path: stri
 export function sourceSpecOf(source: string): CommandLineSource {
   if (source === '-') return { stdin: true };
   if (/^https?:\/\//i.test(source)) return { url: source };
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(source)) throw new UsageError(`${source}: unsupported scheme, expected a file, - or an http(s) URL`);
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(source))
+    throw new UsageError(`${source}: unsupported scheme, expected a file, - or an http(s) URL`);
   return { path: source };
 }

@@ -5,12 +5,15 @@ import { exportDocument } from '../src/export/export-document.js';
 /** `citesnap export <doc-id> [--out FILE]`: write the document's WACZ. */
 export async function exportCommand(args: readonly string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs('export', args, { out: { type: 'string' } });
-  if (positionals.length !== 1 || positionals[0] === undefined) throw new UsageError('export: expected exactly one doc id');
+  if (positionals.length !== 1 || positionals[0] === undefined)
+    throw new UsageError('export: expected exactly one doc id');
   const exported = await exportDocument({
     dataDir: configFrom(values).dataDir,
     docId: positionals[0],
     ...(values.out === undefined ? {} : { outPath: values.out }),
   });
-  process.stdout.write(`${exported.path}: ${exported.pages} page${exported.pages === 1 ? '' : 's'}, ${exported.records} WARC records\n`);
+  process.stdout.write(
+    `${exported.path}: ${exported.pages} page${exported.pages === 1 ? '' : 's'}, ${exported.records} WARC records\n`,
+  );
   return EXIT.ok;
 }

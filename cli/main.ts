@@ -48,7 +48,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return command === undefined ? EXIT.usage : EXIT.ok;
     }
     const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
-    if (run === undefined) throw new UsageError(`unknown command ${JSON.stringify(command)}; run 'citesnap --help' for the commands`);
+    if (run === undefined)
+      throw new UsageError(`unknown command ${JSON.stringify(command)}; run 'citesnap --help' for the commands`);
     return await run(rest, { stdoutClosed });
   } catch (error) {
     return reportError(error);

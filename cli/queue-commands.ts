@@ -44,7 +44,11 @@ export interface QueueCommandIo {
   stdin?: AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
 }
 
-export async function runQueueCommand(command: QueueCommand, args: readonly string[], io: QueueCommandIo = {}): Promise<number> {
+export async function runQueueCommand(
+  command: QueueCommand,
+  args: readonly string[],
+  io: QueueCommandIo = {},
+): Promise<number> {
   const out = io.stdout ?? ((text: string) => void process.stdout.write(text));
   const err = io.stderr ?? ((text: string) => void process.stderr.write(text));
   const env = io.env ?? process.env;
@@ -76,9 +80,17 @@ function wholeNumber(value: string | undefined, where: string, min: number, max:
 
 async function enqueueCommand(
   args: readonly string[],
-  io: { out: (text: string) => void; err: (text: string) => void; env: NodeJS.ProcessEnv; stdin: AsyncIterable<Uint8Array> | Iterable<Uint8Array> | undefined },
+  io: {
+    out: (text: string) => void;
+    err: (text: string) => void;
+    env: NodeJS.ProcessEnv;
+    stdin: AsyncIterable<Uint8Array> | Iterable<Uint8Array> | undefined;
+  },
 ): Promise<number> {
-  const { values, positionals } = parseCommandArgs('enqueue', args, { 'doc-id': { type: 'string' }, 'by-path': { type: 'boolean' } });
+  const { values, positionals } = parseCommandArgs('enqueue', args, {
+    'doc-id': { type: 'string' },
+    'by-path': { type: 'boolean' },
+  });
   checkSources('enqueue', positionals, values['doc-id']);
   const config = configFrom(values, io.env);
   const prefix = config.queuePrefix;
@@ -95,7 +107,8 @@ async function enqueueCommand(
       const waiting = await queue.getDeduplicationJobId(data.docId);
       const job = await queue.add(JOB.archive, data, archiveJobOptions(data.docId));
       if (job.id === undefined) throw new Error(`the queue gave no job id for ${data.docId}`);
-      if (waiting !== null && waiting === job.id) io.err(`citesnap: ${data.docId}: already queued as job ${job.id}; not added again\n`);
+      if (waiting !== null && waiting === job.id)
+        io.err(`citesnap: ${data.docId}: already queued as job ${job.id}; not added again\n`);
       io.out(`${job.id}\n`);
     }
   } catch (error) {
@@ -128,10 +141,16 @@ async function jobDataFor(
     await loadSource({ path }, { maxBytes: reading.maxBytes });
     data = { docId: docIdFlag ?? deriveDocId({ path }), source: { path } };
   } else {
-    const loaded = await loadSource(spec, { maxBytes: reading.maxBytes, ...(reading.stdin === undefined ? {} : { stdin: reading.stdin }) });
+    const loaded = await loadSource(spec, {
+      maxBytes: reading.maxBytes,
+      ...(reading.stdin === undefined ? {} : { stdin: reading.stdin }),
+    });
     const docId = docIdFlag ?? deriveDocId('path' in spec ? { path: resolve(spec.path) } : { content: loaded.bytes });
     const text = loaded.text;
-    data = { docId, source: loaded.mediaType === 'text/html' ? { html: text, uri: loaded.uri } : { text, uri: loaded.uri } };
+    data = {
+      docId,
+      source: loaded.mediaType === 'text/html' ? { html: text, uri: loaded.uri } : { text, uri: loaded.uri },
+    };
   }
   try {
     return parseArchiveJobData(data);
@@ -163,7 +182,10 @@ async function workerCommand(args: readonly string[], env: NodeJS.ProcessEnv): P
 
 // ---- schedule -----------------------------------------------------------------
 
-async function scheduleCommand(args: readonly string[], io: { out: (text: string) => void; env: NodeJS.ProcessEnv }): Promise<number> {
+async function scheduleCommand(
+  args: readonly string[],
+  io: { out: (text: string) => void; env: NodeJS.ProcessEnv },
+): Promise<number> {
   const { values, positionals } = parseCommandArgs('schedule', args, {
     recheck: { type: 'string' },
     'retry-failed': { type: 'string' },
@@ -185,8 +207,14 @@ async function scheduleCommand(args: readonly string[], io: { out: (text: string
   // Nothing asked but schedulers: both, with their default patterns.
   const upsertAll = !explicit && !onlyListOrRemove;
   const specs: ScheduleSpec[] = [];
-  if (values.recheck !== undefined || upsertAll) specs.push({ name: JOB.recheck, pattern: values.recheck ?? DEFAULT_PATTERNS[JOB.recheck], ...(olderThan === undefined ? {} : { olderThan }) });
-  if (values['retry-failed'] !== undefined || upsertAll) specs.push({ name: JOB.retryFailed, pattern: values['retry-failed'] ?? DEFAULT_PATTERNS[JOB.retryFailed] });
+  if (values.recheck !== undefined || upsertAll)
+    specs.push({
+      name: JOB.recheck,
+      pattern: values.recheck ?? DEFAULT_PATTERNS[JOB.recheck],
+      ...(olderThan === undefined ? {} : { olderThan }),
+    });
+  if (values['retry-failed'] !== undefined || upsertAll)
+    specs.push({ name: JOB.retryFailed, pattern: values['retry-failed'] ?? DEFAULT_PATTERNS[JOB.retryFailed] });
   // Checked before Redis: a bad pattern is bad usage, whatever Redis says.
   for (const spec of specs) validateCronPattern(spec.pattern, `--${spec.name}`);
 
@@ -196,7 +224,8 @@ async function scheduleCommand(args: readonly string[], io: { out: (text: string
   const queue = openMaintenanceQueue({ connection: client, prefix });
   try {
     for (const name of removals) {
-      if (!(await removeSchedule(queue, name))) throw new UsageError(`schedule --remove: no scheduler named ${JSON.stringify(name)}`);
+      if (!(await removeSchedule(queue, name)))
+        throw new UsageError(`schedule --remove: no scheduler named ${JSON.stringify(name)}`);
     }
     if (specs.length > 0) {
       for (const info of await upsertSchedules(queue, specs)) io.out(`${formatSchedule(info)}\n`);

@@ -10,10 +10,11 @@ export async function reindexCommand(args: readonly string[]): Promise<number> {
   const store = openDataDirStore({ dataDir: configFrom(values).dataDir });
   try {
     const result = await store.citing.rebuild();
-    process.stdout.write(`reindexed ${plural(result.documents, 'document')}: ${plural(result.targets, 'target')}, ${plural(result.changes, 'status change')}\n`);
+    process.stdout.write(
+      `reindexed ${plural(result.documents, 'document')}: ${plural(result.targets, 'target')}, ${plural(result.changes, 'status change')}\n`,
+    );
   } finally {
     await store.close();
   }
   return EXIT.ok;
 }
-

@@ -6,12 +6,14 @@ import { openDataDirStore } from '../src/record/data-dir-store.js';
 /** `citesnap show <doc-id>`: print the document record. */
 export async function showCommand(args: readonly string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs('show', args, {});
-  if (positionals.length !== 1 || positionals[0] === undefined) throw new UsageError('show: expected exactly one doc id');
+  if (positionals.length !== 1 || positionals[0] === undefined)
+    throw new UsageError('show: expected exactly one doc id');
   const docId = validateDocId(positionals[0], 'show');
   const store = openDataDirStore({ dataDir: configFrom(values).dataDir });
   try {
     const record = await store.documents.read(docId);
-    if (!record) throw new UsageError(`show: no record for doc id ${JSON.stringify(docId)} in ${store.documents.location()}`);
+    if (!record)
+      throw new UsageError(`show: no record for doc id ${JSON.stringify(docId)} in ${store.documents.location()}`);
     process.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
   } finally {
     await store.close();

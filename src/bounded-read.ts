@@ -22,11 +22,17 @@ const CHUNK_BYTES = 64 * 1024;
 
 /** `where` is larger than the cap: said with the cap and the variable that sets it. */
 export function tooLargeError(where: string, maxBytes: number): UsageError {
-  return new UsageError(`${where}: larger than the ${maxBytes}-byte limit on an article (CITESNAP_MAX_SOURCE_BYTES), not read further`);
+  return new UsageError(
+    `${where}: larger than the ${maxBytes}-byte limit on an article (CITESNAP_MAX_SOURCE_BYTES), not read further`,
+  );
 }
 
 /** Concatenates the chunks of a stream, refusing it as soon as it passes `maxBytes`. */
-export async function readAtMost(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, where: string, limits: ReadLimits): Promise<Buffer> {
+export async function readAtMost(
+  chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  where: string,
+  limits: ReadLimits,
+): Promise<Buffer> {
   const kept: Uint8Array[] = [];
   let total = 0;
   limits.signal?.throwIfAborted();
@@ -67,9 +73,16 @@ export async function readUserFile(path: string, where: string, limits: ReadLimi
  * FIFO, unreadable) is one and the same refusal, so the answer tells nothing of what
  * exists. Without a root, every path is refused.
  */
-export async function readFileUnderRoot(path: string, root: string | undefined, where: string, limits: ReadLimits): Promise<Buffer> {
+export async function readFileUnderRoot(
+  path: string,
+  root: string | undefined,
+  where: string,
+  limits: ReadLimits,
+): Promise<Buffer> {
   if (root === undefined) {
-    throw new UsageError(`${where}: path jobs are refused: this worker has no CITESNAP_SOURCE_ROOT (send the article inline as { html } or { text })`);
+    throw new UsageError(
+      `${where}: path jobs are refused: this worker has no CITESNAP_SOURCE_ROOT (send the article inline as { html } or { text })`,
+    );
   }
   const refused = new UsageError(`${where}: not a readable regular file under CITESNAP_SOURCE_ROOT`);
   let handle: FileHandle;

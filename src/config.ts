@@ -84,7 +84,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
     const value = raw(key);
     if (value === undefined) return fallback;
     if (!/^\d+$/.test(value) || Number(value) < min || !Number.isSafeInteger(Number(value))) {
-      throw new UsageError(`${VARIABLES[key]}: expected a whole number of at least ${min}, got ${JSON.stringify(value)}`);
+      throw new UsageError(
+        `${VARIABLES[key]}: expected a whole number of at least ${min}, got ${JSON.stringify(value)}`,
+      );
     }
     return Number(value);
   };
@@ -106,7 +108,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
   const sourceRoot = raw('sourceRoot');
   const queueSidecars = raw('queueSidecars') ?? '0';
   if (queueSidecars !== '0' && queueSidecars !== '1') {
-    throw new UsageError(`CITESNAP_QUEUE_SIDECARS: expected 1 (write sidecars for path jobs) or 0, got ${JSON.stringify(queueSidecars)}`);
+    throw new UsageError(
+      `CITESNAP_QUEUE_SIDECARS: expected 1 (write sidecars for path jobs) or 0, got ${JSON.stringify(queueSidecars)}`,
+    );
   }
 
   return Object.freeze({

@@ -13,7 +13,10 @@ export interface Fetcher {
  * Writes an exchange to the archive (capture/recorder.ts provides the WARC one).
  * `beforeWrite` is told where the answer will be before it is written (see WarcWriter).
  */
-export type ExchangeRecorder = (exchange: HttpExchange, options?: { beforeWrite?: (recorded: RecordedExchange) => Promise<void> }) => Promise<RecordedExchange>;
+export type ExchangeRecorder = (
+  exchange: HttpExchange,
+  options?: { beforeWrite?: (recorded: RecordedExchange) => Promise<void> },
+) => Promise<RecordedExchange>;
 
 /** The time, for everything a record or an index stamps; tests pass a fixed or stepping one. */
 export interface Clock {

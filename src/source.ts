@@ -60,29 +60,54 @@ export async function loadSource(spec: SourceSpec, options: LoadSourceOptions = 
         ? await readUserFile(absolute, spec.path, limits)
         : await readFileUnderRoot(absolute, options.confineTo.root, spec.path, limits);
     const mediaType = /\.html?$/i.test(absolute) ? 'text/html' : 'text/plain';
-    return { ...decodeSource({ uri: pathToFileURL(absolute).href, mediaType, bytes, where: spec.path }), path: absolute };
+    return {
+      ...decodeSource({ uri: pathToFileURL(absolute).href, mediaType, bytes, where: spec.path }),
+      path: absolute,
+    };
   }
   if ('url' in spec) {
-    if (!options.fetchArticle) throw new UsageError(`${spec.url}: fetching articles by URL needs the network client, which this command does not have`);
+    if (!options.fetchArticle)
+      throw new UsageError(
+        `${spec.url}: fetching articles by URL needs the network client, which this command does not have`,
+      );
     // The HTTP client stops reading at its own body cap; this one is the article's.
     const fetched = await options.fetchArticle(spec.url);
     if (fetched.body.length > limits.maxBytes) throw tooLargeError(spec.url, limits.maxBytes);
-    const mediaType = /html/i.test(fetched.contentType ?? '') || looksLikeHtml(fetched.body) ? 'text/html' : 'text/plain';
-    return decodeSource({ uri: fetched.finalUrl, mediaType, bytes: fetched.body, contentType: fetched.contentType, where: spec.url });
+    const mediaType =
+      /html/i.test(fetched.contentType ?? '') || looksLikeHtml(fetched.body) ? 'text/html' : 'text/plain';
+    return decodeSource({
+      uri: fetched.finalUrl,
+      mediaType,
+      bytes: fetched.body,
+      contentType: fetched.contentType,
+      where: spec.url,
+    });
   }
   if ('stdin' in spec) {
     const bytes = await readAtMost(options.stdin ?? process.stdin, 'standard input', limits);
-    return decodeSource({ uri: 'stdin:', mediaType: looksLikeHtml(bytes) ? 'text/html' : 'text/plain', bytes, where: 'standard input' });
+    return decodeSource({
+      uri: 'stdin:',
+      mediaType: looksLikeHtml(bytes) ? 'text/html' : 'text/plain',
+      bytes,
+      where: 'standard input',
+    });
   }
   const isHtml = 'html' in spec;
   const text = isHtml ? spec.html : spec.text;
   const uri = spec.uri ?? (isHtml ? 'inline:html' : 'inline:text');
   // Already in memory (the job's data): measured as the UTF-8 the record's size and sha256 count.
-  if (Buffer.byteLength(text, 'utf8') > limits.maxBytes) throw tooLargeError(`${uri} (inline ${isHtml ? 'html' : 'text'})`, limits.maxBytes);
+  if (Buffer.byteLength(text, 'utf8') > limits.maxBytes)
+    throw tooLargeError(`${uri} (inline ${isHtml ? 'html' : 'text'})`, limits.maxBytes);
   return { uri, mediaType: isHtml ? 'text/html' : 'text/plain', bytes: Buffer.from(text, 'utf8'), text };
 }
 
-function decodeSource(input: { uri: string; mediaType: SourceMediaType; bytes: Buffer; contentType?: string | undefined; where: string }): LoadedSource {
+function decodeSource(input: {
+  uri: string;
+  mediaType: SourceMediaType;
+  bytes: Buffer;
+  contentType?: string | undefined;
+  where: string;
+}): LoadedSource {
   const { bytes, mediaType } = input;
   if (looksBinary(bytes)) {
     throw new UsageError(`${input.where}: looks like binary data, expected an HTML or plain-text article`);
@@ -116,7 +141,11 @@ function looksBinary(bytes: Uint8Array): boolean {
 
 function looksLikeHtml(bytes: Uint8Array): boolean {
   const head = Buffer.from(bytes.subarray(0, 1024)).toString('latin1').trimStart().toLowerCase();
-  return head.startsWith('<!doctype html') || head.startsWith('<html') || /<(head|body|article|p|div|blockquote)[\s>]/.test(head);
+  return (
+    head.startsWith('<!doctype html') ||
+    head.startsWith('<html') ||
+    /<(head|body|article|p|div|blockquote)[\s>]/.test(head)
+  );
 }
 
 export function sha256Hex(bytes: Uint8Array): string {

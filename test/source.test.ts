@@ -6,7 +6,11 @@ describe('plain text decoding', () => {
     ['UTF-8', Buffer.from('Alerte à la bombe — écoles', 'utf8'), 'Alerte à la bombe — écoles'],
     ['UTF-8 with a BOM', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('écoles', 'utf8')]), 'écoles'],
     ['UTF-16LE with a BOM', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('écoles', 'utf16le')]), 'écoles'],
-    ['windows-1252, not valid UTF-8', Buffer.from([0x45, 0x63, 0x6f, 0x6c, 0x65, 0x73, 0x20, 0x96, 0x20, 0xe9, 0x74, 0xe9, 0x20, 0x80]), 'Ecoles – été €'],
+    [
+      'windows-1252, not valid UTF-8',
+      Buffer.from([0x45, 0x63, 0x6f, 0x6c, 0x65, 0x73, 0x20, 0x96, 0x20, 0xe9, 0x74, 0xe9, 0x20, 0x80]),
+      'Ecoles – été €',
+    ],
   ])('reads %s', (_name, bytes, text) => {
     expect(decodePlainText(bytes)).toBe(text);
   });
@@ -17,7 +21,10 @@ describe('plain text decoding', () => {
     await expect(loadSource({ stdin: true }, { stdin: [Buffer.from([0x00, 0x01, 0x02, 0xff])] })).rejects.toThrow(
       /standard input: looks like binary data, expected an HTML or plain-text article/,
     );
-    const fromStdin = await loadSource({ stdin: true }, { stdin: [Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('— A (@a) May 5, 2020', 'utf16le')])] });
+    const fromStdin = await loadSource(
+      { stdin: true },
+      { stdin: [Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('— A (@a) May 5, 2020', 'utf16le')])] },
+    );
     expect(fromStdin.text).toBe('— A (@a) May 5, 2020');
   });
 });

@@ -76,7 +76,10 @@ export function createArchiveProcessor(options: ArchiveProcessorOptions) {
     return runJob(job, token, context, {
       jobFields: { attempt: job.attemptsMade + 1 },
       parse: () => {
-        if (job.name !== JOB.archive) throw new Error(`job name: expected "${JOB.archive}" on the ${QUEUE.documents} queue, got ${JSON.stringify(job.name)}`);
+        if (job.name !== JOB.archive)
+          throw new Error(
+            `job name: expected "${JOB.archive}" on the ${QUEUE.documents} queue, got ${JSON.stringify(job.name)}`,
+          );
         return parseArchiveJobData(job.data);
       },
       invalidFields: (data) => ({ docId: docIdOf(data) }),
@@ -96,7 +99,12 @@ export function createArchiveProcessor(options: ArchiveProcessorOptions) {
         if (isRateLimit(error) && uncountedStarts <= maxRateLimitDelays && token !== undefined) {
           const delayMs = Math.round(rateLimitDelayMs * (0.8 + Math.random() * 0.4));
           await job.moveToDelayed(Date.now() + delayMs, token);
-          return { outcome: 'delayed', event: 'job.delayed', fields: { delayMs, ...errorFields(error) }, thrown: new DelayedError() };
+          return {
+            outcome: 'delayed',
+            event: 'job.delayed',
+            fields: { delayMs, ...errorFields(error) },
+            thrown: new DelayedError(),
+          };
         }
         return undefined;
       },
@@ -106,7 +114,12 @@ export function createArchiveProcessor(options: ArchiveProcessorOptions) {
 }
 
 /** Loads the source and archives it under the document's lock. */
-async function archive(data: ArchiveJobData, options: ArchiveProcessorOptions, log: Logger, signal: AbortSignal | undefined): Promise<ArchiveResult> {
+async function archive(
+  data: ArchiveJobData,
+  options: ArchiveProcessorOptions,
+  log: Logger,
+  signal: AbortSignal | undefined,
+): Promise<ArchiveResult> {
   const source = await loadSource(data.source, {
     fetchArticle: options.pipeline.fetchArticle,
     maxBytes: options.sources.maxSourceBytes,
@@ -116,7 +129,10 @@ async function archive(data: ArchiveJobData, options: ArchiveProcessorOptions, l
   const release = await options.documentLocks?.acquire(`document:${data.docId}`);
   let record: DocumentRecord;
   try {
-    record = await archiveDocument({ docId: data.docId, source, sidecar: options.sources.sidecars }, options.pipeline.ports);
+    record = await archiveDocument(
+      { docId: data.docId, source, sidecar: options.sources.sidecars },
+      options.pipeline.ports,
+    );
   } catch (error) {
     if (!(error instanceof SidecarError)) throw error;
     // The record in the data dir is what the job is for; a retry would meet the same folder.

@@ -37,7 +37,9 @@ export type WorkerConnectionOptions = RedisUrlOptions & {
 export function redisOptionsFromUrl(redisUrl: string): RedisUrlOptions {
   const url = new URL(redisUrl);
   if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
-    throw new UsageError(`REDIS_URL: expected a redis:// or rediss:// URL, got ${JSON.stringify(redactRedisUrl(redisUrl))}`);
+    throw new UsageError(
+      `REDIS_URL: expected a redis:// or rediss:// URL, got ${JSON.stringify(redactRedisUrl(redisUrl))}`,
+    );
   }
   const options: RedisUrlOptions = {
     host: url.hostname.replace(/^\[(.*)\]$/, '$1') || '127.0.0.1',
@@ -47,7 +49,10 @@ export function redisOptionsFromUrl(redisUrl: string): RedisUrlOptions {
   if (url.password !== '') options.password = decodeURIComponent(url.password);
   const db = url.pathname.replace(/^\//, '');
   if (db !== '') {
-    if (!/^\d+$/.test(db)) throw new UsageError(`REDIS_URL: the path must be a database number such as /0, got ${JSON.stringify(url.pathname)}`);
+    if (!/^\d+$/.test(db))
+      throw new UsageError(
+        `REDIS_URL: the path must be a database number such as /0, got ${JSON.stringify(url.pathname)}`,
+      );
     options.db = Number(db);
   }
   if (url.protocol === 'rediss:') options.tls = { servername: options.host };
@@ -136,7 +141,16 @@ export function unavailable(redisUrl: string, cause: unknown): RedisUnavailableE
   );
 }
 
-const CONNECTION_ERROR_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE']);
+const CONNECTION_ERROR_CODES: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+]);
 
 /**
  * Whether a command failed because Redis could not be reached. ioredis gives most of

@@ -59,9 +59,13 @@ export function parseArchiveJobData(data: unknown): ArchiveJobData {
   const docId = record.docId;
   if (docId === undefined) throw new JobDataError('docId', 'missing; expected a doc id');
   if (typeof docId !== 'string' || !DOC_ID_PATTERN.test(docId)) {
-    throw new JobDataError('docId', `expected 1 to 200 characters of A-Z a-z 0-9 . _ -, starting with a letter or digit, got ${describe(docId)}`);
+    throw new JobDataError(
+      'docId',
+      `expected 1 to 200 characters of A-Z a-z 0-9 . _ -, starting with a letter or digit, got ${describe(docId)}`,
+    );
   }
-  if (record.source === undefined) throw new JobDataError('source', 'missing; expected one of { url }, { path }, { html, uri? } or { text, uri? }');
+  if (record.source === undefined)
+    throw new JobDataError('source', 'missing; expected one of { url }, { path }, { html, uri? } or { text, uri? }');
   return { docId, source: parseSource(asRecord(record.source, 'source')) };
 }
 
@@ -78,23 +82,29 @@ function parseSource(source: Record<string, unknown>): ArchiveJobSource {
   switch (kind) {
     case 'url': {
       rejectUnknownFields(source, ['url'], 'source');
-      if (typeof value !== 'string' || !isHttpUrl(value)) throw new JobDataError('source.url', `expected an http(s) URL, got ${describe(value)}`);
+      if (typeof value !== 'string' || !isHttpUrl(value))
+        throw new JobDataError('source.url', `expected an http(s) URL, got ${describe(value)}`);
       return { url: value };
     }
     case 'path': {
       rejectUnknownFields(source, ['path'], 'source');
       if (typeof value !== 'string' || value === '' || value.includes('\0') || !isAbsolute(value)) {
-        throw new JobDataError('source.path', `expected an absolute file path (under the workers' CITESNAP_SOURCE_ROOT), got ${describe(value)}`);
+        throw new JobDataError(
+          'source.path',
+          `expected an absolute file path (under the workers' CITESNAP_SOURCE_ROOT), got ${describe(value)}`,
+        );
       }
       return { path: value };
     }
     case 'html':
     case 'text': {
       rejectUnknownFields(source, [kind, 'uri'], 'source');
-      if (typeof value !== 'string') throw new JobDataError(`source.${kind}`, `expected a string, got ${describe(value)}`);
+      if (typeof value !== 'string')
+        throw new JobDataError(`source.${kind}`, `expected a string, got ${describe(value)}`);
       const uri = source.uri;
       if (uri === undefined) return kind === 'html' ? { html: value } : { text: value };
-      if (typeof uri !== 'string' || uri.trim() === '') throw new JobDataError('source.uri', `expected a non-empty string, got ${describe(uri)}`);
+      if (typeof uri !== 'string' || uri.trim() === '')
+        throw new JobDataError('source.uri', `expected a non-empty string, got ${describe(uri)}`);
       return kind === 'html' ? { html: value, uri } : { text: value, uri };
     }
   }
@@ -106,12 +116,17 @@ export function parseRecheckJobData(data: unknown): RecheckJobData {
   rejectUnknownFields(record, ['olderThan'], '');
   const olderThan = record.olderThan;
   if (olderThan === undefined) return { schedule: WIDENING };
-  if (typeof olderThan === 'number' && Number.isFinite(olderThan) && olderThan >= 0) return { schedule: { kind: 'fixed', olderThanMs: Math.round(olderThan * 1000) } };
-  if (typeof olderThan !== 'string') throw new JobDataError('olderThan', `expected a duration such as 7d, got ${describe(olderThan)}`);
+  if (typeof olderThan === 'number' && Number.isFinite(olderThan) && olderThan >= 0)
+    return { schedule: { kind: 'fixed', olderThanMs: Math.round(olderThan * 1000) } };
+  if (typeof olderThan !== 'string')
+    throw new JobDataError('olderThan', `expected a duration such as 7d, got ${describe(olderThan)}`);
   try {
     return { schedule: { kind: 'fixed', olderThanMs: parseDuration(olderThan, 'olderThan') } };
   } catch {
-    throw new JobDataError('olderThan', `expected a duration such as 90s, 30m, 24h, 7d or plain seconds, got ${describe(olderThan)}`);
+    throw new JobDataError(
+      'olderThan',
+      `expected a duration such as 90s, 30m, 24h, 7d or plain seconds, got ${describe(olderThan)}`,
+    );
   }
 }
 
@@ -120,12 +135,19 @@ export function parseRecheckTargetsJobData(data: unknown): RecheckTargetsJobData
   const record = asRecord(data, '');
   rejectUnknownFields(record, ['run', 'plannedAt', 'part', 'of', 'documents'], '');
   const { run, plannedAt, part, of, documents } = record;
-  if (run !== 'recheck' && run !== 'retry-failed') throw new JobDataError('run', `expected "recheck" or "retry-failed", got ${describe(run)}`);
-  if (typeof plannedAt !== 'string' || !Number.isFinite(Date.parse(plannedAt))) throw new JobDataError('plannedAt', `expected an ISO time, got ${describe(plannedAt)}`);
-  if (typeof of !== 'number' || !Number.isSafeInteger(of) || of < 1) throw new JobDataError('of', `expected a whole number of at least 1, got ${describe(of)}`);
-  if (typeof part !== 'number' || !Number.isSafeInteger(part) || part < 0 || part >= of) throw new JobDataError('part', `expected a whole number from 0 to ${of - 1}, got ${describe(part)}`);
+  if (run !== 'recheck' && run !== 'retry-failed')
+    throw new JobDataError('run', `expected "recheck" or "retry-failed", got ${describe(run)}`);
+  if (typeof plannedAt !== 'string' || !Number.isFinite(Date.parse(plannedAt)))
+    throw new JobDataError('plannedAt', `expected an ISO time, got ${describe(plannedAt)}`);
+  if (typeof of !== 'number' || !Number.isSafeInteger(of) || of < 1)
+    throw new JobDataError('of', `expected a whole number of at least 1, got ${describe(of)}`);
+  if (typeof part !== 'number' || !Number.isSafeInteger(part) || part < 0 || part >= of)
+    throw new JobDataError('part', `expected a whole number from 0 to ${of - 1}, got ${describe(part)}`);
   if (!Array.isArray(documents) || documents.length === 0 || documents.length > MAX_PART_DOCUMENTS) {
-    throw new JobDataError('documents', `expected an array of 1 to ${MAX_PART_DOCUMENTS} documents, got ${describe(documents)}`);
+    throw new JobDataError(
+      'documents',
+      `expected an array of 1 to ${MAX_PART_DOCUMENTS} documents, got ${describe(documents)}`,
+    );
   }
   let keyCount = 0;
   const parsed: RecheckTargetsJobData['documents'] = [];
@@ -134,14 +156,24 @@ export function parseRecheckTargetsJobData(data: unknown): RecheckTargetsJobData
     const document = asRecord(value, field);
     rejectUnknownFields(document, ['docId', 'targets'], field);
     const { docId, targets } = document;
-    if (typeof docId !== 'string' || !DOC_ID_PATTERN.test(docId)) throw new JobDataError(`${field}.docId`, `expected a doc id matching ${DOC_ID_PATTERN}, got ${describe(docId)}`);
-    if (!Array.isArray(targets) || targets.length === 0) throw new JobDataError(`${field}.targets`, `expected a non-empty array of target keys, got ${describe(targets)}`);
+    if (typeof docId !== 'string' || !DOC_ID_PATTERN.test(docId))
+      throw new JobDataError(`${field}.docId`, `expected a doc id matching ${DOC_ID_PATTERN}, got ${describe(docId)}`);
+    if (!Array.isArray(targets) || targets.length === 0)
+      throw new JobDataError(`${field}.targets`, `expected a non-empty array of target keys, got ${describe(targets)}`);
     keyCount += targets.length;
-    if (keyCount > MAX_PART_TARGET_KEYS) throw new JobDataError(`${field}.targets`, `expected at most ${MAX_PART_TARGET_KEYS} target keys in a part`);
+    if (keyCount > MAX_PART_TARGET_KEYS)
+      throw new JobDataError(`${field}.targets`, `expected at most ${MAX_PART_TARGET_KEYS} target keys in a part`);
     const keys: string[] = [];
     for (const [position, key] of targets.entries()) {
-      if (typeof key !== 'string' || key.length > MAX_TARGET_KEY_LENGTH || !/^(post:\d+|link:https?:\/\/\S+|embed:\S+)$/.test(key)) {
-        throw new JobDataError(`${field}.targets[${position}]`, `expected a target key (post:<id>, link:<http(s) URL> or embed:<hash>), got ${describe(key)}`);
+      if (
+        typeof key !== 'string' ||
+        key.length > MAX_TARGET_KEY_LENGTH ||
+        !/^(post:\d+|link:https?:\/\/\S+|embed:\S+)$/.test(key)
+      ) {
+        throw new JobDataError(
+          `${field}.targets[${position}]`,
+          `expected a target key (post:<id>, link:<http(s) URL> or embed:<hash>), got ${describe(key)}`,
+        );
       }
       keys.push(key);
     }
@@ -169,7 +201,10 @@ function rejectUnknownFields(record: Record<string, unknown>, known: readonly st
   const unknown = Object.keys(record).find((key) => !known.includes(key));
   if (unknown !== undefined) {
     const field = parent === '' ? unknown : `${parent}.${unknown}`;
-    throw new JobDataError(field, `unexpected field; expected only ${known.length === 0 ? 'no fields' : known.join(', ')}`);
+    throw new JobDataError(
+      field,
+      `unexpected field; expected only ${known.length === 0 ? 'no fields' : known.join(', ')}`,
+    );
   }
 }
 
@@ -183,8 +218,12 @@ function isHttpUrl(value: string): boolean {
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'string') return value.length > 60 ? `${JSON.stringify(value.slice(0, 60))}… (${value.length} characters)` : JSON.stringify(value);
+  if (typeof value === 'string')
+    return value.length > 60
+      ? `${JSON.stringify(value.slice(0, 60))}… (${value.length} characters)`
+      : JSON.stringify(value);
   if (typeof value === 'object') return 'an object';
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return `${typeof value} ${value}`;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
+    return `${typeof value} ${value}`;
   return typeof value;
 }

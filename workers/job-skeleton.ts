@@ -57,7 +57,8 @@ export async function runJob<Data, Result>(
 ): Promise<Result> {
   const started = performance.now();
   const jobLog = context.log.child({ queue: context.queue, jobId: job.id, ...spec.jobFields });
-  const finish = (outcome: JobOutcome) => context.metrics?.jobRun(context.queue, job.name, outcome, (performance.now() - started) / 1000);
+  const finish = (outcome: JobOutcome) =>
+    context.metrics?.jobRun(context.queue, job.name, outcome, (performance.now() - started) / 1000);
 
   let data: Data;
   try {

@@ -22,10 +22,12 @@ export function createJsonLogger(options: JsonLoggerOptions = {}): Logger {
   const threshold = LEVELS[options.level ?? (process.env.CITESNAP_DEBUG ? 'debug' : 'info')];
   const now = options.now ?? (() => new Date());
   const make = (base: LogFields): Logger => {
-    const emit = (level: LogLevel) => (event: string, fields: LogFields = {}) => {
-      if (LEVELS[level] < threshold) return;
-      write(`${formatLine({ time: now().toISOString(), level, event, ...base, ...fields })}\n`);
-    };
+    const emit =
+      (level: LogLevel) =>
+      (event: string, fields: LogFields = {}) => {
+        if (LEVELS[level] < threshold) return;
+        write(`${formatLine({ time: now().toISOString(), level, event, ...base, ...fields })}\n`);
+      };
     return {
       debug: emit('debug'),
       info: emit('info'),
@@ -49,7 +51,9 @@ export const silentLogger: Logger = {
 /** The fields worth logging of an error: its message, and its code where it has one. */
 export function errorFields(error: unknown): { error: string; code?: string } {
   if (error instanceof Error) {
-    return 'code' in error && typeof error.code === 'string' ? { error: error.message, code: error.code } : { error: error.message };
+    return 'code' in error && typeof error.code === 'string'
+      ? { error: error.message, code: error.code }
+      : { error: error.message };
   }
   return { error: String(error) };
 }

@@ -4,7 +4,12 @@ import { systemClock, type Clock, type Logger, type TargetClaims } from '../src/
 import { planRecheckParts } from '../src/targets/recheck-plan.js';
 import type { PipelineHandle } from './archive-processor.js';
 import { untilAborted } from './hand-back.js';
-import { parseRecheckJobData, parseRecheckTargetsJobData, parseRetryFailedJobData, type RecheckTargetsJobData } from './job-data.js';
+import {
+  parseRecheckJobData,
+  parseRecheckTargetsJobData,
+  parseRetryFailedJobData,
+  type RecheckTargetsJobData,
+} from './job-data.js';
 import { runJob } from './job-skeleton.js';
 import { errorFields, silentLogger } from './log.js';
 import type { WorkerMetrics } from './metrics.js';
@@ -69,29 +74,54 @@ export function createMaintenanceProcessor(options: MaintenanceProcessorOptions)
   const context = { queue: QUEUE.maintenance, log: options.log ?? silentLogger, metrics: options.metrics };
   const clock = options.clock ?? systemClock;
 
-  return function processMaintenanceJob(job: MaintenanceJob, token?: string, signal?: AbortSignal): Promise<MaintenanceResult> {
+  return function processMaintenanceJob(
+    job: MaintenanceJob,
+    token?: string,
+    signal?: AbortSignal,
+  ): Promise<MaintenanceResult> {
     return runJob<Work, MaintenanceResult>(job, token, context, {
       jobFields: { job: job.name },
       parse: () => workOf(job),
-      startedFields: (work) => (work.kind === 'part' ? { part: work.data.part, of: work.data.of, documents: work.data.documents.length } : {}),
-      run: (work, log) => (work.kind === 'plan' ? planRun(job, work, clock.now(), log, options) : runPart(job, work.data, signal, log, options)),
+      startedFields: (work) =>
+        work.kind === 'part' ? { part: work.data.part, of: work.data.of, documents: work.data.documents.length } : {},
+      run: (work, log) =>
+        work.kind === 'plan'
+          ? planRun(job, work, clock.now(), log, options)
+          : runPart(job, work.data, signal, log, options),
       completedFields: (result) => ({ ...result }),
     });
   };
 }
 
-type Work = { kind: 'plan'; run: RecheckRun; runName: 'recheck' | 'retry-failed' } | { kind: 'part'; data: RecheckTargetsJobData };
+type Work =
+  | { kind: 'plan'; run: RecheckRun; runName: 'recheck' | 'retry-failed' }
+  | { kind: 'part'; data: RecheckTargetsJobData };
 
 /** A scheduled job: the due targets' documents, put on the queue in parts. */
-async function planRun(job: MaintenanceJob, work: Extract<Work, { kind: 'plan' }>, plannedAt: Date, log: Logger, options: MaintenanceProcessorOptions): Promise<PlanResult> {
+async function planRun(
+  job: MaintenanceJob,
+  work: Extract<Work, { kind: 'plan' }>,
+  plannedAt: Date,
+  log: Logger,
+  options: MaintenanceProcessorOptions,
+): Promise<PlanResult> {
   const plan = await planRecheckRun(options.pipeline.ports.store, work.run, plannedAt.getTime());
-  const parts = planRecheckParts(plan.documents, { keyOf: (due) => due.docId, ...(options.partSize === undefined ? {} : { partSize: options.partSize }) });
+  const parts = planRecheckParts(plan.documents, {
+    keyOf: (due) => due.docId,
+    ...(options.partSize === undefined ? {} : { partSize: options.partSize }),
+  });
   // BullMQ's custom job ids may not hold ':', which the schedulers' own ids do.
   const base = `${String(job.id ?? `${job.name}-${plannedAt.getTime()}`).replace(/:/g, '-')}-part`;
   const added = await options.maintenanceQueue.addBulk(
     parts.map((part) => ({
       name: JOB.recheckTargets,
-      data: { run: work.runName, plannedAt: plannedAt.toISOString(), part: part.index, of: part.of, documents: part.items } satisfies RecheckTargetsJobData,
+      data: {
+        run: work.runName,
+        plannedAt: plannedAt.toISOString(),
+        part: part.index,
+        of: part.of,
+        documents: part.items,
+      } satisfies RecheckTargetsJobData,
       opts: { ...RECHECK_PART_ATTEMPTS, ...RETENTION.maintenance, jobId: `${base}-${part.index}` },
     })),
   );
@@ -101,13 +131,21 @@ async function planRun(job: MaintenanceJob, work: Extract<Work, { kind: 'plan' }
 }
 
 /** One part of a run: its documents written once each, every due target asked once a run. */
-async function runPart(job: MaintenanceJob, data: RecheckTargetsJobData, signal: AbortSignal | undefined, log: Logger, options: MaintenanceProcessorOptions): Promise<PartResult> {
+async function runPart(
+  job: MaintenanceJob,
+  data: RecheckTargetsJobData,
+  signal: AbortSignal | undefined,
+  log: Logger,
+  options: MaintenanceProcessorOptions,
+): Promise<PartResult> {
   let lastReport = 0;
   const report = (progress: { documentsDone: number; documents: number }, force = false) => {
     if (!force && performance.now() - lastReport < PROGRESS_EVERY_MS) return;
     lastReport = performance.now();
     // Progress is for people watching; a report lost to a Redis blip is not worth failing the part.
-    job.updateProgress({ part: data.part, of: data.of, ...progress }).catch((error: unknown) => log.debug('progress.failed', errorFields(error)));
+    job
+      .updateProgress({ part: data.part, of: data.of, ...progress })
+      .catch((error: unknown) => log.debug('progress.failed', errorFields(error)));
   };
   const running = recheckDocuments({
     documents: data.documents,
@@ -122,10 +160,13 @@ async function runPart(job: MaintenanceJob, data: RecheckTargetsJobData, signal:
   const outcome = await untilAborted(running, signal);
   report({ documentsDone: data.documents.length, documents: data.documents.length }, true);
   if (outcome.failures.length > 0) {
-    for (const failure of outcome.failures) log.error('document.recheck_failed', { docId: failure.docId, ...errorFields(failure.error) });
+    for (const failure of outcome.failures)
+      log.error('document.recheck_failed', { docId: failure.docId, ...errorFields(failure.error) });
     const [first] = outcome.failures;
     // Retried: the rerun reuses the checks made since the run was planned, and updates what is left.
-    throw new Error(`${outcome.failures.length} documents could not be updated; first ${first?.docId}: ${errorFields(first?.error).error}`);
+    throw new Error(
+      `${outcome.failures.length} documents could not be updated; first ${first?.docId}: ${errorFields(first?.error).error}`,
+    );
   }
   return { documents: outcome.documents, citations: outcome.citations };
 }
@@ -134,13 +175,19 @@ async function runPart(job: MaintenanceJob, data: RecheckTargetsJobData, signal:
 function workOf(job: MaintenanceJob): Work {
   switch (job.name) {
     case JOB.recheck:
-      return { kind: 'plan', run: { kind: 'recheck', schedule: parseRecheckJobData(job.data).schedule }, runName: 'recheck' };
+      return {
+        kind: 'plan',
+        run: { kind: 'recheck', schedule: parseRecheckJobData(job.data).schedule },
+        runName: 'recheck',
+      };
     case JOB.retryFailed:
       parseRetryFailedJobData(job.data);
       return { kind: 'plan', run: { kind: 'retry-failed' }, runName: 'retry-failed' };
     case JOB.recheckTargets:
       return { kind: 'part', data: parseRecheckTargetsJobData(job.data) };
     default:
-      throw new Error(`job name: expected "${JOB.recheck}", "${JOB.retryFailed}" or "${JOB.recheckTargets}" on the ${QUEUE.maintenance} queue, got ${JSON.stringify(job.name)}`);
+      throw new Error(
+        `job name: expected "${JOB.recheck}", "${JOB.retryFailed}" or "${JOB.recheckTargets}" on the ${QUEUE.maintenance} queue, got ${JSON.stringify(job.name)}`,
+      );
   }
 }

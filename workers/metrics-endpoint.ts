@@ -45,7 +45,8 @@ export async function serveWorkerMetrics(options: MetricsEndpointOptions): Promi
   } catch (error) {
     health.disconnect();
     const code = errnoCode(error);
-    const reason = code === 'EADDRINUSE' ? 'the port is in use' : code === 'EACCES' ? 'permission denied' : messageOf(error);
+    const reason =
+      code === 'EADDRINUSE' ? 'the port is in use' : code === 'EACCES' ? 'permission denied' : messageOf(error);
     throw new UsageError(`--metrics-port ${options.port}: cannot serve metrics there (${reason})`, { cause: error });
   }
   return {

@@ -191,7 +191,10 @@ export function instrumentFetcher(fetcher: Fetcher, metrics: WorkerMetrics): Fet
         return exchange;
       } catch (error) {
         const status = error instanceof FetchError ? error.httpStatus : undefined;
-        metrics.upstreamRequests.inc({ host: metrics.hostLabel(host), status: typeof status === 'number' ? String(status) : '0' });
+        metrics.upstreamRequests.inc({
+          host: metrics.hostLabel(host),
+          status: typeof status === 'number' ? String(status) : '0',
+        });
         throw error;
       }
     },
@@ -246,7 +249,9 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
       checkRedis()
         .then(() => {
           metrics.redisUp.set(1);
-          response.writeHead(200, { 'content-type': 'application/json' }).end(`${JSON.stringify({ status: 'ok', redis: 'up' })}\n`);
+          response
+            .writeHead(200, { 'content-type': 'application/json' })
+            .end(`${JSON.stringify({ status: 'ok', redis: 'up' })}\n`);
         })
         .catch((error: unknown) => {
           metrics.redisUp.set(0);

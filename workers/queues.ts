@@ -7,7 +7,12 @@ import type { ArchiveJobData } from './job-data.js';
  * (`citesnap` by default) in use and a unique one per test.
  */
 export const QUEUE = { documents: 'documents', maintenance: 'maintenance' } as const;
-export const JOB = { archive: 'archive', recheck: 'recheck', retryFailed: 'retry-failed', recheckTargets: 'recheck-targets' } as const;
+export const JOB = {
+  archive: 'archive',
+  recheck: 'recheck',
+  retryFailed: 'retry-failed',
+  recheckTargets: 'recheck-targets',
+} as const;
 
 export type MaintenanceJobName = typeof JOB.recheck | typeof JOB.retryFailed | typeof JOB.recheckTargets;
 
@@ -41,7 +46,10 @@ export const RETENTION: Record<keyof typeof QUEUE, { removeOnComplete: KeepJobs;
  * that timed out): 5 attempts in all, 10 s, 20 s, 40 s, 80 s apart. A job other
  * systems add without `attempts` gets BullMQ's default of one attempt.
  */
-export const ARCHIVE_ATTEMPTS = { attempts: 5, backoff: { type: 'exponential', delay: 10_000 } } as const satisfies JobsOptions;
+export const ARCHIVE_ATTEMPTS = {
+  attempts: 5,
+  backoff: { type: 'exponential', delay: 10_000 },
+} as const satisfies JobsOptions;
 
 /**
  * The options of an `archive` job for `docId`. Deduplication (BullMQ's simple mode,
@@ -64,7 +72,10 @@ export function archiveJobOptions(docId: string): JobsOptions {
  * A `recheck-targets` part: retried like a document job (a part is a few minutes of
  * work at most, and a rerun reuses what the first attempt checked).
  */
-export const RECHECK_PART_ATTEMPTS = { attempts: 5, backoff: { type: 'exponential', delay: 10_000 } } as const satisfies JobsOptions;
+export const RECHECK_PART_ATTEMPTS = {
+  attempts: 5,
+  backoff: { type: 'exponential', delay: 10_000 },
+} as const satisfies JobsOptions;
 
 export interface QueueConnection {
   connection: ConnectionOptions;
@@ -80,7 +91,9 @@ export function openDocumentsQueue(options: QueueConnection): Queue<ArchiveJobDa
   });
 }
 
-export function openMaintenanceQueue(options: QueueConnection): Queue<Record<string, unknown>, unknown, MaintenanceJobName> {
+export function openMaintenanceQueue(
+  options: QueueConnection,
+): Queue<Record<string, unknown>, unknown, MaintenanceJobName> {
   return new Queue<Record<string, unknown>, unknown, MaintenanceJobName>(QUEUE.maintenance, {
     connection: options.connection,
     prefix: options.prefix,

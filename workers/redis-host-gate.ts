@@ -119,7 +119,13 @@ return current - now
  * which may be defined on the same connection.
  */
 interface HostGateCommands {
-  hostGateAcquire(leasesKey: string, slowedUntilKey: string, limit: string, leaseMs: string, ...leaseIds: string[]): Promise<[number, number]>;
+  hostGateAcquire(
+    leasesKey: string,
+    slowedUntilKey: string,
+    limit: string,
+    leaseMs: string,
+    ...leaseIds: string[]
+  ): Promise<[number, number]>;
   hostGateRenew(leasesKey: string, leaseMs: string, ...leaseIds: string[]): Promise<number>;
   hostGateRelease(leasesKey: string, leaseId: string, channel: string, host: string): Promise<number>;
   hostGateSlowDown(slowedUntilKey: string, delayMs: string): Promise<number>;
@@ -161,10 +167,14 @@ export class RedisHostGate implements HostGate {
     this.#channel = `${this.#prefix}:host-gate:released`;
 
     this.#subscriber = this.#redis.duplicate({ connectionName: `${this.#prefix}:host-gate-notices` });
-    this.#subscriber.on('error', (error: Error) => this.#log.debug('host_gate.notice_connection_error', errorFields(error)));
+    this.#subscriber.on('error', (error: Error) =>
+      this.#log.debug('host_gate.notice_connection_error', errorFields(error)),
+    );
     this.#subscriber.on('message', (_channel: string, host: string) => this.#hosts.get(host)?.wake?.());
     // ioredis subscribes again after a reconnection; until the first subscription, polling serves.
-    void this.#subscriber.subscribe(this.#channel).catch((error: unknown) => this.#log.warn('host_gate.subscribe_failed', errorFields(error)));
+    void this.#subscriber
+      .subscribe(this.#channel)
+      .catch((error: unknown) => this.#log.warn('host_gate.subscribe_failed', errorFields(error)));
 
     this.#renewTimer = setInterval(() => this.#renewAll(), Math.max(100, Math.floor(this.#leaseMs / 3)));
     this.#renewTimer.unref();
@@ -284,7 +294,13 @@ export class RedisHostGate implements HostGate {
   }
 
   #tryAcquire(host: string, leaseIds: readonly string[]): Promise<[number, number]> {
-    return this.#redis.hostGateAcquire(this.#leasesKey(host), this.#slowedUntilKey(host), String(this.#limit), String(this.#leaseMs), ...leaseIds);
+    return this.#redis.hostGateAcquire(
+      this.#leasesKey(host),
+      this.#slowedUntilKey(host),
+      String(this.#limit),
+      String(this.#leaseMs),
+      ...leaseIds,
+    );
   }
 
   #waitBeforeRetry(state: HostState, ms: number, wakeOnRelease: boolean): Promise<void> {

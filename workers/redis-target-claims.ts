@@ -114,7 +114,9 @@ export class RedisTargetClaims implements TargetClaims {
     for (const [, { renewal }] of held) clearInterval(renewal);
     await Promise.all(
       held.map(([redisKey, { token }]) =>
-        this.#redis.claimRelease(redisKey, token).catch((error: unknown) => this.#log.warn('claim.release_failed', { key: redisKey, ...errorFields(error) })),
+        this.#redis
+          .claimRelease(redisKey, token)
+          .catch((error: unknown) => this.#log.warn('claim.release_failed', { key: redisKey, ...errorFields(error) })),
       ),
     );
   }
@@ -127,14 +129,17 @@ export class RedisTargetClaims implements TargetClaims {
   }
 
   #holding(key: string, redisKey: string, token: string): () => Promise<void> {
-    const renewal = setInterval(() => {
-      void this.#redis
-        .claimRenew(redisKey, token, String(this.#ttlMs))
-        .then((renewed) => {
-          if (renewed !== 1) this.#log.warn('claim.lost', { key, reason: 'expired before it was renewed' });
-        })
-        .catch((error: unknown) => this.#log.warn('claim.renew_failed', { key, ...errorFields(error) }));
-    }, Math.max(50, Math.floor(this.#ttlMs / 3)));
+    const renewal = setInterval(
+      () => {
+        void this.#redis
+          .claimRenew(redisKey, token, String(this.#ttlMs))
+          .then((renewed) => {
+            if (renewed !== 1) this.#log.warn('claim.lost', { key, reason: 'expired before it was renewed' });
+          })
+          .catch((error: unknown) => this.#log.warn('claim.renew_failed', { key, ...errorFields(error) }));
+      },
+      Math.max(50, Math.floor(this.#ttlMs / 3)),
+    );
     renewal.unref();
     this.#held.set(redisKey, { token, renewal });
     let released = false;

@@ -25,7 +25,11 @@ export const DEFAULT_PATTERNS: Record<ScheduledJobName, string> = {
 export const SCHEDULE_TIME_ZONE = 'UTC';
 
 export type ScheduleSpec =
-  | { name: typeof JOB.recheck; pattern: string; /** A duration such as 7d: a fixed interval instead of the widening schedule. */ olderThan?: string }
+  | {
+      name: typeof JOB.recheck;
+      pattern: string;
+      /** A duration such as 7d: a fixed interval instead of the widening schedule. */ olderThan?: string;
+    }
   | { name: typeof JOB.retryFailed; pattern: string };
 
 export interface ScheduleInfo {
@@ -41,12 +45,17 @@ export function validateCronPattern(pattern: string, where: string): string {
   const fields = trimmed.split(' ').length;
   let next: number | undefined;
   try {
-    next = fields === 5 || fields === 6 ? getNextMillis(Date.now(), { pattern: trimmed, tz: SCHEDULE_TIME_ZONE }) : undefined;
+    next =
+      fields === 5 || fields === 6
+        ? getNextMillis(Date.now(), { pattern: trimmed, tz: SCHEDULE_TIME_ZONE })
+        : undefined;
   } catch {
     next = undefined;
   }
   if (next === undefined || !Number.isFinite(next)) {
-    throw new UsageError(`${where}: expected a cron pattern of 5 fields (minute hour day-of-month month day-of-week, in UTC), or 6 with seconds first, e.g. "0 3 * * *", got ${JSON.stringify(pattern)}`);
+    throw new UsageError(
+      `${where}: expected a cron pattern of 5 fields (minute hour day-of-month month day-of-week, in UTC), or 6 with seconds first, e.g. "0 3 * * *", got ${JSON.stringify(pattern)}`,
+    );
   }
   return trimmed;
 }
@@ -61,11 +70,16 @@ export function nextRun(pattern: string, from: Date = new Date()): Date | undefi
 export async function upsertSchedules(queue: Queue, specs: readonly ScheduleSpec[]): Promise<ScheduleInfo[]> {
   for (const spec of specs) {
     const pattern = validateCronPattern(spec.pattern, `--${spec.name}`);
-    const data = spec.name === JOB.recheck && spec.olderThan !== undefined ? { olderThan: validOlderThan(spec.olderThan) } : {};
+    const data =
+      spec.name === JOB.recheck && spec.olderThan !== undefined ? { olderThan: validOlderThan(spec.olderThan) } : {};
     await queue.upsertJobScheduler(
       spec.name,
       { pattern, tz: SCHEDULE_TIME_ZONE },
-      { name: spec.name, data, opts: { attempts: 3, backoff: { type: 'exponential', delay: 60_000 }, ...RETENTION.maintenance } },
+      {
+        name: spec.name,
+        data,
+        opts: { attempts: 3, backoff: { type: 'exponential', delay: 60_000 }, ...RETENTION.maintenance },
+      },
     );
   }
   const stored = await listSchedules(queue);

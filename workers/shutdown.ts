@@ -58,10 +58,13 @@ export function createShutdown(options: ShutdownOptions): Shutdown {
     closing = (async () => {
       const reason = closeOptions.reason ?? 'close';
       log.info('worker.closing', { reason, shutdownGraceMs: closeOptions.handBack ? 0 : shutdownGraceMs });
-      const graceTimer = setTimeout(() => {
-        log.warn('worker.grace_period_over', { shutdownGraceMs });
-        handBackAll('shutdown grace period over');
-      }, closeOptions.handBack ? 0 : shutdownGraceMs);
+      const graceTimer = setTimeout(
+        () => {
+          log.warn('worker.grace_period_over', { shutdownGraceMs });
+          handBackAll('shutdown grace period over');
+        },
+        closeOptions.handBack ? 0 : shutdownGraceMs,
+      );
       // close() stops fetching at once and resolves when active jobs have finished or been handed back.
       await Promise.allSettled(workers.map((worker) => worker.close()));
       clearTimeout(graceTimer);
@@ -72,7 +75,13 @@ export function createShutdown(options: ShutdownOptions): Shutdown {
       // A handed-back job's requests may still be in flight; closing the HTTP client waits
       // for them (each ends within CITESNAP_TIMEOUT_MS), which must not hold up the rest.
       const drainMs = WORKER_DEFAULTS.handedBackDrainMs;
-      await settle(log, 'pipeline', handedBack ? withTimeout(options.closePipeline(), drainMs, 'requests of handed-back jobs still in flight') : options.closePipeline());
+      await settle(
+        log,
+        'pipeline',
+        handedBack
+          ? withTimeout(options.closePipeline(), drainMs, 'requests of handed-back jobs still in flight')
+          : options.closePipeline(),
+      );
       for (const { part, close: closePart } of options.closeRest) await settle(log, part, closePart());
       log.info('worker.closed', { reason });
       resolveClosed();

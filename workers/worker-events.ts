@@ -38,11 +38,19 @@ export function watchWorker(worker: Worker<unknown>, queue: string, log: Logger)
     const final = job.finishedOn !== undefined || job.attemptsMade >= attempts || error.name === 'UnrecoverableError';
     if (!final) return;
     const docId = docIdOf(job.data);
-    log.error('job.failed', { queue, jobId: job.id, ...(docId === undefined ? {} : { docId }), attempts: job.attemptsMade, reason: error.message });
+    log.error('job.failed', {
+      queue,
+      jobId: job.id,
+      ...(docId === undefined ? {} : { docId }),
+      attempts: job.attemptsMade,
+      reason: error.message,
+    });
   });
   worker.on('stalled', (jobId: string) => log.warn('job.stalled', { queue, jobId }));
 }
 
 function docIdOf(data: unknown): string | undefined {
-  return typeof data === 'object' && data !== null && 'docId' in data && typeof data.docId === 'string' ? data.docId : undefined;
+  return typeof data === 'object' && data !== null && 'docId' in data && typeof data.docId === 'string'
+    ? data.docId
+    : undefined;
 }

@@ -42,7 +42,9 @@ export interface RunWorkerOptions {
    * Builds the pipeline from the shared host gate and target claims. Default:
    * `openPipeline(config, { hostGate, claims })`. Tests pass one built with a test config.
    */
-  openPipeline?: (shared: Required<Pick<OpenPipelineOptions, 'hostGate' | 'claims' | 'wrapFetcher' | 'onStatusChanges'>>) => WorkerPipeline;
+  openPipeline?: (
+    shared: Required<Pick<OpenPipelineOptions, 'hostGate' | 'claims' | 'wrapFetcher' | 'onStatusChanges'>>,
+  ) => WorkerPipeline;
   /** BullMQ's job lock: a worker that dies has its jobs taken up about this long after. Default 30000 ms. */
   lockDurationMs?: number;
   /** How often each worker looks for stalled jobs (those whose lock expired). Default 30000 ms. */
@@ -111,7 +113,14 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunningWorke
   const metricsServer =
     metricsPort === undefined
       ? undefined
-      : await serveWorkerMetrics({ redisUrl: config.redisUrl, prefix, port: metricsPort, host: options.metricsHost, metrics, log });
+      : await serveWorkerMetrics({
+          redisUrl: config.redisUrl,
+          prefix,
+          port: metricsPort,
+          host: options.metricsHost,
+          metrics,
+          log,
+        });
   if (metricsServer) opened.push(() => metricsServer.close());
 
   const { shared, gate, claims } = openSharedPorts(options, log, opened);
@@ -121,18 +130,29 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunningWorke
     wrapFetcher: (fetcher: Fetcher) => instrumentFetcher(fetcher, metrics),
     onStatusChanges: (changes: readonly StatusChange[]) => metrics.recordStatusChanges(changes),
   };
-  const pipeline = await startStep(() => (options.openPipeline ? options.openPipeline(shares) : openPipeline(config, shares)));
+  const pipeline = await startStep(() =>
+    options.openPipeline ? options.openPipeline(shares) : openPipeline(config, shares),
+  );
   opened.push(() => pipeline.close());
 
   // Read for the metrics when scraped; planning jobs also put their parts on the maintenance queue.
   const depth = watchQueueDepth({ shared, prefix, metrics, log });
   for (const queue of depth.all) opened.push(() => queue.close());
-  const { documents, maintenance } = createQueueWorkers({ options, prefix, workerName, concurrency, pipeline, claims, maintenanceQueue: depth.maintenance, log, metrics });
+  const { documents, maintenance } = createQueueWorkers({
+    options,
+    prefix,
+    workerName,
+    concurrency,
+    pipeline,
+    claims,
+    maintenanceQueue: depth.maintenance,
+    log,
+    metrics,
+  });
   opened.push(
     () => documents.close(),
     () => maintenance.close(),
   );
-
 
   // Where a Redis that answered the probe can still be refused (too old for BullMQ, say).
   await startStep(() => Promise.all([documents.waitUntilReady(), maintenance.waitUntilReady()]));
@@ -241,7 +261,11 @@ function createQueueWorkers(parts: {
  * (CITESNAP_HOST_CONCURRENCY across processes) and the target claims. Each is added
  * to `opened` as soon as it is open.
  */
-function openSharedPorts(options: RunWorkerOptions, log: Logger, opened: (() => unknown)[]): { shared: Redis; gate: RedisHostGate; claims: RedisTargetClaims } {
+function openSharedPorts(
+  options: RunWorkerOptions,
+  log: Logger,
+  opened: (() => unknown)[],
+): { shared: Redis; gate: RedisHostGate; claims: RedisTargetClaims } {
   const { config } = options;
   const prefix = config.queuePrefix;
   const shared = createWorkerRedis(config.redisUrl, `${prefix}:worker-ports`);
@@ -255,13 +279,21 @@ function openSharedPorts(options: RunWorkerOptions, log: Logger, opened: (() => 
     leaseMs: options.hostGateLeaseMs ?? WORKER_DEFAULTS.hostGateLeaseMs,
   });
   opened.push(() => gate.close());
-  const claims = new RedisTargetClaims({ redis: shared, prefix, log, ttlMs: options.claimTtlMs ?? WORKER_DEFAULTS.claimTtlMs });
+  const claims = new RedisTargetClaims({
+    redis: shared,
+    prefix,
+    log,
+    ttlMs: options.claimTtlMs ?? WORKER_DEFAULTS.claimTtlMs,
+  });
   opened.push(() => claims.close());
   return { shared, gate, claims };
 }
 
 /** Queue depth for the metrics, read on the shared connection when scraped. */
-function watchQueueDepth(parts: { shared: Redis; prefix: string; metrics: WorkerMetrics; log: Logger }): { all: Queue[]; maintenance: MaintenanceQueue } {
+function watchQueueDepth(parts: { shared: Redis; prefix: string; metrics: WorkerMetrics; log: Logger }): {
+  all: Queue[];
+  maintenance: MaintenanceQueue;
+} {
   const maintenance = openMaintenanceQueue({ connection: parts.shared, prefix: parts.prefix });
   const queues: Queue[] = [openDocumentsQueue({ connection: parts.shared, prefix: parts.prefix }), maintenance];
   for (const queue of queues) {

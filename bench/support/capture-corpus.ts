@@ -33,7 +33,9 @@ export function buildCorpus(documentCount: number, tag = 0): Corpus {
   let post = 0;
   let link = 0;
   for (let d = 0; d < documentCount; d++) {
-    const paragraphs: string[] = [`<p>Cited everywhere: <a href="https://twitter.com/popular/status/${popular}">this</a>.</p>`];
+    const paragraphs: string[] = [
+      `<p>Cited everywhere: <a href="https://twitter.com/popular/status/${popular}">this</a>.</p>`,
+    ];
     for (let n = 0; n < 5; n++, post++) {
       const id = String(base + BigInt(post));
       posts.push({ id, handle: `author${post % 50}`, name: `Author ${post % 50}`, text: `Post number ${post}` });
@@ -43,12 +45,20 @@ export function buildCorpus(documentCount: number, tag = 0): Corpus {
       const code = `b${tag}x${link.toString(36)}`;
       const url = `https://news${link % PAGE_HOSTS}.news.test/${tag}/article-${link}`;
       shortLinks.push({ code, target: url });
-      pages.push({ url, body: `<html><head><title>Article ${link}</title><meta property="og:site_name" content="News"></head><body>${'<p>Text.</p>'.repeat(50)}</body></html>` });
+      pages.push({
+        url,
+        body: `<html><head><title>Article ${link}</title><meta property="og:site_name" content="News"></head><body>${'<p>Text.</p>'.repeat(50)}</body></html>`,
+      });
       paragraphs.push(`<p>Read <a href="https://t.co/${code}">https://t.co/${code}</a>.</p>`);
     }
     documents.push(`<html><head><title>Document ${d}</title></head><body>${paragraphs.join('\n')}</body></html>`);
   }
-  return { scenario: { posts, shortLinks, pages }, documents, citations: documentCount * 10, requestsNeeded: post + 1 + link * 2 };
+  return {
+    scenario: { posts, shortLinks, pages },
+    documents,
+    citations: documentCount * 10,
+    requestsNeeded: post + 1 + link * 2,
+  };
 }
 
 /** Merges corpora into one scenario for one fake upstream. */
@@ -69,9 +79,21 @@ export interface RunningFakeUpstream {
 }
 
 export async function startFakeUpstream(scenarioPath: string, latencyMs: number): Promise<RunningFakeUpstream> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/fake-upstream/main.ts', '--scenario', scenarioPath, '--latency-ms', String(latencyMs)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'test/support/fake-upstream/main.ts',
+      '--scenario',
+      scenarioPath,
+      '--latency-ms',
+      String(latencyMs),
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const firstLine = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout }).once('line', resolve);
     child.once('exit', (code) => reject(new Error(`the fake upstream exited with ${code}`)));
@@ -80,7 +102,11 @@ export async function startFakeUpstream(scenarioPath: string, latencyMs: number)
   return {
     routes,
     httpPort,
-    stats: async () => (await (await fetch(`http://127.0.0.1:${httpPort}/__fake/stats`)).json()) as { requests: number; hosts: Record<string, { requests: number }> },
+    stats: async () =>
+      (await (await fetch(`http://127.0.0.1:${httpPort}/__fake/stats`)).json()) as {
+        requests: number;
+        hosts: Record<string, { requests: number }>;
+      },
     stop: () => child.kill('SIGTERM'),
   };
 }

@@ -19,7 +19,10 @@ export interface CapturePostOptions {
  * archived, the captures point at the one the post was read from. Photos are
  * captured at their largest size, each with its own capture.
  */
-export async function capturePost(target: { id: string; handle?: string }, options: CapturePostOptions): Promise<PostCheck> {
+export async function capturePost(
+  target: { id: string; handle?: string },
+  options: CapturePostOptions,
+): Promise<PostCheck> {
   const { fetcher, record } = options;
   const fallbackCreatedAt = snowflakeTime(target.id);
   const post: CapturedPost = { id: target.id, url: postUrl(target), media: [], links: [] };
@@ -92,7 +95,9 @@ async function ask<V>(
 ): Promise<Asked<V | Inconclusive>> {
   let exchange: HttpExchange;
   try {
-    exchange = await fetcher.fetch(url, { headers: { accept: 'application/json', 'accept-encoding': 'gzip, deflate, br' } });
+    exchange = await fetcher.fetch(url, {
+      headers: { accept: 'application/json', 'accept-encoding': 'gzip, deflate, br' },
+    });
   } catch (error) {
     if (!(error instanceof FetchError)) throw error;
     return { verdict: { kind: 'inconclusive', reason: error.message }, error };
@@ -103,7 +108,12 @@ async function ask<V>(
     body = exchange.decodedBody().toString('utf8');
   } catch (error) {
     if (!(error instanceof FetchError)) throw error;
-    return { verdict: { kind: 'inconclusive', reason: error.message }, httpStatus: exchange.response.status, recorded, error };
+    return {
+      verdict: { kind: 'inconclusive', reason: error.message },
+      httpStatus: exchange.response.status,
+      recorded,
+      error,
+    };
   }
   return { verdict: read(exchange.response.status, body), httpStatus: exchange.response.status, recorded };
 }
@@ -119,10 +129,10 @@ async function captureMedia(post: CapturedPost, fetcher: Fetcher, record: Exchan
     try {
       const exchange = await fetcher.fetch(item.url);
       const recorded = await record(exchange);
-      if (exchange.response.status >= 200 && exchange.response.status < 300) item.capture = { ...recorded, via: 'media' };
+      if (exchange.response.status >= 200 && exchange.response.status < 300)
+        item.capture = { ...recorded, via: 'media' };
     } catch (error) {
       if (!(error instanceof FetchError)) throw error;
     }
   }
 }
-

@@ -1,7 +1,15 @@
 // The Wayback Machine's CDX index, as the residue lookup reads it (contract 6a).
 import { FetchError } from '../errors.js';
 import { parsePostUrl } from '../extract/index.js';
-import { idPrefixes, isInWindow, sharedPrefix, type CdxLookup, type CdxPost, type CdxSnapshot, type SnowflakeWindow } from '../model/index.js';
+import {
+  idPrefixes,
+  isInWindow,
+  sharedPrefix,
+  type CdxLookup,
+  type CdxPost,
+  type CdxSnapshot,
+  type SnowflakeWindow,
+} from '../model/index.js';
 import type { Clock, ExchangeRecorder, Fetcher } from '../ports.js';
 
 /**
@@ -11,7 +19,12 @@ import type { Clock, ExchangeRecorder, Fetcher } from '../ports.js';
  * answer to the days asked about instead, by a URL prefix of the digits they share and
  * a filter on the rest. `collapse=urlkey` gives each URL once.
  */
-export function cdxQueryUrl(options: { host: 'twitter.com' | 'x.com'; handle: string; idPrefixes: readonly string[]; from: string }): string {
+export function cdxQueryUrl(options: {
+  host: 'twitter.com' | 'x.com';
+  handle: string;
+  idPrefixes: readonly string[];
+  from: string;
+}): string {
   const shared = sharedPrefix(options.idPrefixes);
   const params = new URLSearchParams({
     url: `${options.host}/${options.handle}/status/${shared}*`,
@@ -21,7 +34,8 @@ export function cdxQueryUrl(options: { host: 'twitter.com' | 'x.com'; handle: st
     collapse: 'urlkey',
   });
   // The CDX server matches a filter against the whole field.
-  if (options.idPrefixes.some((prefix) => prefix !== shared)) params.set('filter', `urlkey:.*/status/(?:${options.idPrefixes.join('|')})[0-9]*.*`);
+  if (options.idPrefixes.some((prefix) => prefix !== shared))
+    params.set('filter', `urlkey:.*/status/(?:${options.idPrefixes.join('|')})[0-9]*.*`);
   return `https://web.archive.org/cdx/search/cdx?${params.toString()}`;
 }
 
@@ -47,14 +61,18 @@ export function parseCdxAnswer(body: string): CdxPost[] {
 }
 
 function isRowsOfStrings(value: unknown): value is string[][] {
-  return Array.isArray(value) && value.every((row) => Array.isArray(row) && row.every((cell) => typeof cell === 'string'));
+  return (
+    Array.isArray(value) && value.every((row) => Array.isArray(row) && row.every((cell) => typeof cell === 'string'))
+  );
 }
 
 function postsOfRows(rows: readonly string[][]): CdxPost[] {
   const [names, ...data] = rows;
   if (names === undefined) return [];
   const column = (name: string): number => names.indexOf(name);
-  const [timestampAt, originalAt, mimetypeAt, statusAt] = ['timestamp', 'original', 'mimetype', 'statuscode'].map(column);
+  const [timestampAt, originalAt, mimetypeAt, statusAt] = ['timestamp', 'original', 'mimetype', 'statuscode'].map(
+    column,
+  );
   if (timestampAt === undefined || originalAt === undefined || timestampAt < 0 || originalAt < 0) {
     throw new CdxFormatError(`the CDX answer's field names lack timestamp or original: ${JSON.stringify(names)}`);
   }
@@ -72,7 +90,11 @@ function postsOfRows(rows: readonly string[][]): CdxPost[] {
     const statuscode = statusAt === undefined || statusAt < 0 ? undefined : row[statusAt];
     if (mimetype !== undefined) snapshot.mimetype = mimetype;
     if (statuscode !== undefined) snapshot.statuscode = statuscode;
-    posts.push({ id: reference.id, ...(reference.handle === undefined ? {} : { handle: reference.handle }), snapshots: [snapshot] });
+    posts.push({
+      id: reference.id,
+      ...(reference.handle === undefined ? {} : { handle: reference.handle }),
+      snapshots: [snapshot],
+    });
   }
   return posts;
 }
@@ -88,11 +110,15 @@ export function mergeCdxPosts(first: readonly CdxPost[], second: readonly CdxPos
     }
     if (known.handle === undefined && post.handle !== undefined) known.handle = post.handle;
     for (const snapshot of post.snapshots) {
-      if (!known.snapshots.some((other) => other.timestamp === snapshot.timestamp && other.original === snapshot.original)) known.snapshots.push(snapshot);
+      if (
+        !known.snapshots.some((other) => other.timestamp === snapshot.timestamp && other.original === snapshot.original)
+      )
+        known.snapshots.push(snapshot);
     }
   }
   const posts = [...byId.values()];
-  for (const post of posts) post.snapshots.sort((a, b) => a.timestamp.localeCompare(b.timestamp) || a.original.localeCompare(b.original));
+  for (const post of posts)
+    post.snapshots.sort((a, b) => a.timestamp.localeCompare(b.timestamp) || a.original.localeCompare(b.original));
   return posts;
 }
 
@@ -118,14 +144,21 @@ export async function lookupCdxPosts(
       const status = exchange.response.status;
       if (status !== 200) {
         const code = status === 429 || status === 503 ? 'RATE_LIMITED' : 'HTTP_STATUS';
-        return { checkedAt, rows, posts: [], error: { code, message: `the Wayback CDX answered HTTP ${status} to ${url}` } };
+        return {
+          checkedAt,
+          rows,
+          posts: [],
+          error: { code, message: `the Wayback CDX answered HTTP ${status} to ${url}` },
+        };
       }
       const found = parseCdxAnswer(exchange.decodedBody().toString('utf8'));
       rows += found.length;
       posts = mergeCdxPosts(posts, found);
     } catch (error) {
-      if (error instanceof FetchError) return { checkedAt, rows, posts: [], error: { code: error.code, message: error.message } };
-      if (error instanceof CdxFormatError) return { checkedAt, rows, posts: [], error: { code: 'BAD_RESPONSE', message: `${url}: ${error.message}` } };
+      if (error instanceof FetchError)
+        return { checkedAt, rows, posts: [], error: { code: error.code, message: error.message } };
+      if (error instanceof CdxFormatError)
+        return { checkedAt, rows, posts: [], error: { code: 'BAD_RESPONSE', message: `${url}: ${error.message}` } };
       throw error;
     }
   }

@@ -21,7 +21,9 @@ export function readOembedAnswer(status: number, body: string): OembedVerdict {
   if (/user has been suspended/i.test(body)) return { kind: 'suspended' };
   if (status === 404) return { kind: 'not-found' };
   if (status === 403) {
-    return /not authorized/i.test(body) ? { kind: 'protected' } : { kind: 'inconclusive', reason: 'oEmbed answered HTTP 403', httpStatus: status };
+    return /not authorized/i.test(body)
+      ? { kind: 'protected' }
+      : { kind: 'inconclusive', reason: 'oEmbed answered HTTP 403', httpStatus: status };
   }
   if (status !== 200) return { kind: 'inconclusive', reason: `oEmbed answered HTTP ${status}`, httpStatus: status };
   let data: unknown;

@@ -12,13 +12,16 @@ import type { Page } from '../model/index.js';
 export function readPageMetadata(html: string, pageUrl: string): Page {
   const $ = loadHtml(html);
   const meta = (selector: string): string | undefined => clean($(selector).first().attr('content'));
-  const absolute = (value: string | undefined): string | undefined => (value === undefined ? undefined : absoluteUrl(value, pageUrl));
+  const absolute = (value: string | undefined): string | undefined =>
+    value === undefined ? undefined : absoluteUrl(value, pageUrl);
 
   const page: Page = {};
   const title = meta('meta[property="og:title"]') ?? clean($('title').first().text());
   const description = meta('meta[property="og:description"]') ?? meta('meta[name="description"]');
   const siteName = meta('meta[property="og:site_name"]');
-  const canonicalUrl = absolute(clean($('link[rel~="canonical"]').first().attr('href')) ?? meta('meta[property="og:url"]'));
+  const canonicalUrl = absolute(
+    clean($('link[rel~="canonical"]').first().attr('href')) ?? meta('meta[property="og:url"]'),
+  );
   const publishedAt = meta('meta[property="article:published_time"]') ?? jsonLdDatePublished($);
   const lang = clean($('html').first().attr('lang'));
   const image = absolute(meta('meta[property="og:image"]') ?? meta('meta[name="twitter:image"]'));

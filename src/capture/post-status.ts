@@ -14,7 +14,10 @@ export interface PostStatusDecision {
  * logged-out readers) is protected when its text says the owner limits who can
  * view, else unavailable (age-gated, withheld, any other).
  */
-export function decidePostStatus(syndication: SyndicationVerdict, oembed: OembedVerdict | undefined): PostStatusDecision {
+export function decidePostStatus(
+  syndication: SyndicationVerdict,
+  oembed: OembedVerdict | undefined,
+): PostStatusDecision {
   if (syndication.kind === 'tweet' || oembed?.kind === 'post') return { status: 'archived' };
   if (oembed?.kind === 'suspended') return { status: 'suspended' };
   if (oembed?.kind === 'protected') return { status: 'protected' };
@@ -26,9 +29,15 @@ export function decidePostStatus(syndication: SyndicationVerdict, oembed: Oembed
   if (syndication.kind === 'not-found' && oembed?.kind === 'not-found') return { status: 'deleted' };
   const reasons = [
     syndication.kind === 'inconclusive' ? syndication.reason : `syndication: ${syndication.kind}`,
-    oembed === undefined ? 'oEmbed not asked' : oembed.kind === 'inconclusive' ? oembed.reason : `oEmbed: ${oembed.kind}`,
+    oembed === undefined
+      ? 'oEmbed not asked'
+      : oembed.kind === 'inconclusive'
+        ? oembed.reason
+        : `oEmbed: ${oembed.kind}`,
   ];
-  const rateLimited = [syndication, oembed].some((verdict) => verdict?.kind === 'inconclusive' && verdict.httpStatus === 429);
+  const rateLimited = [syndication, oembed].some(
+    (verdict) => verdict?.kind === 'inconclusive' && verdict.httpStatus === 429,
+  );
   return {
     status: 'failed',
     error: {

@@ -19,7 +19,11 @@ export function warcRecorder(writer: WarcWriter): ExchangeRecorder {
         url: exchange.url,
         date: exchange.startedAt,
         remoteAddress: exchange.remoteAddress,
-        request: { method: exchange.method, httpVersion: exchange.request.httpVersion, headers: exchange.request.headers },
+        request: {
+          method: exchange.method,
+          httpVersion: exchange.request.httpVersion,
+          headers: exchange.request.headers,
+        },
         response: exchange.response,
       },
       beforeWrite === undefined ? {} : { beforeWrite: (placed) => beforeWrite(recordedOf(placed)) },

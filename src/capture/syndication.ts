@@ -29,7 +29,8 @@ export type SyndicationVerdict =
  */
 export function readSyndicationAnswer(status: number, body: string): SyndicationVerdict {
   if (status === 404) return { kind: 'not-found' };
-  if (status !== 200) return { kind: 'inconclusive', reason: `syndication answered HTTP ${status}`, httpStatus: status };
+  if (status !== 200)
+    return { kind: 'inconclusive', reason: `syndication answered HTTP ${status}`, httpStatus: status };
   let data: unknown;
   try {
     data = JSON.parse(body);
@@ -57,14 +58,16 @@ function postFromTweet(tweet: Record<string, unknown>): Omit<Post, 'platform' | 
   const authorName = stringOf(user.name);
   if (authorName !== undefined) post.authorName = authorName;
   const createdAt = stringOf(tweet.created_at);
-  if (createdAt !== undefined && !Number.isNaN(Date.parse(createdAt))) post.createdAt = new Date(createdAt).toISOString();
+  if (createdAt !== undefined && !Number.isNaN(Date.parse(createdAt)))
+    post.createdAt = new Date(createdAt).toISOString();
   const text = stringOf(tweet.text);
   if (text !== undefined) post.text = text;
   const lang = stringOf(tweet.lang);
   if (lang !== undefined) post.lang = lang;
   const quotedId = isObject(tweet.quoted_tweet) ? stringOf(tweet.quoted_tweet.id_str) : undefined;
   if (quotedId !== undefined) post.quotedId = quotedId;
-  const inReplyToId = stringOf(tweet.in_reply_to_status_id_str) ?? (isObject(tweet.parent) ? stringOf(tweet.parent.id_str) : undefined);
+  const inReplyToId =
+    stringOf(tweet.in_reply_to_status_id_str) ?? (isObject(tweet.parent) ? stringOf(tweet.parent.id_str) : undefined);
   if (inReplyToId !== undefined) post.inReplyToId = inReplyToId;
   const editIds = editIdsOf(tweet);
   if (editIds !== undefined) post.editIds = editIds;
@@ -94,7 +97,10 @@ function mediaOf(tweet: Record<string, unknown>): Post['media'] {
   for (const item of details) {
     if (!isObject(item) || typeof item.type !== 'string' || !MEDIA_TYPES.has(item.type)) continue;
     const type = item.type as MediaType;
-    const url = type === 'photo' ? largestPhotoUrl(stringOf(item.media_url_https)) : bestVideoUrl(item) ?? stringOf(item.media_url_https);
+    const url =
+      type === 'photo'
+        ? largestPhotoUrl(stringOf(item.media_url_https))
+        : (bestVideoUrl(item) ?? stringOf(item.media_url_https));
     if (url !== undefined) media.push({ type, url });
   }
   return media;

@@ -179,7 +179,9 @@ function headerLine(name: string, value: string): string {
 function assertByteString(text: string): void {
   // Any UTF-16 code unit above U+00FF (surrogates included) is not a byte.
   if (/[\u0100-\uffff]/.test(text)) {
-    throw new TypeError('HTTP start line and header fields must be byte strings (one character a byte), as undici gives them');
+    throw new TypeError(
+      'HTTP start line and header fields must be byte strings (one character a byte), as undici gives them',
+    );
   }
 }
 

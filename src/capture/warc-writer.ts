@@ -163,18 +163,32 @@ export class WarcWriter {
     this.flushQueued = false;
     let members: [Buffer, Buffer][];
     try {
-      members = await Promise.all(batch.map(async (item) => Promise.all([gzipAsync(item.requestRecord), gzipAsync(item.responseRecord)])));
+      members = await Promise.all(
+        batch.map(async (item) => Promise.all([gzipAsync(item.requestRecord), gzipAsync(item.responseRecord)])),
+      );
     } catch (error) {
       for (const item of batch) item.reject(error);
       return;
     }
-    let run: { file: OpenWarcFile; chunks: Buffer[]; items: { item: PendingExchange; location: WarcLocation }[]; size: number } | undefined;
+    let run:
+      | {
+          file: OpenWarcFile;
+          chunks: Buffer[];
+          items: { item: PendingExchange; location: WarcLocation }[];
+          size: number;
+        }
+      | undefined;
     const writeRun = async (): Promise<void> => {
       if (!run) return;
       const { file, chunks, items } = run;
       run = undefined;
       try {
-        await Promise.all(items.map(({ item, location }) => item.beforeWrite?.({ response: location, payloadSha256: item.payloadSha256 }) ?? Promise.resolve()));
+        await Promise.all(
+          items.map(
+            ({ item, location }) =>
+              item.beforeWrite?.({ response: location, payloadSha256: item.payloadSha256 }) ?? Promise.resolve(),
+          ),
+        );
         await this.appendToFile(file, Buffer.concat(chunks));
         file.holdsExchanges = true;
         for (const { item, location } of items) item.resolve(location);
@@ -187,7 +201,8 @@ export class WarcWriter {
       const byteCount = requestMember.byteLength + responseMember.byteLength;
       try {
         // Roll over as fileWithRoomFor does: a file that holds an exchange takes no pair past the limit.
-        if (run && (run.file.holdsExchanges || run.items.length > 0) && run.size + byteCount > this.maxFileBytes) await writeRun();
+        if (run && (run.file.holdsExchanges || run.items.length > 0) && run.size + byteCount > this.maxFileBytes)
+          await writeRun();
         if (!run) {
           const file = await this.fileWithRoomFor(byteCount);
           run = { file, chunks: [], items: [], size: file.size };

@@ -3,7 +3,8 @@ import type { Post } from '../model/index.js';
 import { isObject, stringOf } from './json-fields.js';
 
 /** What a Wayback copy of a post's status page tells of the post. */
-export type WaybackPost = Pick<Post, 'links'> & Partial<Pick<Post, 'text' | 'handle' | 'authorName' | 'createdAt' | 'lang'>>;
+export type WaybackPost = Pick<Post, 'links'> &
+  Partial<Pick<Post, 'text' | 'handle' | 'authorName' | 'createdAt' | 'lang'>>;
 
 /**
  * Reads the post out of a Wayback copy of its status page (upstreams.md): old captures
@@ -33,7 +34,8 @@ function readPostJson(body: string): WaybackPost {
   const lang = stringOf(data.lang);
   if (lang !== undefined) post.lang = lang;
   const createdAt = stringOf(data.created_at);
-  if (createdAt !== undefined && !Number.isNaN(Date.parse(createdAt))) post.createdAt = new Date(createdAt).toISOString();
+  if (createdAt !== undefined && !Number.isNaN(Date.parse(createdAt)))
+    post.createdAt = new Date(createdAt).toISOString();
   const user = isObject(data.user) ? data.user : {};
   const handle = stringOf(user.screen_name);
   if (handle !== undefined) post.handle = handle;
@@ -47,7 +49,8 @@ function readPostJson(body: string): WaybackPost {
       if (!isObject(entry)) continue;
       const url = stringOf(entry.url);
       const expandedUrl = stringOf(entry.expanded_url);
-      if (url !== undefined && expandedUrl !== undefined && !post.links.some((link) => link.url === url)) post.links.push({ url, expandedUrl });
+      if (url !== undefined && expandedUrl !== undefined && !post.links.some((link) => link.url === url))
+        post.links.push({ url, expandedUrl });
     }
   }
   return post;
@@ -67,6 +70,7 @@ function readPostPage(html: string): WaybackPost {
   text ||= / on (?:X|Twitter): [“"](.*)[”"] \/ (?:X|Twitter)$/s.exec($('title').first().text().trim())?.[1];
   if (text !== undefined && text !== '') post.text = text;
   const createdAt = $('article time[datetime]').first().attr('datetime');
-  if (createdAt !== undefined && !Number.isNaN(Date.parse(createdAt))) post.createdAt = new Date(createdAt).toISOString();
+  if (createdAt !== undefined && !Number.isNaN(Date.parse(createdAt)))
+    post.createdAt = new Date(createdAt).toISOString();
   return post;
 }

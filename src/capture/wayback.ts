@@ -30,7 +30,10 @@ export async function findWaybackCopy(
       const exchange = await options.fetcher.fetch(snapshot);
       const recorded = await options.record(exchange);
       if (exchange.response.status >= 200 && exchange.response.status < 300) {
-        return { capture: { ...recorded, via: 'wayback' }, post: readWaybackPost(exchange.decodedBody().toString('utf8'), exchange.header('content-type')) };
+        return {
+          capture: { ...recorded, via: 'wayback' },
+          post: readWaybackPost(exchange.decodedBody().toString('utf8'), exchange.header('content-type')),
+        };
       }
     } catch (error) {
       if (!(error instanceof FetchError)) throw error;
@@ -39,7 +42,10 @@ export async function findWaybackCopy(
   return undefined;
 }
 
-async function closestSnapshot(availabilityUrl: string, options: { fetcher: Fetcher; record: ExchangeRecorder }): Promise<string | undefined> {
+async function closestSnapshot(
+  availabilityUrl: string,
+  options: { fetcher: Fetcher; record: ExchangeRecorder },
+): Promise<string | undefined> {
   let body: string;
   try {
     const exchange = await options.fetcher.fetch(availabilityUrl, { headers: { accept: 'application/json' } });
@@ -51,8 +57,11 @@ async function closestSnapshot(availabilityUrl: string, options: { fetcher: Fetc
     return undefined;
   }
   try {
-    const closest = (JSON.parse(body) as { archived_snapshots?: { closest?: { available?: boolean; url?: string; timestamp?: string } } })
-      .archived_snapshots?.closest;
+    const closest = (
+      JSON.parse(body) as {
+        archived_snapshots?: { closest?: { available?: boolean; url?: string; timestamp?: string } };
+      }
+    ).archived_snapshots?.closest;
     if (closest?.available !== true || typeof closest.url !== 'string') return undefined;
     return rawSnapshotUrl(closest.url, closest.timestamp);
   } catch {

@@ -27,7 +27,8 @@ export async function exportDocument(options: ExportDocumentOptions): Promise<Wa
 
   const path = resolve(options.outPath ?? `${docId}.wacz`);
   const folder = await stat(dirname(path)).catch(() => undefined);
-  if (!folder?.isDirectory()) throw new UsageError(`export: --out ${options.outPath ?? path}: no such folder ${dirname(path)}`);
+  if (!folder?.isDirectory())
+    throw new UsageError(`export: --out ${options.outPath ?? path}: no such folder ${dirname(path)}`);
   const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
   try {
     const summary = await writeWacz({

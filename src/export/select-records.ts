@@ -77,7 +77,10 @@ export async function selectRecords(dataDir: string, record: DocumentRecord): Pr
     let offsets = picked.get(path);
     if (!offsets) picked.set(path, (offsets = new Map<number, WarcRecordEntry>()));
     offsets.set(response.offset, response);
-    const request = entries.find((entry) => entry.type === 'request' && entry.concurrentTo !== undefined && entry.concurrentTo === response.recordId);
+    const request = entries.find(
+      (entry) =>
+        entry.type === 'request' && entry.concurrentTo !== undefined && entry.concurrentTo === response.recordId,
+    );
     if (request) offsets.set(request.offset, request);
   };
 
@@ -85,15 +88,21 @@ export async function selectRecords(dataDir: string, record: DocumentRecord): Pr
   for (const { citation, capture } of captures) {
     const path = warcPathOf(dataDir, capture.warc);
     const entries = await listingOf(path);
-    const response = entries.find((entry) => entry.offset === capture.warc.offset && entry.length === capture.warc.length);
+    const response = entries.find(
+      (entry) => entry.offset === capture.warc.offset && entry.length === capture.warc.length,
+    );
     if (response?.type !== 'response' || response.targetUri === undefined) {
-      throw new WarcRecordInvalidError(`${capture.warc.file} at offset ${capture.warc.offset}: no response record there (citation ${citation.id})`);
+      throw new WarcRecordInvalidError(
+        `${capture.warc.file} at offset ${capture.warc.offset}: no response record there (citation ${citation.id})`,
+      );
     }
     capturedUrls.push(response.targetUri);
     pick(path, entries, response);
 
     const capturedAt = Date.parse(capture.at);
-    const leadingUrls = new Set((citation.link?.hops ?? []).filter((hop) => hop.status !== 0).map((hop) => withoutFragment(hop.url)));
+    const leadingUrls = new Set(
+      (citation.link?.hops ?? []).filter((hop) => hop.status !== 0).map((hop) => withoutFragment(hop.url)),
+    );
     const postId = citation.post?.id;
     const candidates = new Map<string, WarcRecordEntry>();
     for (const entry of entries) {
@@ -110,7 +119,11 @@ export async function selectRecords(dataDir: string, record: DocumentRecord): Pr
   for (const [path, offsets] of picked) {
     const warcinfo = (listings.get(path) ?? []).find((entry) => entry.type === 'warcinfo');
     const records = [...offsets.values()].sort((a, b) => a.offset - b.offset);
-    files.push({ path, name: basename(path), records: warcinfo && !offsets.has(warcinfo.offset) ? [warcinfo, ...records] : records });
+    files.push({
+      path,
+      name: basename(path),
+      records: warcinfo && !offsets.has(warcinfo.offset) ? [warcinfo, ...records] : records,
+    });
   }
   files.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return { files, capturedUrls };

@@ -68,7 +68,10 @@ export async function writeWacz(options: WriteWaczOptions): Promise<WaczSummary>
       const digest = await writeHashed(localPath, async (sink) => {
         for (const entry of file.records) {
           // Each record's gzip member is copied as it is: its digests and its bytes stay the archived ones.
-          for await (const chunk of createReadStream(file.path, { start: entry.offset, end: entry.offset + entry.length - 1 })) {
+          for await (const chunk of createReadStream(file.path, {
+            start: entry.offset,
+            end: entry.offset + entry.length - 1,
+          })) {
             await write(sink, chunk as Buffer);
           }
         }
@@ -108,7 +111,9 @@ export async function writeWacz(options: WriteWaczOptions): Promise<WaczSummary>
         2,
       )}\n`,
     );
-    const datapackageDigest = Buffer.from(`${JSON.stringify({ path: 'datapackage.json', hash: sha256Of(datapackage) }, null, 2)}\n`);
+    const datapackageDigest = Buffer.from(
+      `${JSON.stringify({ path: 'datapackage.json', hash: sha256Of(datapackage) }, null, 2)}\n`,
+    );
 
     const zip = new ZipFile();
     const zipped = pipeline(zip.outputStream, output);
@@ -159,7 +164,10 @@ function sha256Of(bytes: Uint8Array): string {
 }
 
 /** Writes a file through `fill`, hashing every byte on its way: returns the file's `sha256:<hex>` and size. */
-async function writeHashed(path: string, fill: (sink: Writable) => Promise<void>): Promise<{ hash: string; bytes: number }> {
+async function writeHashed(
+  path: string,
+  fill: (sink: Writable) => Promise<void>,
+): Promise<{ hash: string; bytes: number }> {
   const hash: Hash = createHash('sha256');
   let bytes = 0;
   const tap = new Transform({

@@ -12,7 +12,12 @@ const WHITESPACE = ' \t\n\f\r';
  * the opening tag markup[tagStart, tagEnd), or undefined where it has none or it
  * has no value.
  */
-export function attributeValueSpan(markup: string, tagStart: number, tagEnd: number, name: string): { start: number; end: number } | undefined {
+export function attributeValueSpan(
+  markup: string,
+  tagStart: number,
+  tagEnd: number,
+  name: string,
+): { start: number; end: number } | undefined {
   const isSpace = (index: number): boolean => WHITESPACE.includes(markup.charAt(index));
   // Past `<` and the tag name.
   let index = tagStart + 1;

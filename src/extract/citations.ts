@@ -2,7 +2,14 @@
 // citation per target, occurrences in document order, citations in order of
 // first occurrence.
 import { createHash } from 'node:crypto';
-import { postCitationId, postUrl, type Occurrence, type OccurrenceForm, type Post, type PostEmbed } from '../model/index.js';
+import {
+  postCitationId,
+  postUrl,
+  type Occurrence,
+  type OccurrenceForm,
+  type Post,
+  type PostEmbed,
+} from '../model/index.js';
 import { contextAround, collapseWhitespace, type TextSlices } from './plain-text.js';
 import { linkTargetCitationId, shortLinkUrl, type LinkTarget } from './post-url.js';
 import type { ExtractedCitation } from './types.js';
@@ -53,7 +60,8 @@ export function assembleCitations(found: readonly FoundOccurrence[], plainText: 
     let draft = drafts.get(id);
     if (draft === undefined) {
       draft = { id, occurrences: [], target: occurrence.target };
-      const parent = occurrence.container === undefined ? undefined : idOf({ kind: 'embedded-post', post: occurrence.container });
+      const parent =
+        occurrence.container === undefined ? undefined : idOf({ kind: 'embedded-post', post: occurrence.container });
       if (parent !== undefined && parent !== id) draft.parent = parent;
       drafts.set(id, draft);
     }
@@ -66,7 +74,8 @@ export function assembleCitations(found: readonly FoundOccurrence[], plainText: 
     const target = occurrence.target;
     if (target.kind === 'post') draft.urlHandle ??= target.handle;
     if (target.kind === 'embedded-post') draft.postId ??= target.post.id;
-    if (target.kind === 'embedded-post' && draft.embedded === undefined && hasFacts(target.post)) draft.embedded = target.post;
+    if (target.kind === 'embedded-post' && draft.embedded === undefined && hasFacts(target.post))
+      draft.embedded = target.post;
   }
   return [...drafts.values()].map(toCitation);
 }
@@ -86,7 +95,11 @@ interface CitationDraft {
 
 function toCitation(draft: CitationDraft): ExtractedCitation {
   const { target } = draft;
-  const citation: ExtractedCitation = { id: draft.id, type: target.kind === 'short-link' ? 'link' : 'post', occurrences: draft.occurrences };
+  const citation: ExtractedCitation = {
+    id: draft.id,
+    type: target.kind === 'short-link' ? 'link' : 'post',
+    occurrences: draft.occurrences,
+  };
   if (draft.parent !== undefined) citation.parent = draft.parent;
   if (target.kind === 'short-link') citation.link = { url: shortLinkUrl(target.code) };
   else citation.post = toPost(target.kind === 'post' ? target.id : draft.postId, draft);
@@ -114,6 +127,10 @@ function hasFacts(post: EmbeddedPost): boolean {
 
 /** `embed:` and 16 hex digits of sha256(handle lowercased|date|normalized text): the same post printed alike gets the same id. */
 export function embedCitationId(embed: PostEmbed): string {
-  const key = [embed.handle?.toLowerCase() ?? '', embed.date ?? '', collapseWhitespace((embed.text ?? '').normalize('NFC'))].join('|');
+  const key = [
+    embed.handle?.toLowerCase() ?? '',
+    embed.date ?? '',
+    collapseWhitespace((embed.text ?? '').normalize('NFC')),
+  ].join('|');
   return `embed:${createHash('sha256').update(key).digest('hex').slice(0, 16)}`;
 }

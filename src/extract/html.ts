@@ -30,10 +30,52 @@ const CANDIDATE = 64;
 
 /** Elements whose edges are paragraph breaks: a residue passage never runs across one. */
 const BLOCK_ELEMENTS = [
-  'address', 'amp-twitter', 'article', 'aside', 'blockquote', 'body', 'caption', 'dd', 'details', 'dialog', 'div', 'dl',
-  'dt', 'fieldset', 'figcaption', 'figure', 'footer', 'form', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'head', 'header',
-  'hgroup', 'hr', 'html', 'iframe', 'li', 'main', 'nav', 'ol', 'p', 'pre', 'section', 'summary', 'table', 'tbody',
-  'td', 'tfoot', 'th', 'thead', 'tr', 'ul',
+  'address',
+  'amp-twitter',
+  'article',
+  'aside',
+  'blockquote',
+  'body',
+  'caption',
+  'dd',
+  'details',
+  'dialog',
+  'div',
+  'dl',
+  'dt',
+  'fieldset',
+  'figcaption',
+  'figure',
+  'footer',
+  'form',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'head',
+  'header',
+  'hgroup',
+  'hr',
+  'html',
+  'iframe',
+  'li',
+  'main',
+  'nav',
+  'ol',
+  'p',
+  'pre',
+  'section',
+  'summary',
+  'table',
+  'tbody',
+  'td',
+  'tfoot',
+  'th',
+  'thead',
+  'tr',
+  'ul',
 ];
 /** Elements whose text is not part of the article's text. */
 const HIDDEN_ELEMENTS = ['script', 'style', 'template', 'title'];
@@ -41,7 +83,11 @@ const HIDDEN_ELEMENTS = ['script', 'style', 'template', 'title'];
 const CANDIDATE_ELEMENTS = ['a', 'amp-twitter', 'blockquote', 'br', 'meta', 'p'];
 /** What an element's name alone says about it: one lookup a tag, and most tags stop there. */
 const ROLES_BY_TAG_NAME = new Map<string, number>();
-for (const [names, role] of [[BLOCK_ELEMENTS, BLOCK], [HIDDEN_ELEMENTS, HIDDEN], [CANDIDATE_ELEMENTS, CANDIDATE]] as const) {
+for (const [names, role] of [
+  [BLOCK_ELEMENTS, BLOCK],
+  [HIDDEN_ELEMENTS, HIDDEN],
+  [CANDIDATE_ELEMENTS, CANDIDATE],
+] as const) {
   for (const name of names) ROLES_BY_TAG_NAME.set(name, (ROLES_BY_TAG_NAME.get(name) ?? 0) | role);
 }
 const EMBED_CLASSES = new Set(['twitter-tweet', 'twitter-video']);
@@ -162,7 +208,8 @@ class CitationReader implements Partial<Handler> {
     if (embed.paragraph === 'open') embed.paragraphText.push(text);
     else {
       embed.trailerText += text;
-      if (embed.trailerText.length > 2 * TRAILER_TEXT_KEPT) embed.trailerText = embed.trailerText.slice(-TRAILER_TEXT_KEPT);
+      if (embed.trailerText.length > 2 * TRAILER_TEXT_KEPT)
+        embed.trailerText = embed.trailerText.slice(-TRAILER_TEXT_KEPT);
     }
   }
 
@@ -260,7 +307,14 @@ class CitationReader implements Partial<Handler> {
       target: { kind: 'embedded-post', post },
       ...(outer === undefined ? {} : { container: outer.post }),
     });
-    this.openEmbeds.push({ post, element, hasPlaceholder: false, paragraph: 'not-seen', paragraphText: [], trailerText: '' });
+    this.openEmbeds.push({
+      post,
+      element,
+      hasPlaceholder: false,
+      paragraph: 'not-seen',
+      paragraphText: [],
+      trailerText: '',
+    });
     this.embedStretches.set(this.plain.length, post);
   }
 

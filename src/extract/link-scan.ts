@@ -51,7 +51,8 @@ export function* hostSuffixPositions(text: string): Generator<number> {
   // indexOf on the dots is many times faster than a case-insensitive regex over
   // two-byte text, and the dots of prose are cheap to skip.
   for (let dot = text.indexOf('.'); dot >= 0; dot = text.indexOf('.', dot + 1)) {
-    if ((text.charCodeAt(dot + 1) | 0x20) === 0x63 /* c */ && (text.charCodeAt(dot + 2) | 0x20) === 0x6f /* o */) yield dot;
+    if ((text.charCodeAt(dot + 1) | 0x20) === 0x63 /* c */ && (text.charCodeAt(dot + 2) | 0x20) === 0x6f /* o */)
+      yield dot;
   }
 }
 
@@ -78,7 +79,10 @@ function linkEndingHostAt(text: TextSlices, suffix: number): LinkInText | undefi
   let window = text.slice(windowStart, suffix + WINDOW_AFTER);
   let link = linkInWindow(window, suffix - windowStart);
   const windowIsCut = windowStart + window.length < text.length;
-  if (windowIsCut && (link === undefined ? endsInPathSegment(window, suffix - windowStart) : link.end === window.length)) {
+  if (
+    windowIsCut &&
+    (link === undefined ? endsInPathSegment(window, suffix - windowStart) : link.end === window.length)
+  ) {
     // A query reaching the end of the window, or a handle segment longer than the
     // window: read it with room for the longest tail.
     window = text.slice(windowStart, suffix + WINDOW_AFTER + MAX_URL_TAIL_LENGTH);
@@ -99,7 +103,9 @@ function linkInWindow(window: string, suffix: number): LinkInText | undefined {
   if (hostStart === undefined) return undefined;
   // Where a scheme precedes the host, the link starts there; where that fails
   // (the scheme is glued to a word), the host alone may still be a link.
-  const scheme = SCHEMES.find((candidate) => window.slice(hostStart - candidate.length, hostStart).toLowerCase() === candidate);
+  const scheme = SCHEMES.find(
+    (candidate) => window.slice(hostStart - candidate.length, hostStart).toLowerCase() === candidate,
+  );
   const link = new RegExp(LINK_AT);
   for (const start of scheme === undefined ? [hostStart] : [hostStart - scheme.length, hostStart]) {
     link.lastIndex = start;
@@ -123,16 +129,25 @@ function hostNameStart(text: string, suffixIndex: number): number | undefined {
 /** [A-Za-z0-9_.-]: the characters of a host name, and of a word glued to one. */
 function isHostNameChar(code: number): boolean {
   const lower = code | 0x20;
-  return (lower >= 0x61 && lower <= 0x7a) || (code >= 0x30 && code <= 0x39) || code === 0x5f || code === 0x2e || code === 0x2d;
+  return (
+    (lower >= 0x61 && lower <= 0x7a) ||
+    (code >= 0x30 && code <= 0x39) ||
+    code === 0x5f ||
+    code === 0x2e ||
+    code === 0x2d
+  );
 }
 
 function toLinkInText(text: string, match: RegExpExecArray): LinkInText | undefined {
   const [whole, handle, id, shortCode, mediaCode] = match;
   const start = match.index;
   const end = start + whole.length;
-  if (id !== undefined) return { start, end: end + postUrlTailLength(text, end), target: { kind: 'post', ...postReference(handle, id) } };
-  if (shortCode !== undefined) return { start, end, target: { kind: 'short-link', code: shortCode, form: 'short-link' } };
-  if (mediaCode !== undefined) return { start, end, target: { kind: 'short-link', code: mediaCode, form: 'media-link' } };
+  if (id !== undefined)
+    return { start, end: end + postUrlTailLength(text, end), target: { kind: 'post', ...postReference(handle, id) } };
+  if (shortCode !== undefined)
+    return { start, end, target: { kind: 'short-link', code: shortCode, form: 'short-link' } };
+  if (mediaCode !== undefined)
+    return { start, end, target: { kind: 'short-link', code: mediaCode, form: 'media-link' } };
   return undefined;
 }
 

@@ -15,8 +15,25 @@
  * next to the Gulf/Egyptian ones (ar). No two of them give one name different months.
  */
 const COMMON_LOCALES = [
-  'en', 'fr', 'de', 'es', 'nl', 'it', 'pt', 'ca', 'sv', 'da', 'nb', 'pl', 'tr', 'id', 'ro',
-  'ar', 'ar-SY', 'ar-MA', 'ar-DZ',
+  'en',
+  'fr',
+  'de',
+  'es',
+  'nl',
+  'it',
+  'pt',
+  'ca',
+  'sv',
+  'da',
+  'nb',
+  'pl',
+  'tr',
+  'id',
+  'ro',
+  'ar',
+  'ar-SY',
+  'ar-MA',
+  'ar-DZ',
 ];
 
 /**
@@ -98,7 +115,9 @@ function commonMonthTable(): MonthTable {
 }
 
 function otherMonthTable(): MonthTable {
-  otherTable ??= buildMonthTable(Intl.DateTimeFormat.supportedLocalesOf(ICU_LOCALES), { knownNames: commonMonthTable().months });
+  otherTable ??= buildMonthTable(Intl.DateTimeFormat.supportedLocalesOf(ICU_LOCALES), {
+    knownNames: commonMonthTable().months,
+  });
   return otherTable;
 }
 
@@ -112,7 +131,11 @@ export const MONTH_TABLES: readonly (() => MonthTable)[] = [commonMonthTable, ot
  * The month name of `table` (1 to MAX_MONTH_NAME_WORDS words, the longest first)
  * that starts at `words[index]` (folded, as dateWords gives them), or undefined.
  */
-export function monthNameAt(table: MonthTable, words: readonly string[], index: number): { month: number; wordCount: number } | undefined {
+export function monthNameAt(
+  table: MonthTable,
+  words: readonly string[],
+  index: number,
+): { month: number; wordCount: number } | undefined {
   for (let wordCount = Math.min(MAX_MONTH_NAME_WORDS, words.length - index); wordCount >= 1; wordCount--) {
     const month = table.months.get(words.slice(index, index + wordCount).join(' '));
     if (month !== undefined) return { month, wordCount };
@@ -127,7 +150,10 @@ export function monthNameAt(table: MonthTable, words: readonly string[], index: 
  * A name that means different months in two of the locales is left out (it cannot
  * be read), unless `knownNames` has it: those were decided by the common table.
  */
-function buildMonthTable(locales: readonly string[], options: { extraNames?: Record<number, string[]>; knownNames?: ReadonlyMap<string, number> }): MonthTable {
+function buildMonthTable(
+  locales: readonly string[],
+  options: { extraNames?: Record<number, string[]>; knownNames?: ReadonlyMap<string, number> },
+): MonthTable {
   const candidates = new Map<string, Set<number>>();
   const fillers = new Set(EXTRA_FILLER_WORDS);
   const add = (name: string, month: number): void => {
@@ -153,7 +179,9 @@ function buildMonthTable(locales: readonly string[], options: { extraNames?: Rec
         const name = parts[index]?.value;
         if (name === undefined) continue;
         add(name, month);
-        const prefix = /\p{L}+$/u.exec(parts[index - 1]?.type === 'literal' ? (parts[index - 1]?.value ?? '') : '')?.[0];
+        const prefix = /\p{L}+$/u.exec(
+          parts[index - 1]?.type === 'literal' ? (parts[index - 1]?.value ?? '') : '',
+        )?.[0];
         if (prefix !== undefined) add(`${prefix}${name}`, month);
         for (const part of parts) {
           if (part.type !== 'literal') continue;

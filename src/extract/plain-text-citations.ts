@@ -23,11 +23,19 @@ export interface PlainTextScanOptions extends Omit<ResidueScanOptions, 'isExclud
  * occurrence inside a residue passage (including those already in `found`) as
  * held by that residue.
  */
-export function findPlainTextCitations(plainText: TextSlices, found: FoundOccurrence[], options: PlainTextScanOptions): void {
+export function findPlainTextCitations(
+  plainText: TextSlices,
+  found: FoundOccurrence[],
+  options: PlainTextScanOptions,
+): void {
   const { embedAt, anchorAt } = options;
   for (const link of findLinks(plainText, options.hostSuffixes)) {
     const anchor = anchorAt?.(link.start);
-    if (anchor !== undefined && anchor.target.kind !== 'embedded-post' && linkTargetCitationId(anchor.target) === linkTargetCitationId(link.target)) {
+    if (
+      anchor !== undefined &&
+      anchor.target.kind !== 'embedded-post' &&
+      linkTargetCitationId(anchor.target) === linkTargetCitationId(link.target)
+    ) {
       // The URL is the text of an <a> to the same target: one occurrence, the href.
       // <a href="https://t.co/X">pic.twitter.com/X</a> is how a post shows a photo: a media link.
       if (link.target.kind === 'short-link' && link.target.form === 'media-link') anchor.form = 'media-link';

@@ -39,7 +39,10 @@ const POST_URL = new RegExp(
   `^${OPTIONAL_SCHEME}${POST_HOST_PATTERN}\\/${STATUS_PATH_PATTERN}${MEDIA_SUFFIX_PATTERN}${REST_OF_URL}$`,
   'is',
 );
-const SHORT_LINK_URL = new RegExp(`^${OPTIONAL_SCHEME}(?:(t\\.co)|${MEDIA_HOST_PATTERN})\\/${SHORT_CODE_PATTERN}${REST_OF_URL}$`, 'is');
+const SHORT_LINK_URL = new RegExp(
+  `^${OPTIONAL_SCHEME}(?:(t\\.co)|${MEDIA_HOST_PATTERN})\\/${SHORT_CODE_PATTERN}${REST_OF_URL}$`,
+  'is',
+);
 
 /** Leading zeros do not change which post the server returns; dropping them makes the forms agree. */
 export function normalizePostId(id: string): string {

@@ -24,7 +24,7 @@ export function parsePrintedDate(text: string): string | undefined {
   let month: number | undefined;
   let day: string | undefined;
   let year: string | undefined;
-  for (let index = 0; index < words.length; ) {
+  for (let index = 0; index < words.length;) {
     const word = words[index] ?? '';
     const dayMatch = DAY.exec(word);
     if (YEAR.test(word) && year === undefined) {
@@ -49,7 +49,11 @@ export function parsePrintedDate(text: string): string | undefined {
  * first table that knows it, so the second is built only for a word the first
  * does not know.
  */
-function readMonthOrFiller(words: readonly string[], index: number, monthWanted: boolean): { month?: number; wordCount: number } | undefined {
+function readMonthOrFiller(
+  words: readonly string[],
+  index: number,
+  monthWanted: boolean,
+): { month?: number; wordCount: number } | undefined {
   const word = words[index] ?? '';
   for (const table of MONTH_TABLES) {
     const tableRead = table();

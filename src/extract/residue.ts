@@ -57,11 +57,14 @@ export function findResidues(text: TextSlices, options: ResidueScanOptions): Res
     consumedTo = handleEnd;
     if (isExcluded?.(candidate) === true) continue;
     const nameStart = Math.max(searchFrom, candidate - MAX_ATTRIBUTION_SPAN);
-    const dash = findAttributionDash(joinQuotedLines(text.slice(nameStart, candidate), { from: 'end', count: 1 }), { lineBreaks });
+    const dash = findAttributionDash(joinQuotedLines(text.slice(nameStart, candidate), { from: 'end', count: 1 }), {
+      lineBreaks,
+    });
     if (dash === undefined) continue;
     const dashStart = nameStart + dash.start;
     // The date's own window is short; only a markdown date link is read further, to its `)`.
-    const readAfter = (length: number): string => joinQuotedLines(text.slice(handleEnd, handleEnd + length), { from: 'start', count: 2 });
+    const readAfter = (length: number): string =>
+      joinQuotedLines(text.slice(handleEnd, handleEnd + length), { from: 'start', count: 2 });
     let after = readAfter(MAX_DATE_SPAN);
     if (startsWithMarkdownLink(after)) after = readAfter(MAX_DATE_LINK_SPAN);
     const printed = readPrintedDate(after, { lineBreaks });

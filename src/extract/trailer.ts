@@ -50,7 +50,11 @@ export function findAttributionDash(before: string, options: { lineBreaks: strin
     else if (char === ';' && before.startsWith(ENTITY_DASH, index - ENTITY_DASH.length + 1)) {
       index -= ENTITY_DASH.length - 1;
       dashLength = ENTITY_DASH.length;
-    } else if ((char === '–' || char === '-') && isSpaceAt(before, index + 1) && (index === 0 || isSpaceAt(before, index - 1))) {
+    } else if (
+      (char === '–' || char === '-') &&
+      isSpaceAt(before, index + 1) &&
+      (index === 0 || isSpaceAt(before, index - 1))
+    ) {
       dashLength = 1;
     }
     if (dashLength === 0) continue;
@@ -82,7 +86,8 @@ const MARKDOWN_LINK = /^\[([^[\]]{1,64})\]\([^\s()]{1,2048}\)/;
  * misspelling): a few words, no brackets, @ or dashes, holding a day (one or two
  * digits) and ending in a four-digit year, with an optional closing character.
  */
-const UNREAD_DATE = /^(?=(?:\S+ ){0,4}\S+$)(?=.*(?<!\d)\d{1,2}(?!\d))[^\s()[\]<>{}@—–-][^()[\]<>{}@—–]*(?<!\d)\d{4}[日.]?$/u;
+const UNREAD_DATE =
+  /^(?=(?:\S+ ){0,4}\S+$)(?=.*(?<!\d)\d{1,2}(?!\d))[^\s()[\]<>{}@—–-][^()[\]<>{}@—–]*(?<!\d)\d{4}[日.]?$/u;
 /** Space on the same line, then `[`: where a markdown date link may start. */
 const MARKDOWN_LINK_START = /^[^\S\n\r\u2028\u2029]*\[/u;
 const LEADING_SPACE_ON_LINE = /^[^\S\n\r\u2028\u2029]*/u;
@@ -101,7 +106,11 @@ const ANY_DIGIT = new RegExp(DIGIT_RUN.source);
 export function readPrintedDate(after: string, options: { lineBreaks: string }): PrintedDate | undefined {
   const dateStart = LEADING_SPACE_ON_LINE.exec(after)?.[0].length ?? 0;
   const link = after.charAt(dateStart) === '[' ? MARKDOWN_LINK.exec(after.slice(dateStart)) : null;
-  if (link?.[1] !== undefined && ANY_DIGIT.test(link[1]) && ![...options.lineBreaks].some((lineBreak) => link[1]?.includes(lineBreak))) {
+  if (
+    link?.[1] !== undefined &&
+    ANY_DIGIT.test(link[1]) &&
+    ![...options.lineBreaks].some((lineBreak) => link[1]?.includes(lineBreak))
+  ) {
     const dateText = collapseWhitespace(link[1]);
     const date = parsePrintedDate(dateText);
     return { dateText, ...(date === undefined ? {} : { date }), end: dateStart + link[0].length };
@@ -156,7 +165,8 @@ export function joinQuotedLines(text: string, options: { from: 'start' | 'end'; 
   const breaks = [...text.matchAll(QUOTED_LINE_BREAK)];
   const joined = options.from === 'start' ? breaks.slice(0, options.count) : breaks.slice(-options.count);
   let result = text;
-  for (const match of joined) result = result.slice(0, match.index) + ' '.repeat(match[0].length) + result.slice(match.index + match[0].length);
+  for (const match of joined)
+    result = result.slice(0, match.index) + ' '.repeat(match[0].length) + result.slice(match.index + match[0].length);
   return result;
 }
 

@@ -8,7 +8,8 @@ const MAX_LENGTH = 200;
 /** Returns the doc id unchanged, or throws a UsageError that says what a doc id may be. */
 export function validateDocId(docId: string, where = '--doc-id'): string {
   if (!DOC_ID_PATTERN.test(docId)) {
-    const shown = docId.length > 60 ? `${JSON.stringify(docId.slice(0, 60))}… (${docId.length} characters)` : JSON.stringify(docId);
+    const shown =
+      docId.length > 60 ? `${JSON.stringify(docId.slice(0, 60))}… (${docId.length} characters)` : JSON.stringify(docId);
     throw new UsageError(
       `${where}: invalid doc id ${shown}: expected 1 to 200 characters of A-Z a-z 0-9 . _ -, starting with a letter or digit`,
     );
@@ -31,7 +32,10 @@ export function deriveDocId(source: { path: string } | { url: string } | { conte
           const url = new URL(source.url);
           return `${url.hostname}${url.pathname}${url.search}`;
         })();
-  const cleaned = name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '').replace(/[-.]+$/, '');
+  const cleaned = name
+    .replace(/[^A-Za-z0-9._-]+/g, '-')
+    .replace(/^[^A-Za-z0-9]+/, '')
+    .replace(/[-.]+$/, '');
   if (cleaned === '') return `doc-${shortHash(Buffer.from(name))}`;
   if (cleaned.length <= MAX_LENGTH) return cleaned;
   return `${cleaned.slice(0, MAX_LENGTH - 17)}-${shortHash(Buffer.from(name))}`;

@@ -36,7 +36,11 @@ export function recordProblem(value: unknown): RecordProblem | undefined {
   if (!Array.isArray(value.citations)) return { field: 'citations', expected: 'an array' };
   for (const [index, citation] of value.citations.entries()) {
     const problem = citationProblem(citation);
-    if (problem) return { field: `citations[${index}]${problem.field === '' ? '' : `.${problem.field}`}`, expected: problem.expected };
+    if (problem)
+      return {
+        field: `citations[${index}]${problem.field === '' ? '' : `.${problem.field}`}`,
+        expected: problem.expected,
+      };
   }
   return undefined;
 }
@@ -50,7 +54,8 @@ function citationProblem(value: unknown): RecordProblem | undefined {
   if (!isObject(value)) return { field: '', expected: 'an object' };
   if (typeof value.id !== 'string') return { field: 'id', expected: 'a string' };
   if (value.type !== 'post' && value.type !== 'link') return { field: 'type', expected: '"post" or "link"' };
-  if (typeof value.status !== 'string' || !STATUSES.has(value.status)) return { field: 'status', expected: `one of ${[...STATUSES].join(', ')}` };
+  if (typeof value.status !== 'string' || !STATUSES.has(value.status))
+    return { field: 'status', expected: `one of ${[...STATUSES].join(', ')}` };
   if (!Array.isArray(value.occurrences)) return { field: 'occurrences', expected: 'an array' };
   if (!Array.isArray(value.checks)) return { field: 'checks', expected: 'an array' };
   for (const [index, check] of value.checks.entries()) {

@@ -32,15 +32,7 @@ export interface Citation {
 }
 
 export type Status =
-  | 'archived'
-  | 'deleted'
-  | 'suspended'
-  | 'protected'
-  | 'unavailable'
-  | 'unidentified'
-  | 'dead'
-  | 'blocked'
-  | 'failed';
+  'archived' | 'deleted' | 'suspended' | 'protected' | 'unavailable' | 'unidentified' | 'dead' | 'blocked' | 'failed';
 
 export type ErrorCode =
   | 'TIMEOUT'

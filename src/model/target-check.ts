@@ -81,7 +81,8 @@ export interface CdxLookup {
 }
 
 /** What the index keeps of a target: its newest check, whole. */
-export type TargetOutcome = { kind: 'link'; check: LinkCheck } | { kind: 'post'; check: TimedPostCheck } | { kind: 'cdx'; check: CdxLookup };
+export type TargetOutcome =
+  { kind: 'link'; check: LinkCheck } | { kind: 'post'; check: TimedPostCheck } | { kind: 'cdx'; check: CdxLookup };
 
 /** One answer noted in a check's journal: the request that got it, and where its WARC record is. */
 export interface JournaledAnswer {

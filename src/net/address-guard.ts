@@ -87,12 +87,7 @@ export function isPublicAddress(address: string): boolean {
 
 /** Names that only ever mean this machine or its local network (RFC 6761, RFC 6762, ICANN .internal). */
 function isLocalOnlyName(name: string): boolean {
-  return (
-    name === 'localhost' ||
-    name.endsWith('.localhost') ||
-    name.endsWith('.local') ||
-    name.endsWith('.internal')
-  );
+  return name === 'localhost' || name.endsWith('.localhost') || name.endsWith('.local') || name.endsWith('.internal');
 }
 
 /**
@@ -103,7 +98,10 @@ function isLocalOnlyName(name: string): boolean {
  * IPv6 brackets and a trailing dot.
  */
 export function assertHostAllowed(hostname: string): void {
-  const host = hostname.replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '').toLowerCase();
+  const host = hostname
+    .replace(/^\[(.*)\]$/, '$1')
+    .replace(/\.$/, '')
+    .toLowerCase();
   if (isIP(host) !== 0) {
     if (!isPublicAddress(host)) throw new FetchError('BLOCKED_ADDRESS', `${host} is not a public address`);
   } else if (isLocalOnlyName(host)) {
@@ -132,7 +130,10 @@ export function guardLookup(lookup: LookupFunction): LookupFunction {
       const refused = addresses.find(({ address }) => !isPublicAddress(address));
       const first = addresses[0];
       if (refused !== undefined) {
-        callback(new FetchError('BLOCKED_ADDRESS', `${hostname} resolves to ${refused.address}, not a public address`), '');
+        callback(
+          new FetchError('BLOCKED_ADDRESS', `${hostname} resolves to ${refused.address}, not a public address`),
+          '',
+        );
       } else if (first === undefined) {
         callback(Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }), '');
       } else if (options.all === true) {

@@ -26,7 +26,11 @@ export interface GuardedConnectorOptions {
  * check stay those of the URL's host, since undici derives them from the
  * unchanged `host` field even when a route changes where the socket goes.
  */
-export function buildGuardedConnector({ routes, lookup, timeoutMs }: GuardedConnectorOptions): buildConnector.connector {
+export function buildGuardedConnector({
+  routes,
+  lookup,
+  timeoutMs,
+}: GuardedConnectorOptions): buildConnector.connector {
   // One TLS context for every connection, built from Node's default trust store
   // (NODE_EXTRA_CA_CERTS included), instead of a new one for each connection.
   const secureContext = createSecureContext();

@@ -52,9 +52,7 @@ function decodeOne(encoded: Buffer, coding: string, maxDecodedBytes: number): Bu
   } catch (error) {
     if (error instanceof FetchError) throw error;
     const reason =
-      errnoCode(error) === 'ERR_BUFFER_TOO_LARGE'
-        ? `decodes to more than ${maxDecodedBytes} bytes`
-        : messageOf(error);
+      errnoCode(error) === 'ERR_BUFFER_TOO_LARGE' ? `decodes to more than ${maxDecodedBytes} bytes` : messageOf(error);
     throw new FetchError('BAD_RESPONSE', `cannot decode Content-Encoding ${coding}: ${reason}`, { cause: error });
   }
 }

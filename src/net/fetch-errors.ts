@@ -4,7 +4,13 @@ import type { ErrorCode } from '../model/index.js';
 
 // EAI_AGAIN is the resolver failing to answer in time, not a name that does not exist:
 // a timeout (status failed, asked again next run), not a dead link.
-const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT', 'EAI_AGAIN']);
+const TIMEOUT_CODES = new Set([
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+]);
 const DNS_CODES = new Set(['ENOTFOUND', 'EAI_FAIL', 'EAI_NODATA', 'EAI_NONAME']);
 const CONNECTION_CODES = new Set([
   'ECONNREFUSED',

@@ -149,7 +149,8 @@ export class HttpClient {
       try {
         exchange = await this.#attempt(request);
       } catch (error) {
-        const retryable = error instanceof FetchError && error.code === 'TIMEOUT' && IDEMPOTENT_METHODS.has(request.method);
+        const retryable =
+          error instanceof FetchError && error.code === 'TIMEOUT' && IDEMPOTENT_METHODS.has(request.method);
         if (!retryable || isLastAttempt) throw error;
         await this.#sleep(this.#backoff(attempt));
         continue;
@@ -199,14 +200,19 @@ export class HttpClient {
     ]);
     for (const [name, value] of Object.entries(init.headers ?? {})) {
       const key = name.toLowerCase();
-      if (CLIENT_OWNED_HEADERS.has(key)) throw new TypeError(`the ${name} header is set by the HTTP client, not by callers`);
+      if (CLIENT_OWNED_HEADERS.has(key))
+        throw new TypeError(`the ${name} header is set by the HTTP client, not by callers`);
       headers.set(key, [name, value]);
     }
     return [...headers.values()];
   }
 
   #backoff(attempt: number): number {
-    return backoffDelay(attempt, { baseMs: this.#retries.baseDelayMs, maxMs: this.#retries.maxDelayMs, random: Math.random });
+    return backoffDelay(attempt, {
+      baseMs: this.#retries.baseDelayMs,
+      maxMs: this.#retries.maxDelayMs,
+      random: Math.random,
+    });
   }
 
   /** One attempt, holding a place at the host gate until its body is read. */
@@ -283,7 +289,13 @@ export class HttpClient {
       };
 
       this.#agent.dispatch(
-        { origin: target.origin, path: `${target.pathname}${target.search}`, method, headers: headers.flat(), body: body ?? null },
+        {
+          origin: target.origin,
+          path: `${target.pathname}${target.search}`,
+          method,
+          headers: headers.flat(),
+          body: body ?? null,
+        },
         handler,
       );
     });

@@ -42,9 +42,12 @@ export async function archiveDocument(request: ArchiveRequest, ports: PipelinePo
     try {
       await writeFileAtomic(sidecar, serializeRecord(record));
     } catch (error) {
-      throw new SidecarError(`${sidecar}: cannot write the sidecar (${messageOf(error)}); the record is in the data dir`, record, { cause: error });
+      throw new SidecarError(
+        `${sidecar}: cannot write the sidecar (${messageOf(error)}); the record is in the data dir`,
+        record,
+        { cause: error },
+      );
     }
   }
   return record;
 }
-

@@ -1,5 +1,11 @@
 import type { ExtractedCitation } from '../extract/index.js';
-import { linkTargetKey, postTargetKey, type Citation, type DocumentRecord, type TimedPostCheck } from '../model/index.js';
+import {
+  linkTargetKey,
+  postTargetKey,
+  type Citation,
+  type DocumentRecord,
+  type TimedPostCheck,
+} from '../model/index.js';
 import type { Clock, Store } from '../ports.js';
 import { buildCitation, findingsFor, postTargetOf } from '../record/build-citation.js';
 import { linksToCheck, resolveCitations, type ResolvedCitation } from '../resolve/resolve-citations.js';
@@ -48,7 +54,11 @@ export async function checkCitations(
     if (target !== undefined) void checkPost(target);
   }
   const linkChecks = new Map(
-    await Promise.all(linksToCheck(extracted).map(async (url) => [url, await limit(() => ports.checker.checkLink(url, force(linkTargetKey(url))))] as const)),
+    await Promise.all(
+      linksToCheck(extracted).map(
+        async (url) => [url, await limit(() => ports.checker.checkLink(url, force(linkTargetKey(url))))] as const,
+      ),
+    ),
   );
   // Posts the article printed without a link to them are looked up in the Wayback CDX (6a).
   const { citations: resolved, unidentified } = await identifyUnknownPosts(resolveCitations(extracted, linkChecks), {
@@ -88,4 +98,3 @@ export function concurrencyLimit(max: number): <T>(task: () => Promise<T>) => Pr
 export function previousById(record: DocumentRecord | undefined): Map<string, Citation> {
   return new Map((record?.citations ?? []).map((citation) => [citation.id, citation]));
 }
-

@@ -3,4 +3,11 @@ export { archiveDocument, type ArchiveRequest } from './archive-document.js';
 export type { PipelinePorts } from './check-citations.js';
 export { openPipeline, type OpenPipeline, type OpenPipelineOptions } from './open-pipeline.js';
 export { recheckDocument } from './recheck.js';
-export { planRecheckRun, recheckDocuments, targetsOfRun, type DocumentDue, type RecheckPlan, type RecheckRun } from './recheck-targets.js';
+export {
+  planRecheckRun,
+  recheckDocuments,
+  targetsOfRun,
+  type DocumentDue,
+  type RecheckPlan,
+  type RecheckRun,
+} from './recheck-targets.js';

@@ -59,7 +59,10 @@ export function openPipeline(config: Config, options: OpenPipelineOptions = {}):
   const writer = new WarcWriter({ dataDir: config.dataDir, software: `citesnap/${VERSION}` });
   const record = warcRecorder(writer);
   const clock = options.clock ?? systemClock;
-  const store = openDataDirStore({ dataDir: config.dataDir, ...(options.onStatusChanges === undefined ? {} : { onStatusChanges: options.onStatusChanges }) });
+  const store = openDataDirStore({
+    dataDir: config.dataDir,
+    ...(options.onStatusChanges === undefined ? {} : { onStatusChanges: options.onStatusChanges }),
+  });
   const checker = new TargetChecker({
     fetcher,
     record,
@@ -76,17 +79,29 @@ export function openPipeline(config: Config, options: OpenPipelineOptions = {}):
     ...(options.claims === undefined ? {} : { claims: options.claims }),
   });
   const fetchArticle: FetchArticle = async (url) => {
-    const resolution = await resolveLink(url, { fetcher, record, maxRedirects: config.maxRedirects, shortLinkUserAgent: SHORT_LINK_USER_AGENT });
+    const resolution = await resolveLink(url, {
+      fetcher,
+      record,
+      maxRedirects: config.maxRedirects,
+      shortLinkUserAgent: SHORT_LINK_USER_AGENT,
+    });
     const { end } = resolution;
     if (end.kind === 'page') {
       const contentType = end.exchange.header('content-type');
-      return { finalUrl: resolution.link.finalUrl ?? url, body: end.exchange.decodedBody(), ...(contentType === undefined ? {} : { contentType }) };
+      return {
+        finalUrl: resolution.link.finalUrl ?? url,
+        body: end.exchange.decodedBody(),
+        ...(contentType === undefined ? {} : { contentType }),
+      };
     }
-    if (end.kind === 'post') throw new UsageError(`${url}: leads to a post (${resolution.link.finalUrl ?? ''}), not an article`);
+    if (end.kind === 'post')
+      throw new UsageError(`${url}: leads to a post (${resolution.link.finalUrl ?? ''}), not an article`);
     const message = `${url}: cannot fetch the article: ${end.error.message}`;
     // A URL that leads nowhere or is refused is bad input; a timeout or a 5xx may pass.
     const httpStatus = resolution.link.httpStatus;
-    throw end.status === 'failed' ? new FetchError(end.error.code, message, httpStatus === undefined ? {} : { httpStatus }) : new UsageError(message);
+    throw end.status === 'failed'
+      ? new FetchError(end.error.code, message, httpStatus === undefined ? {} : { httpStatus })
+      : new UsageError(message);
   };
   return {
     ports: { store, checker, clock },

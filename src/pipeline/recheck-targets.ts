@@ -51,7 +51,11 @@ export function targetsOfRun(states: Iterable<TargetState>, run: RecheckRun, now
     const history =
       state.firstCheckedAt === undefined || state.lastCheckedAt === undefined
         ? undefined
-        : { firstCheckedAt: state.firstCheckedAt, lastCheckedAt: state.lastCheckedAt, changedAtLastCheck: state.changedAtLastCheck };
+        : {
+            firstCheckedAt: state.firstCheckedAt,
+            lastCheckedAt: state.lastCheckedAt,
+            changedAtLastCheck: state.changedAtLastCheck,
+          };
     if (isDue(history, now, run.schedule)) keys.push(state.key);
   }
   return keys;
@@ -112,7 +116,12 @@ export async function recheckDocuments(options: RecheckDocumentsOptions): Promis
         const release = await options.documentLocks?.acquire(`document:${due.docId}`);
         try {
           // The reverse index may name a document that no longer cites a target: the record decides.
-          const outcome = await recheckDocument(due.docId, (citation) => keys.has(reverseIndexKey(citation)), options.ports, { force });
+          const outcome = await recheckDocument(
+            due.docId,
+            (citation) => keys.has(reverseIndexKey(citation)),
+            options.ports,
+            { force },
+          );
           if (outcome !== undefined && outcome.rechecked > 0) {
             result.documents += 1;
             result.citations += outcome.rechecked;

@@ -24,7 +24,9 @@ export async function recheckDocument(
   // unidentified embed come along to identify it, reusing recent checks of theirs,
   // so a retry schedule does not capture the same healthy page again and again.
   const forced = new Set(picked.flatMap((citation) => targetKeysOf(citation)));
-  const unidentifiedPicked = new Set(picked.filter((citation) => citation.status === 'unidentified').map((citation) => citation.id));
+  const unidentifiedPicked = new Set(
+    picked.filter((citation) => citation.status === 'unidentified').map((citation) => citation.id),
+  );
   for (const citation of record.citations) {
     if (citation.parent !== undefined && unidentifiedPicked.has(citation.parent)) selected.add(citation.id);
   }
@@ -32,7 +34,9 @@ export async function recheckDocument(
 
   const again = record.citations.filter((citation) => selected.has(citation.id)).map(asExtracted);
   const force = options.force ?? true;
-  const rechecked = await checkCitations(again, previousById(record), ports, (key) => (forced.has(key) ? force : false));
+  const rechecked = await checkCitations(again, previousById(record), ports, (key) =>
+    forced.has(key) ? force : false,
+  );
   // An unidentified embed that changes its id is rechecked with its children, so no
   // citation kept as it is can lose its parent. A link that now leads to a post
   // already cited elsewhere joins that citation: the rechecked one carries its
@@ -51,7 +55,9 @@ export async function recheckDocument(
   const updated: DocumentRecord = {
     ...record,
     processedAt: ports.clock.now().toISOString(),
-    citations: [...kept, ...rechecked].sort((a, b) => (a.occurrences[0]?.offset ?? 0) - (b.occurrences[0]?.offset ?? 0)),
+    citations: [...kept, ...rechecked].sort(
+      (a, b) => (a.occurrences[0]?.offset ?? 0) - (b.occurrences[0]?.offset ?? 0),
+    ),
   };
   await ports.store.documents.write(updated);
   return { record: updated, rechecked: selected.size };
@@ -81,4 +87,3 @@ function asExtracted(citation: Citation): ExtractedCitation {
   if (citation.type === 'link' && citation.link !== undefined) extracted.link = { url: citation.link.url };
   return extracted;
 }
-

@@ -10,7 +10,11 @@ import { errnoCode } from '../errors.js';
  * the content to disk before the rename, so a crash cannot leave an empty file in
  * the old one's place; a cache that can be rebuilt may skip that cost.
  */
-export async function writeFileAtomic(path: string, content: string | Uint8Array, options: { durable?: boolean } = {}): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  content: string | Uint8Array,
+  options: { durable?: boolean } = {},
+): Promise<void> {
   const directory = dirname(path);
   const temp = join(directory, `.${basename(path)}.${process.pid}.${randomUUID()}.tmp`);
   const handle = await openCreatingDirectory(temp);

@@ -1,7 +1,16 @@
 import type { ResolvedCitation } from '../resolve/resolve-citations.js';
 import { quoteVerdict } from '../extract/quote-text.js';
 import type { Unidentified } from '../targets/identify-residue.js';
-import type { Capture, CapturedPost, Check, CheckError, Citation, Post, Status, TimedPostCheck } from '../model/index.js';
+import type {
+  Capture,
+  CapturedPost,
+  Check,
+  CheckError,
+  Citation,
+  Post,
+  Status,
+  TimedPostCheck,
+} from '../model/index.js';
 
 /** What the capture stage found for one resolved citation. */
 export interface CitationFindings {
@@ -22,8 +31,18 @@ export interface CitationFindings {
  * not counted twice), and a good capture is kept when the target later dies, along
  * with the post fields read from it.
  */
-export function buildCitation(resolved: ResolvedCitation, findings: CitationFindings, previous: Citation | undefined): Citation {
-  const citation: Citation = { id: resolved.id, type: resolved.type, status: findings.status, occurrences: resolved.occurrences, checks: [] };
+export function buildCitation(
+  resolved: ResolvedCitation,
+  findings: CitationFindings,
+  previous: Citation | undefined,
+): Citation {
+  const citation: Citation = {
+    id: resolved.id,
+    type: resolved.type,
+    status: findings.status,
+    occurrences: resolved.occurrences,
+    checks: [],
+  };
   if (resolved.parent !== undefined) citation.parent = resolved.parent;
 
   if (resolved.post !== undefined || findings.capturedPost !== undefined) {
@@ -41,7 +60,10 @@ export function buildCitation(resolved: ResolvedCitation, findings: CitationFind
 
   citation.checks = [...(previous?.checks ?? [])];
   const check = findings.check;
-  if (check !== undefined && !citation.checks.some((earlier) => earlier.at === check.at && earlier.status === check.status)) {
+  if (
+    check !== undefined &&
+    !citation.checks.some((earlier) => earlier.at === check.at && earlier.status === check.status)
+  ) {
     citation.checks.push(check);
     citation.checks.sort((a, b) => a.at.localeCompare(b.at));
   }
@@ -57,7 +79,8 @@ function describePost(post: Post, findings: CitationFindings): void {
   if (post.id === undefined && findings.candidates !== undefined) post.candidates = findings.candidates;
   else if (post.id !== undefined) delete post.candidates;
   const printed = post.embed?.text;
-  if (printed !== undefined && printed.trim() !== '' && post.text !== undefined && post.id !== undefined) post.quote = quoteVerdict(printed, post.text);
+  if (printed !== undefined && printed.trim() !== '' && post.text !== undefined && post.id !== undefined)
+    post.quote = quoteVerdict(printed, post.text);
 }
 
 function mergePost(printed: Post | undefined, captured: CapturedPost | undefined, previous: Post | undefined): Post {
@@ -83,7 +106,10 @@ function mergePost(printed: Post | undefined, captured: CapturedPost | undefined
 }
 
 /** The post a citation names by id, as a target to check; undefined for a link or an embed without id. */
-export function postTargetOf(citation: { type: string; post?: { id?: string; handle?: string } }): { id: string; handle?: string } | undefined {
+export function postTargetOf(citation: {
+  type: string;
+  post?: { id?: string; handle?: string };
+}): { id: string; handle?: string } | undefined {
   const id = citation.post?.id;
   if (citation.type !== 'post' || id === undefined) return undefined;
   const handle = citation.post?.handle;
@@ -98,7 +124,11 @@ export function postTargetOf(citation: { type: string; post?: { id?: string; han
  */
 export function findingsFor(
   citation: ResolvedCitation,
-  checks: { siblings: readonly ResolvedCitation[]; postCheck?: TimedPostCheck | undefined; lookup?: Unidentified | undefined },
+  checks: {
+    siblings: readonly ResolvedCitation[];
+    postCheck?: TimedPostCheck | undefined;
+    lookup?: Unidentified | undefined;
+  },
 ): CitationFindings {
   const check = checks.postCheck;
   if (postTargetOf(citation) !== undefined && check !== undefined) {
@@ -113,21 +143,39 @@ export function findingsFor(
   const lookup = checks.lookup;
   if (citation.type === 'post' && lookup !== undefined) {
     // Known only from the article, and looked up in vain: the lookup is its check, and says why.
-    const check: Check = { at: lookup.checkedAt, status: 'unidentified', ...(lookup.error === undefined ? {} : { error: lookup.error.code }) };
-    return { status: 'unidentified', check, error: { code: lookup.error?.code ?? 'BAD_RESPONSE', message: lookup.message }, candidates: lookup.candidates };
+    const check: Check = {
+      at: lookup.checkedAt,
+      status: 'unidentified',
+      ...(lookup.error === undefined ? {} : { error: lookup.error.code }),
+    };
+    return {
+      status: 'unidentified',
+      check,
+      error: { code: lookup.error?.code ?? 'BAD_RESPONSE', message: lookup.message },
+      candidates: lookup.candidates,
+    };
   }
   if (citation.type === 'post') {
     // Known only from the article, with no handle to look it up by: the last look at the links inside it is its check.
-    const childChecks = checks.siblings.filter((other) => other.parent === citation.id && other.linkCheckedAt !== undefined).map((other) => other.linkCheckedAt!);
+    const childChecks = checks.siblings
+      .filter((other) => other.parent === citation.id && other.linkCheckedAt !== undefined)
+      .map((other) => other.linkCheckedAt!);
     const latest = childChecks.sort().at(-1);
-    return latest === undefined ? { status: 'unidentified' } : { status: 'unidentified', check: { at: latest, status: 'unidentified' } };
+    return latest === undefined
+      ? { status: 'unidentified' }
+      : { status: 'unidentified', check: { at: latest, status: 'unidentified' } };
   }
   const end = citation.linkEnd;
   const at = citation.linkCheckedAt;
-  if (end === undefined || at === undefined) return { status: 'failed', error: { code: 'BAD_RESPONSE', message: 'the link was not resolved' } };
+  if (end === undefined || at === undefined)
+    return { status: 'failed', error: { code: 'BAD_RESPONSE', message: 'the link was not resolved' } };
   const httpStatus = citation.link?.httpStatus;
   if (end.kind === 'page') {
-    return { status: 'archived', capture: end.capture, check: { at, status: 'archived', ...(httpStatus === undefined ? {} : { httpStatus }) } };
+    return {
+      status: 'archived',
+      capture: end.capture,
+      check: { at, status: 'archived', ...(httpStatus === undefined ? {} : { httpStatus }) },
+    };
   }
   if (end.kind === 'error') {
     return {
@@ -137,6 +185,8 @@ export function findingsFor(
     };
   }
   // A link that ended at a post has joined that post's citation during resolution.
-  return { status: 'failed', error: { code: 'BAD_RESPONSE', message: `the link leads to post ${end.id} but was not joined to it` } };
+  return {
+    status: 'failed',
+    error: { code: 'BAD_RESPONSE', message: `the link leads to post ${end.id} but was not joined to it` },
+  };
 }
-

@@ -41,7 +41,11 @@ export class DataDirIndex {
   /** Before a record is renamed into place: a marker for every target it cites that `previous` did not. */
   async noteCitations(record: DocumentRecord, previous: DocumentRecord | undefined): Promise<void> {
     const before = new Set(previous?.citations.map(reverseIndexKey) ?? []);
-    await Promise.all(keysOf(record).filter((key) => !before.has(key)).map((key) => this.#mark(key, record.docId)));
+    await Promise.all(
+      keysOf(record)
+        .filter((key) => !before.has(key))
+        .map((key) => this.#mark(key, record.docId)),
+    );
   }
 
   /**
@@ -50,7 +54,11 @@ export class DataDirIndex {
    * targets the document no longer cites removed. `current` reads the record as it is
    * on disk now.
    */
-  async recordWritten(record: DocumentRecord, previous: DocumentRecord | undefined, current: () => Promise<DocumentRecord | undefined>): Promise<StatusChange[]> {
+  async recordWritten(
+    record: DocumentRecord,
+    previous: DocumentRecord | undefined,
+    current: () => Promise<DocumentRecord | undefined>,
+  ): Promise<StatusChange[]> {
     const keys = keysOf(record);
     await Promise.all(keys.map((key) => this.#ensureMarked(key, record.docId)));
     const previousById = new Map(previous?.citations.map((citation) => [citation.id, citation]) ?? []);
@@ -58,7 +66,8 @@ export class DataDirIndex {
     for (const citation of record.citations) {
       const before = previousById.get(citation.id);
       // A citation whose checks did not move (another citation of the document was rechecked) changes nothing here.
-      if (before !== undefined && citation.checks.length <= before.checks.length && before.status === citation.status) continue;
+      if (before !== undefined && citation.checks.length <= before.checks.length && before.status === citation.status)
+        continue;
       await this.#mergeState(citation);
       // Only the transitions into checks this write added (the earlier ones are logged already).
       added.push(...(await this.#logChanges(record.docId, citation, before === undefined ? 1 : before.checks.length)));
@@ -102,7 +111,9 @@ export class DataDirIndex {
         changes.push(change);
       }
     }
-    return changes.sort((a, b) => (a.at === b.at ? (a.docId + a.citationId < b.docId + b.citationId ? -1 : 1) : a.at < b.at ? -1 : 1));
+    return changes.sort((a, b) =>
+      a.at === b.at ? (a.docId + a.citationId < b.docId + b.citationId ? -1 : 1) : a.at < b.at ? -1 : 1,
+    );
   }
 
   /** True once the reverse index holds every record: it was rebuilt, or started on a data dir without records. */
@@ -118,7 +129,9 @@ export class DataDirIndex {
    * records, which `records` yields one at a time. The old folders are moved aside
    * first and removed after; a record written meanwhile marks its own targets.
    */
-  async rebuild(records: AsyncIterable<DocumentRecord>): Promise<{ documents: number; targets: number; changes: number }> {
+  async rebuild(
+    records: AsyncIterable<DocumentRecord>,
+  ): Promise<{ documents: number; targets: number; changes: number }> {
     const aside = `.rebuild-${process.pid}-${randomUUID()}`;
     for (const folder of [this.#citing, this.#changes]) {
       await rename(folder, `${folder}${aside}`).catch((error: unknown) => {
@@ -169,11 +182,17 @@ export class DataDirIndex {
    * document whose record cites one again either renamed it before this read (and the
    * marker comes back here) or after (and asserts its markers itself after its rename).
    */
-  async #removeStale(docId: string, dropped: readonly string[], current: () => Promise<DocumentRecord | undefined>): Promise<void> {
+  async #removeStale(
+    docId: string,
+    dropped: readonly string[],
+    current: () => Promise<DocumentRecord | undefined>,
+  ): Promise<void> {
     const before = await current();
     const stillCited = new Set(before === undefined ? [] : keysOf(before));
     const removed = dropped.filter((key) => !stillCited.has(key));
-    await Promise.all(removed.map((key) => unlink(join(this.#targetFolder(key), 'documents', docId)).catch(() => undefined)));
+    await Promise.all(
+      removed.map((key) => unlink(join(this.#targetFolder(key), 'documents', docId)).catch(() => undefined)),
+    );
     const after = await current();
     const citedNow = new Set(after === undefined ? [] : keysOf(after));
     await Promise.all(removed.filter((key) => citedNow.has(key)).map((key) => this.#mark(key, docId)));
@@ -198,8 +217,21 @@ export class DataDirIndex {
     for (let i = Math.max(1, from); i < citation.checks.length; i++) {
       const before = citation.checks[i - 1];
       const check = citation.checks[i];
-      if (before === undefined || check === undefined || before.status === check.status || !Number.isFinite(Date.parse(check.at))) continue;
-      const change: StatusChange = { at: check.at, docId, citationId: citation.id, url, from: before.status, to: check.status };
+      if (
+        before === undefined ||
+        check === undefined ||
+        before.status === check.status ||
+        !Number.isFinite(Date.parse(check.at))
+      )
+        continue;
+      const change: StatusChange = {
+        at: check.at,
+        docId,
+        citationId: citation.id,
+        url,
+        from: before.status,
+        to: check.status,
+      };
       const at = new Date(check.at).toISOString();
       const name = `${at.replace(/[-:.]/g, '')}-${createHash('sha256').update(`${docId}\n${citation.id}\n${at}`).digest('hex').slice(0, 16)}.json`;
       const path = join(this.#changes, at.slice(0, 10), name);
@@ -246,7 +278,9 @@ function stateOfCitation(key: string, citation: Citation): TargetState {
 /** One target cited by several documents: the earliest first check; the newest check's time, status and change. */
 function mergeStates(mine: TargetState, stored: TargetState): TargetState {
   const firsts = [mine.firstCheckedAt, stored.firstCheckedAt].filter((time) => time !== undefined);
-  const mineIsNewer = stored.lastCheckedAt === undefined || (mine.lastCheckedAt !== undefined && mine.lastCheckedAt >= stored.lastCheckedAt);
+  const mineIsNewer =
+    stored.lastCheckedAt === undefined ||
+    (mine.lastCheckedAt !== undefined && mine.lastCheckedAt >= stored.lastCheckedAt);
   const newer = mineIsNewer ? mine : stored;
   return {
     key: mine.key,
@@ -257,7 +291,17 @@ function mergeStates(mine: TargetState, stored: TargetState): TargetState {
   };
 }
 
-const STATUSES: readonly Status[] = ['archived', 'deleted', 'suspended', 'protected', 'unavailable', 'unidentified', 'dead', 'blocked', 'failed'];
+const STATUSES: readonly Status[] = [
+  'archived',
+  'deleted',
+  'suspended',
+  'protected',
+  'unavailable',
+  'unidentified',
+  'dead',
+  'blocked',
+  'failed',
+];
 
 function statusOf(value: unknown): Status | undefined {
   return STATUSES.find((status) => status === value);
@@ -288,7 +332,15 @@ async function readChange(path: string): Promise<StatusChange | undefined> {
   const { at, docId, citationId, url } = value;
   const from = statusOf(value.from);
   const to = statusOf(value.to);
-  if (typeof at !== 'string' || typeof docId !== 'string' || typeof citationId !== 'string' || typeof url !== 'string' || from === undefined || to === undefined) return undefined;
+  if (
+    typeof at !== 'string' ||
+    typeof docId !== 'string' ||
+    typeof citationId !== 'string' ||
+    typeof url !== 'string' ||
+    from === undefined ||
+    to === undefined
+  )
+    return undefined;
   return { at, docId, citationId, url, from, to };
 }
 

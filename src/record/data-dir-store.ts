@@ -1,8 +1,24 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errnoCode, messageOf, RecordUnreadableError } from '../errors.js';
-import { DOC_ID_PATTERN, isDocumentRecord, recordProblem, validateDocId, type DocumentRecord, type Status } from '../model/index.js';
-import type { CitingIndex, DocumentRecords, ReindexResult, StatusChange, StatusChangeListener, StatusChangeLog, Store, TargetState } from '../ports.js';
+import {
+  DOC_ID_PATTERN,
+  isDocumentRecord,
+  recordProblem,
+  validateDocId,
+  type DocumentRecord,
+  type Status,
+} from '../model/index.js';
+import type {
+  CitingIndex,
+  DocumentRecords,
+  ReindexResult,
+  StatusChange,
+  StatusChangeListener,
+  StatusChangeLog,
+  Store,
+  TargetState,
+} from '../ports.js';
 import { writeFileAtomic } from './atomic-file.js';
 import { DataDirIndex } from './data-dir-index.js';
 import { DataDirCheckJournals, DataDirTargetIndex } from './data-dir-target-index.js';
@@ -24,7 +40,11 @@ export interface DataDirStoreOptions {
  */
 export function openDataDirStore(options: DataDirStoreOptions): Store {
   const index = new DataDirIndex({ dataDir: options.dataDir });
-  const documents = new DataDirDocuments({ dataDir: options.dataDir, index, ...(options.onStatusChanges === undefined ? {} : { onStatusChanges: options.onStatusChanges }) });
+  const documents = new DataDirDocuments({
+    dataDir: options.dataDir,
+    index,
+    ...(options.onStatusChanges === undefined ? {} : { onStatusChanges: options.onStatusChanges }),
+  });
   const citing: CitingIndex = {
     documentsCiting: async (targetKey) => {
       await documents.ensureIndexed();
@@ -97,7 +117,9 @@ export class DataDirDocuments implements DocumentRecords {
     if (!isDocumentRecord(value)) {
       const problem = recordProblem(value);
       const field = problem?.field ? `${problem.field}: ` : '';
-      throw new RecordUnreadableError(`${path}: not a readable record (${field}expected ${problem?.expected ?? 'a record'})`);
+      throw new RecordUnreadableError(
+        `${path}: not a readable record (${field}expected ${problem?.expected ?? 'a record'})`,
+      );
     }
     return value;
   }

@@ -82,7 +82,13 @@ export class DataDirCheckJournals extends DataDirIndexFiles<CheckJournalEntry> i
 function isTargetEntryOf(value: unknown, key: string): value is TargetIndexEntry {
   if (!isEntryShape(value, key)) return false;
   const { outcome } = value;
-  return typeof outcome === 'object' && outcome !== null && 'kind' in outcome && (outcome.kind === 'link' || outcome.kind === 'post' || outcome.kind === 'cdx') && 'check' in outcome;
+  return (
+    typeof outcome === 'object' &&
+    outcome !== null &&
+    'kind' in outcome &&
+    (outcome.kind === 'link' || outcome.kind === 'post' || outcome.kind === 'cdx') &&
+    'check' in outcome
+  );
 }
 
 function isJournalEntryOf(value: unknown, key: string): value is CheckJournalEntry {

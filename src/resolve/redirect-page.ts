@@ -28,7 +28,10 @@ export function findPageRedirect(html: string, pageUrl: string): PageRedirect | 
     if (absolute !== undefined) return { url: absolute, via: 'meta-refresh' };
   }
   for (const element of $('script').toArray()) {
-    const match = /location\.(?:replace|assign)\(\s*(["'])((?:\\.|(?!\1).)*)\1\s*\)|location(?:\.href)?\s*=\s*(["'])((?:\\.|(?!\3).)*)\3/.exec($(element).text());
+    const match =
+      /location\.(?:replace|assign)\(\s*(["'])((?:\\.|(?!\1).)*)\1\s*\)|location(?:\.href)?\s*=\s*(["'])((?:\\.|(?!\3).)*)\3/.exec(
+        $(element).text(),
+      );
     const literal = match?.[2] ?? match?.[4];
     if (literal === undefined) continue;
     const absolute = absoluteUrl(unescapeJsString(literal), pageUrl);
@@ -47,7 +50,8 @@ function refreshTarget(content: string): string | undefined {
 /** `https:\/\/t.co\/x` and `\u0026` as a script literal holds them. */
 function unescapeJsString(literal: string): string {
   return literal.replace(/\\(u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|.)/g, (_, escape: string) => {
-    if (escape.length > 1 && (escape[0] === 'u' || escape[0] === 'x')) return String.fromCharCode(parseInt(escape.slice(1), 16));
+    if (escape.length > 1 && (escape[0] === 'u' || escape[0] === 'x'))
+      return String.fromCharCode(parseInt(escape.slice(1), 16));
     return escape;
   });
 }

@@ -1,5 +1,14 @@
 import type { ExtractedCitation } from '../extract/index.js';
-import { postCitationId, postUrl, type IdentifiedBy, type Link, type LinkCheck, type LinkCheckEnd, type Occurrence, type Post } from '../model/index.js';
+import {
+  postCitationId,
+  postUrl,
+  type IdentifiedBy,
+  type Link,
+  type LinkCheck,
+  type LinkCheckEnd,
+  type Occurrence,
+  type Post,
+} from '../model/index.js';
 
 /** A citation once its links are resolved: posts known by id where a link told it. */
 export interface ResolvedCitation {
@@ -20,7 +29,9 @@ export interface ResolvedCitation {
 
 /** The URLs of the links among `extracted` that resolution needs checked, each once. */
 export function linksToCheck(extracted: readonly ExtractedCitation[]): string[] {
-  const urls = extracted.flatMap((citation) => (citation.type === 'link' && citation.link !== undefined ? [citation.link.url] : []));
+  const urls = extracted.flatMap((citation) =>
+    citation.type === 'link' && citation.link !== undefined ? [citation.link.url] : [],
+  );
   return [...new Set(urls)];
 }
 
@@ -31,7 +42,10 @@ export function linksToCheck(extracted: readonly ExtractedCitation[]): string[] 
  * post of the embed's handle, identifies the embed's post. Pure: the caller has
  * made the checks. A link without a check stays unresolved.
  */
-export function resolveCitations(extracted: readonly ExtractedCitation[], linkChecks: ReadonlyMap<string, LinkCheck>): ResolvedCitation[] {
+export function resolveCitations(
+  extracted: readonly ExtractedCitation[],
+  linkChecks: ReadonlyMap<string, LinkCheck>,
+): ResolvedCitation[] {
   const citations = new Map<string, ResolvedCitation>(extracted.map((citation) => [citation.id, toResolved(citation)]));
   const links = [...citations.values()].filter((citation) => citation.type === 'link' && citation.link !== undefined);
 
@@ -72,7 +86,10 @@ export function assignPostId(
   return withParentsRenamed(citations, renamed);
 }
 
-function withParentsRenamed(citations: Map<string, ResolvedCitation>, renamed: ReadonlyMap<string, string>): ResolvedCitation[] {
+function withParentsRenamed(
+  citations: Map<string, ResolvedCitation>,
+  renamed: ReadonlyMap<string, string>,
+): ResolvedCitation[] {
   const result = [...citations.values()];
   for (const citation of result) {
     if (citation.parent === undefined) continue;
@@ -101,20 +118,32 @@ function toResolved(citation: ExtractedCitation): ResolvedCitation {
  * the embed's own post (`…/status/ID/photo/1`); another link by the same author may
  * be a quote or a thread, so it is used only where there is no media link.
  */
-function identifyEmbeds(citations: Map<string, ResolvedCitation>, links: readonly ResolvedCitation[], renamed: Map<string, string>): void {
+function identifyEmbeds(
+  citations: Map<string, ResolvedCitation>,
+  links: readonly ResolvedCitation[],
+  renamed: Map<string, string>,
+): void {
   for (const embed of [...citations.values()]) {
     if (embed.type !== 'post' || embed.post?.id !== undefined) continue;
     const handle = (embed.post?.embed?.handle ?? embed.post?.handle)?.toLowerCase();
     if (handle === undefined) continue;
     const candidates = links.filter(
-      (link) => link.parent === embed.id && link.linkEnd?.kind === 'post' && link.linkEnd.handle?.toLowerCase() === handle,
+      (link) =>
+        link.parent === embed.id && link.linkEnd?.kind === 'post' && link.linkEnd.handle?.toLowerCase() === handle,
     );
     const media = candidates.find((link) => /\/(?:photo|video)\/\d+\/?(?:[?#]|$)/.test(link.link?.finalUrl ?? ''));
     const chosen = media ?? candidates[0];
     if (chosen?.linkEnd?.kind !== 'post') continue;
     const { id, handle: postHandle } = chosen.linkEnd;
-    const identifiedBy = chosen.occurrences.some((occurrence) => occurrence.form === 'media-link') || media !== undefined ? 'media-link' : 'short-link';
-    giveId(citations, renamed, embed, { id, ...(postHandle === undefined ? {} : { handle: postHandle }), identifiedBy });
+    const identifiedBy =
+      chosen.occurrences.some((occurrence) => occurrence.form === 'media-link') || media !== undefined
+        ? 'media-link'
+        : 'short-link';
+    giveId(citations, renamed, embed, {
+      id,
+      ...(postHandle === undefined ? {} : { handle: postHandle }),
+      identifiedBy,
+    });
   }
 }
 
@@ -139,13 +168,19 @@ function giveId(
 }
 
 /** A link that resolves to a post becomes an occurrence of that post's citation. */
-function joinPost(citations: Map<string, ResolvedCitation>, link: ResolvedCitation, end: { id: string; handle?: string }): void {
+function joinPost(
+  citations: Map<string, ResolvedCitation>,
+  link: ResolvedCitation,
+  end: { id: string; handle?: string },
+): void {
   const postId = postCitationId(end.id);
   citations.delete(link.id);
   const target = citations.get(postId);
   const post: Post = { platform: 'twitter', id: end.id, url: postUrl(end), media: [], links: [] };
   if (end.handle !== undefined) post.handle = end.handle;
-  post.identifiedBy = link.occurrences.some((occurrence) => occurrence.form === 'media-link') ? 'media-link' : 'short-link';
+  post.identifiedBy = link.occurrences.some((occurrence) => occurrence.form === 'media-link')
+    ? 'media-link'
+    : 'short-link';
   const joined: ResolvedCitation = { ...link, id: postId, type: 'post', post };
   delete joined.linkEnd;
   if (target) mergeInto(target, joined);

@@ -65,7 +65,8 @@ export async function resolveLink(citedUrl: string, options: ResolveLinkOptions)
     } catch (error) {
       if (!(error instanceof FetchError)) throw error;
       // A request refused before it was sent is no hop; one that got no answer is, with status 0.
-      if (error.code !== 'BLOCKED_ADDRESS' && error.code !== 'BLOCKED_SCHEME') hops.push({ url, status: 0, via: 'http' });
+      if (error.code !== 'BLOCKED_ADDRESS' && error.code !== 'BLOCKED_SCHEME')
+        hops.push({ url, status: 0, via: 'http' });
       return fail(statusOfFetchError(error.code), error.code, error.message);
     }
     const recorded = await options.record(exchange);
@@ -75,7 +76,8 @@ export async function resolveLink(citedUrl: string, options: ResolveLinkOptions)
     if (status >= 300 && status < 400 && location !== undefined) {
       const next = absoluteUrl(location, url);
       hops.push({ url, status, location: next ?? location, via: 'http' });
-      if (next === undefined) return fail('failed', 'BAD_RESPONSE', `unusable Location ${JSON.stringify(location)} from ${url}`);
+      if (next === undefined)
+        return fail('failed', 'BAD_RESPONSE', `unusable Location ${JSON.stringify(location)} from ${url}`);
       url = next;
       continue;
     }
@@ -89,12 +91,19 @@ export async function resolveLink(citedUrl: string, options: ResolveLinkOptions)
       }
       hops.push({ url, status, via: 'http' });
       // The decoded page goes along, so that its metadata is read without decoding it again.
-      return finish(html === undefined ? { kind: 'page', exchange, recorded } : { kind: 'page', exchange, recorded, html }, url);
+      return finish(
+        html === undefined ? { kind: 'page', exchange, recorded } : { kind: 'page', exchange, recorded, html },
+        url,
+      );
     }
     hops.push({ url, status, via: 'http' });
     if (status === 404 || status === 410) return fail('dead', 'HTTP_STATUS', `${url} answered HTTP ${status}`);
     if (status === 429) return fail('failed', 'RATE_LIMITED', `${url} answered HTTP 429 after retries`);
-    return fail('failed', status >= 300 && status < 400 ? 'BAD_RESPONSE' : 'HTTP_STATUS', `${url} answered HTTP ${status}`);
+    return fail(
+      'failed',
+      status >= 300 && status < 400 ? 'BAD_RESPONSE' : 'HTTP_STATUS',
+      `${url} answered HTTP ${status}`,
+    );
   }
 }
 
@@ -110,7 +119,11 @@ export function normalizeCitedUrl(cited: string): string {
 export function unwrapUnsafeLinkWarning(url: string): string {
   try {
     const parsed = new URL(url);
-    if (!/^(?:www\.|mobile\.)?(?:twitter|x)\.com$/i.test(parsed.hostname) || parsed.pathname !== '/safety/unsafe_link_warning') return url;
+    if (
+      !/^(?:www\.|mobile\.)?(?:twitter|x)\.com$/i.test(parsed.hostname) ||
+      parsed.pathname !== '/safety/unsafe_link_warning'
+    )
+      return url;
     const target = parsed.searchParams.get('unsafe_link');
     return target !== null && URL.canParse(target) ? new URL(target).href : url;
   } catch {

@@ -154,9 +154,10 @@ export class JournaledCheck {
 
   private save(): Promise<void> {
     const answers = [...this.noted];
-    const write = this.writes.then(() => this.state.journals.put({ key: this.state.key, checkedAt: this.state.startedAt, outcome: { answers } }));
+    const write = this.writes.then(() =>
+      this.state.journals.put({ key: this.state.key, checkedAt: this.state.startedAt, outcome: { answers } }),
+    );
     this.writes = write.catch(() => undefined);
     return write;
   }
-
 }

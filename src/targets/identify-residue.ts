@@ -1,7 +1,15 @@
 // Contract 6a: which post an embed or residue without an id printed, looked up in the
 // Wayback Machine's CDX among the account's posts of the printed day.
 import { CLOSE_SIMILARITY, roundScore, textSimilarity } from '../extract/quote-text.js';
-import { distanceFromMiddle, snowflakeWindow, type CdxLookup, type ErrorCode, type Post, type SnowflakeWindow, type TimedPostCheck } from '../model/index.js';
+import {
+  distanceFromMiddle,
+  snowflakeWindow,
+  type CdxLookup,
+  type ErrorCode,
+  type Post,
+  type SnowflakeWindow,
+  type TimedPostCheck,
+} from '../model/index.js';
 import type { Clock } from '../ports.js';
 import { assignPostId, type ResolvedCitation } from '../resolve/resolve-citations.js';
 
@@ -71,11 +79,21 @@ export async function identifyPrintedPost(printed: PrintedPost, ports: IdentifyP
       window === 'no-date'
         ? 'no-date: the printed date could not be read, so there is no day to look the post up by'
         : `before-snowflake: ${printed.date ?? ''} is before 2010-11-04, when post ids began to carry their time`;
-    return { kind: 'unidentified', reason: window, message, candidates: [], checkedAt: ports.clock.now().toISOString() };
+    return {
+      kind: 'unidentified',
+      reason: window,
+      message,
+      candidates: [],
+      checkedAt: ports.clock.now().toISOString(),
+    };
   }
   const date = printed.date ?? '';
   const lookup = await ports.lookupCdx({ handle: printed.handle, date, window });
-  const unidentified = (reason: UnidentifiedReason, detail: string, candidates: { id: string; score: number }[] = []): Unidentified => ({
+  const unidentified = (
+    reason: UnidentifiedReason,
+    detail: string,
+    candidates: { id: string; score: number }[] = [],
+  ): Unidentified => ({
     kind: 'unidentified',
     reason,
     message: `${reason}: ${detail}`,
@@ -83,9 +101,13 @@ export async function identifyPrintedPost(printed: PrintedPost, ports: IdentifyP
     checkedAt: lookup.checkedAt,
   });
   if (lookup.error !== undefined) return { ...unidentified('cdx-failed', lookup.error.message), error: lookup.error };
-  if (lookup.rows === 0) return unidentified('no-cdx-rows', `the Wayback CDX lists no post of @${printed.handle} around ${date}`);
+  if (lookup.rows === 0)
+    return unidentified('no-cdx-rows', `the Wayback CDX lists no post of @${printed.handle} around ${date}`);
   if (lookup.posts.length === 0) {
-    return unidentified('no-candidate-in-window', `none of the ${lookup.rows} posts of @${printed.handle} the Wayback CDX lists was posted within 14 hours of ${date}`);
+    return unidentified(
+      'no-candidate-in-window',
+      `none of the ${lookup.rows} posts of @${printed.handle} the Wayback CDX lists was posted within 14 hours of ${date}`,
+    );
   }
 
   const candidates = [...lookup.posts]
@@ -95,7 +117,9 @@ export async function identifyPrintedPost(printed: PrintedPost, ports: IdentifyP
   const scored: { id: string; handle: string; score: number; decisive: boolean; checkedAt: string }[] = [];
   for (let start = 0; start < candidates.length; start += CANDIDATE_BATCH) {
     const batch = candidates.slice(start, start + CANDIDATE_BATCH);
-    const checks = await Promise.all(batch.map((candidate) => ports.checkPost({ id: candidate.id, handle: candidate.handle ?? printed.handle })));
+    const checks = await Promise.all(
+      batch.map((candidate) => ports.checkPost({ id: candidate.id, handle: candidate.handle ?? printed.handle })),
+    );
     for (const [index, check] of checks.entries()) {
       const id = batch[index]?.id ?? '';
       const decisive = codes.size > 0 && shortCodesOf(check.post).some((code) => codes.has(code));
@@ -111,12 +135,27 @@ export async function identifyPrintedPost(printed: PrintedPost, ports: IdentifyP
   const [best, next] = ranked;
   const list = scored.map(({ id, score }) => ({ id, score }));
   if (best === undefined || best.score < CLOSE_SIMILARITY) {
-    return unidentified('none-close-enough', `the closest of ${scored.length} candidates scores ${best?.score ?? 0}, under ${CLOSE_SIMILARITY}`, list);
+    return unidentified(
+      'none-close-enough',
+      `the closest of ${scored.length} candidates scores ${best?.score ?? 0}, under ${CLOSE_SIMILARITY}`,
+      list,
+    );
   }
   if (next !== undefined && best.score - next.score < MIN_LEAD) {
-    return unidentified('too-close-to-call', `${best.id} scores ${best.score} and ${next.id} ${next.score}, less than ${MIN_LEAD} apart`, list);
+    return unidentified(
+      'too-close-to-call',
+      `${best.id} scores ${best.score} and ${next.id} ${next.score}, less than ${MIN_LEAD} apart`,
+      list,
+    );
   }
-  return { kind: 'identified', id: best.id, handle: best.handle, by: 'text', score: best.score, checkedAt: lookup.checkedAt };
+  return {
+    kind: 'identified',
+    id: best.id,
+    handle: best.handle,
+    by: 'text',
+    score: best.score,
+    checkedAt: lookup.checkedAt,
+  };
 }
 
 /** The t.co codes of a post: in its links and in its text, where X keeps the media link too. */
@@ -136,7 +175,10 @@ export async function identifyUnknownPosts(
   resolved: readonly ResolvedCitation[],
   ports: IdentifyPorts,
 ): Promise<{ citations: ResolvedCitation[]; unidentified: Map<string, Unidentified> }> {
-  const unknown = resolved.filter((citation) => citation.type === 'post' && citation.post?.id === undefined && printedHandleOf(citation) !== undefined);
+  const unknown = resolved.filter(
+    (citation) =>
+      citation.type === 'post' && citation.post?.id === undefined && printedHandleOf(citation) !== undefined,
+  );
   const outcomes = await Promise.all(
     unknown.map(async (citation) => {
       const embed = citation.post?.embed;
@@ -153,7 +195,12 @@ export async function identifyUnknownPosts(
   const unidentified = new Map<string, Unidentified>();
   for (const { citation, identification } of outcomes) {
     if (identification.kind === 'unidentified') unidentified.set(citation.id, identification);
-    else citations = assignPostId(citations, citation.id, { id: identification.id, handle: identification.handle, identifiedBy: 'wayback-cdx' });
+    else
+      citations = assignPostId(citations, citation.id, {
+        id: identification.id,
+        handle: identification.handle,
+        identifiedBy: 'wayback-cdx',
+      });
   }
   return { citations, unidentified };
 }

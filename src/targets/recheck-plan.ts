@@ -30,7 +30,8 @@ export interface PlanOptions<T> {
  */
 export function planRecheckParts<T>(items: Iterable<T>, options: PlanOptions<T>): RecheckPart<T>[] {
   const partSize = options.partSize ?? DEFAULT_PART_SIZE;
-  if (!Number.isInteger(partSize) || partSize < 1) throw new RangeError(`partSize: expected a whole number of at least 1, got ${partSize}`);
+  if (!Number.isInteger(partSize) || partSize < 1)
+    throw new RangeError(`partSize: expected a whole number of at least 1, got ${partSize}`);
   const unique = new Map<string, T>();
   for (const item of items) if (!unique.has(options.keyOf(item))) unique.set(options.keyOf(item), item);
   const sorted = [...unique].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, item]) => item);

@@ -108,9 +108,14 @@ export class TargetChecker implements CheckTargets {
     return outcome.check;
   }
 
-  private async check(key: string, force: Force, fresh: (ports: CheckPorts) => Promise<TargetOutcome>): Promise<TargetOutcome> {
+  private async check(
+    key: string,
+    force: Force,
+    fresh: (ports: CheckPorts) => Promise<TargetOutcome>,
+  ): Promise<TargetOutcome> {
     // A forced check must ask upstream: it does not join a plain one that may reuse the index.
-    const flightKey = force === false ? key : force === true ? `${key} (forced)` : `${key} (since ${force.unlessCheckedSince})`;
+    const flightKey =
+      force === false ? key : force === true ? `${key} (forced)` : `${key} (since ${force.unlessCheckedSince})`;
     const running = this.inFlight.get(flightKey);
     if (running) return running;
     const work = (async () => {
@@ -152,11 +157,16 @@ export class TargetChecker implements CheckTargets {
     });
   }
 
-  private async reusable(key: string, force: false | { unlessCheckedSince: number }): Promise<TargetIndexEntry | undefined> {
+  private async reusable(
+    key: string,
+    force: false | { unlessCheckedSince: number },
+  ): Promise<TargetIndexEntry | undefined> {
     const entry = await this.options.index.get(key);
     if (!entry) return undefined;
     // Checked since the run began: whatever it found is this run's answer (a failure too, or a rerun would hammer).
     if (force !== false) return Date.parse(entry.checkedAt) >= force.unlessCheckedSince ? entry : undefined;
-    return isReusable(entry, { now: this.options.clock.now(), refreshAfterMs: this.options.refreshAfterMs }) ? entry : undefined;
+    return isReusable(entry, { now: this.options.clock.now(), refreshAfterMs: this.options.refreshAfterMs })
+      ? entry
+      : undefined;
   }
 }

@@ -8,7 +8,13 @@ describe('readOembedAnswer', () => {
     '<blockquote class="twitter-tweet"><p lang="fr" dir="ltr">Alerte à la bombe &amp; rançon<br>suite <a href="https://t.co/Q558GooFYF">https://t.co/Q558GooFYF</a></p>&mdash; Sudinfo.be (@sudinfo_be) <a href="https://twitter.com/sudinfo_be/status/1729135262233043236?ref_src=twsrc%5Etfw">November 27, 2023</a></blockquote>\n';
 
   it('reads the embed markup', () => {
-    const body = JSON.stringify({ url: 'https://twitter.com/sudinfo_be/status/1729135262233043236', author_name: 'Sudinfo.be', author_url: 'https://twitter.com/sudinfo_be', html, type: 'rich' });
+    const body = JSON.stringify({
+      url: 'https://twitter.com/sudinfo_be/status/1729135262233043236',
+      author_name: 'Sudinfo.be',
+      author_url: 'https://twitter.com/sudinfo_be',
+      html,
+      type: 'rich',
+    });
     expect(readOembedAnswer(200, body)).toEqual({
       kind: 'post',
       html,
@@ -32,7 +38,9 @@ describe('readOembedAnswer', () => {
   });
 
   it('asks for the status URL without the script', () => {
-    expect(oembedUrl('https://twitter.com/a/status/1')).toBe('https://publish.twitter.com/oembed?url=https%3A%2F%2Ftwitter.com%2Fa%2Fstatus%2F1&omit_script=1&dnt=true');
+    expect(oembedUrl('https://twitter.com/a/status/1')).toBe(
+      'https://publish.twitter.com/oembed?url=https%3A%2F%2Ftwitter.com%2Fa%2Fstatus%2F1&omit_script=1&dnt=true',
+    );
   });
 });
 
@@ -40,7 +48,11 @@ describe('decidePostStatus', () => {
   const tweet: SyndicationVerdict = { kind: 'tweet', post: { id: '1', media: [], links: [] } };
   const notFound: SyndicationVerdict = { kind: 'not-found' };
   const empty: SyndicationVerdict = { kind: 'inconclusive', reason: 'syndication answered JSON without a Tweet' };
-  const limited: SyndicationVerdict = { kind: 'inconclusive', reason: 'syndication answered HTTP 429', httpStatus: 429 };
+  const limited: SyndicationVerdict = {
+    kind: 'inconclusive',
+    reason: 'syndication answered HTTP 429',
+    httpStatus: 429,
+  };
   const tombstone = (text: string): SyndicationVerdict => ({ kind: 'tombstone', text });
   const post: OembedVerdict = { kind: 'post', html: '' };
 
@@ -50,19 +62,44 @@ describe('decidePostStatus', () => {
     ['both 404', notFound, { kind: 'not-found' }, 'deleted'],
     ['404 and protected', notFound, { kind: 'protected' }, 'protected'],
     ['404 and suspended', notFound, { kind: 'suspended' }, 'suspended'],
-    ['protected tombstone', tombstone('You’re unable to view this Post because this account owner limits who can view their Posts.'), { kind: 'not-found' }, 'protected'],
-    ['age-gated tombstone', tombstone('Age-restricted adult content. This content might not be appropriate for people under 18 years old.'), { kind: 'not-found' }, 'unavailable'],
-    ['withheld tombstone', tombstone('This Post from @x has been withheld in Germany in response to a legal demand.'), { kind: 'not-found' }, 'unavailable'],
+    [
+      'protected tombstone',
+      tombstone('You’re unable to view this Post because this account owner limits who can view their Posts.'),
+      { kind: 'not-found' },
+      'protected',
+    ],
+    [
+      'age-gated tombstone',
+      tombstone('Age-restricted adult content. This content might not be appropriate for people under 18 years old.'),
+      { kind: 'not-found' },
+      'unavailable',
+    ],
+    [
+      'withheld tombstone',
+      tombstone('This Post from @x has been withheld in Germany in response to a legal demand.'),
+      { kind: 'not-found' },
+      'unavailable',
+    ],
     ['{} and 404 do not agree', empty, { kind: 'not-found' }, 'failed'],
-    ['404 and an oEmbed error do not agree', notFound, { kind: 'inconclusive', reason: 'oEmbed answered HTTP 500' }, 'failed'],
+    [
+      '404 and an oEmbed error do not agree',
+      notFound,
+      { kind: 'inconclusive', reason: 'oEmbed answered HTTP 500' },
+      'failed',
+    ],
   ])('%s -> %s', (_name, syndication, oembed, status) => {
     expect(decidePostStatus(syndication, oembed).status).toBe(status);
   });
 
   it('names rate limiting as such', () => {
-    expect(decidePostStatus(limited, { kind: 'inconclusive', reason: 'oEmbed answered HTTP 429', httpStatus: 429 })).toEqual({
+    expect(
+      decidePostStatus(limited, { kind: 'inconclusive', reason: 'oEmbed answered HTTP 429', httpStatus: 429 }),
+    ).toEqual({
       status: 'failed',
-      error: { code: 'RATE_LIMITED', message: 'the sources do not agree on this post: syndication answered HTTP 429; oEmbed answered HTTP 429' },
+      error: {
+        code: 'RATE_LIMITED',
+        message: 'the sources do not agree on this post: syndication answered HTTP 429; oEmbed answered HTTP 429',
+      },
     });
   });
 });

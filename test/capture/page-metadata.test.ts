@@ -26,7 +26,8 @@ describe('readPageMetadata', () => {
   });
 
   it('falls back to <title> and article:published_time', () => {
-    const html = '<html><head><title>\n  Plain  title </title><meta property="article:published_time" content="2023-11-27"></head></html>';
+    const html =
+      '<html><head><title>\n  Plain  title </title><meta property="article:published_time" content="2023-11-27"></head></html>';
     expect(readPageMetadata(html, 'https://example.com/')).toEqual({ title: 'Plain title', publishedAt: '2023-11-27' });
   });
 
@@ -37,8 +38,16 @@ describe('readPageMetadata', () => {
 
 describe('rawSnapshotUrl', () => {
   it.each([
-    ['http://web.archive.org/web/20231128120000/https://twitter.com/a/status/1', '20231128120000', 'https://web.archive.org/web/20231128120000id_/https://twitter.com/a/status/1'],
-    ['https://web.archive.org/web/20231128120000im_/https://x.com/a/status/1', undefined, 'https://web.archive.org/web/20231128120000id_/https://x.com/a/status/1'],
+    [
+      'http://web.archive.org/web/20231128120000/https://twitter.com/a/status/1',
+      '20231128120000',
+      'https://web.archive.org/web/20231128120000id_/https://twitter.com/a/status/1',
+    ],
+    [
+      'https://web.archive.org/web/20231128120000im_/https://x.com/a/status/1',
+      undefined,
+      'https://web.archive.org/web/20231128120000id_/https://x.com/a/status/1',
+    ],
     ['https://example.com/web/1/x', undefined, undefined],
   ])('%s -> %s', (url, timestamp, expected) => {
     expect(rawSnapshotUrl(url, timestamp)).toBe(expected);

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { largestPhotoUrl, readSyndicationAnswer, syndicationToken, syndicationUrl } from '../../src/capture/syndication.js';
+import {
+  largestPhotoUrl,
+  readSyndicationAnswer,
+  syndicationToken,
+  syndicationUrl,
+} from '../../src/capture/syndication.js';
 import { snowflakeTime } from '../../src/model/index.js';
 
 describe('syndicationToken', () => {
@@ -39,10 +44,23 @@ describe('readSyndicationAnswer', () => {
     text: 'توقيف مستخدم https://t.co/rdI6rg3QRE',
     created_at: '2023-11-28T17:37:15.000Z',
     lang: 'ar',
-    entities: { urls: [{ url: 'https://t.co/abc', expanded_url: 'https://www.dgsn.gov.ma/x', display_url: 'dgsn.gov.ma/x', indices: [0, 1] }] },
+    entities: {
+      urls: [
+        {
+          url: 'https://t.co/abc',
+          expanded_url: 'https://www.dgsn.gov.ma/x',
+          display_url: 'dgsn.gov.ma/x',
+          indices: [0, 1],
+        },
+      ],
+    },
     user: { id_str: '1', name: 'DGSN MAROC', screen_name: 'DGSN_MAROC' },
     mediaDetails: [
-      { type: 'photo', media_url_https: 'https://pbs.twimg.com/media/GAB12cdXwAA3xyz.jpg', ext_media_availability: { status: 'Available' } },
+      {
+        type: 'photo',
+        media_url_https: 'https://pbs.twimg.com/media/GAB12cdXwAA3xyz.jpg',
+        ext_media_availability: { status: 'Available' },
+      },
       {
         type: 'video',
         media_url_https: 'https://pbs.twimg.com/ext_tw_video_thumb/1/pu/img/x.jpg',
@@ -95,12 +113,20 @@ describe('readSyndicationAnswer', () => {
   it.each([
     [404, '', { kind: 'not-found' }],
     [200, '{}', { kind: 'inconclusive', reason: 'syndication answered JSON without a Tweet' }],
-    [200, '<!DOCTYPE html><html><body>Something went wrong</body></html>', { kind: 'inconclusive', reason: 'syndication answered something that is not JSON' }],
+    [
+      200,
+      '<!DOCTYPE html><html><body>Something went wrong</body></html>',
+      { kind: 'inconclusive', reason: 'syndication answered something that is not JSON' },
+    ],
     [200, 'null', { kind: 'inconclusive', reason: 'syndication answered JSON that is not an object' }],
     [200, '[1]', { kind: 'inconclusive', reason: 'syndication answered JSON that is not an object' }],
     [429, '', { kind: 'inconclusive', reason: 'syndication answered HTTP 429', httpStatus: 429 }],
     [403, 'Forbidden', { kind: 'inconclusive', reason: 'syndication answered HTTP 403', httpStatus: 403 }],
-    [200, '{"__typename":"TweetTombstone","tombstone":{"text":{"text":"Age-restricted adult content."}}}', { kind: 'tombstone', text: 'Age-restricted adult content.' }],
+    [
+      200,
+      '{"__typename":"TweetTombstone","tombstone":{"text":{"text":"Age-restricted adult content."}}}',
+      { kind: 'tombstone', text: 'Age-restricted adult content.' },
+    ],
     [200, '{"__typename":"TweetTombstone"}', { kind: 'tombstone', text: '' }],
   ])('HTTP %i %j -> %j', (status, body, verdict) => {
     expect(readSyndicationAnswer(status, body)).toEqual(verdict);
@@ -111,7 +137,10 @@ describe('largestPhotoUrl', () => {
   it.each([
     ['https://pbs.twimg.com/media/F_abc.jpg', 'https://pbs.twimg.com/media/F_abc?format=jpg&name=orig'],
     ['https://pbs.twimg.com/media/F_abc.png', 'https://pbs.twimg.com/media/F_abc?format=png&name=orig'],
-    ['https://pbs.twimg.com/media/F_abc?format=jpg&name=small', 'https://pbs.twimg.com/media/F_abc?format=jpg&name=orig'],
+    [
+      'https://pbs.twimg.com/media/F_abc?format=jpg&name=small',
+      'https://pbs.twimg.com/media/F_abc?format=jpg&name=orig',
+    ],
   ])('%s -> %s', (input, expected) => {
     expect(largestPhotoUrl(input)).toBe(expected);
   });

@@ -42,7 +42,9 @@ describe('buildExchangeRecords', () => {
   });
 
   it('refuses header fields that would break the record apart', () => {
-    expect(() => buildExchangeRecords(withResponseHeaders([['X-Test', 'a\r\nWARC-Type: revisit']]), recordIds)).toThrow(TypeError);
+    expect(() => buildExchangeRecords(withResponseHeaders([['X-Test', 'a\r\nWARC-Type: revisit']]), recordIds)).toThrow(
+      TypeError,
+    );
     expect(() => buildExchangeRecords(withResponseHeaders([['X-Test\n', 'a']]), recordIds)).toThrow(TypeError);
   });
 

@@ -72,7 +72,9 @@ describe('WarcWriter', () => {
     const written = await writer.writeExchange(exchange);
     await writer.close();
 
-    expect(written.response.file).toMatch(new RegExp(`^warc/citesnap-20240501123456789-[A-Za-z0-9._-]+-${process.pid}-00000\\.warc\\.gz$`));
+    expect(written.response.file).toMatch(
+      new RegExp(`^warc/citesnap-20240501123456789-[A-Za-z0-9._-]+-${process.pid}-00000\\.warc\\.gz$`),
+    );
     const fileName = written.response.file.slice('warc/'.length);
     const warcinfoBlock = crlfLines(
       'software: citesnap/9.9.9',
@@ -146,7 +148,9 @@ describe('WarcWriter', () => {
     // Each member decompresses alone, at the offsets warcio measures and the writer reported.
     const records = await parseWarc(file);
     expect(records.map((record) => record.type)).toEqual(['warcinfo', 'request', 'response']);
-    const members = records.map((record) => gunzipSync(file.subarray(record.offset, record.offset + record.length)).toString('latin1'));
+    const members = records.map((record) =>
+      gunzipSync(file.subarray(record.offset, record.offset + record.length)).toString('latin1'),
+    );
     expect(members).toEqual([expectedWarcinfo, expectedRequest, expectedResponse]);
     expect(records.at(-1)).toMatchObject({ offset: written.response.offset, length: written.response.length });
     expect(written.response.offset + written.response.length).toBe(file.byteLength);
@@ -157,8 +161,19 @@ describe('WarcWriter', () => {
     const writer = new WarcWriter({ dataDir });
     const exchanges = [
       textExchange('https://syndication.twimg.com/tweet-result?id=20', '{"id_str":"20"}'),
-      textExchange('https://publish.twitter.com/oembed?url=https%3A%2F%2Ftwitter.com%2Fjack%2Fstatus%2F20', '{"html":"<blockquote>"}'),
-      { ...textExchange('https://example.com/empty', ''), response: { ...textExchange('https://example.com/empty', '').response, status: 204, statusText: 'No Content', headers: [] } },
+      textExchange(
+        'https://publish.twitter.com/oembed?url=https%3A%2F%2Ftwitter.com%2Fjack%2Fstatus%2F20',
+        '{"html":"<blockquote>"}',
+      ),
+      {
+        ...textExchange('https://example.com/empty', ''),
+        response: {
+          ...textExchange('https://example.com/empty', '').response,
+          status: 204,
+          statusText: 'No Content',
+          headers: [],
+        },
+      },
     ];
     const written = [];
     for (const exchange of exchanges) written.push(await writer.writeExchange(exchange));
@@ -168,7 +183,15 @@ describe('WarcWriter', () => {
     expect(fileNames).toHaveLength(1);
     const file = await readWarcFile(dataDir, fileNames[0] ?? '');
     const records = await parseWarc(file);
-    expect(records.map((record) => record.type)).toEqual(['warcinfo', 'request', 'response', 'request', 'response', 'request', 'response']);
+    expect(records.map((record) => record.type)).toEqual([
+      'warcinfo',
+      'request',
+      'response',
+      'request',
+      'response',
+      'request',
+      'response',
+    ]);
     records.forEach(expectDigestsMatch);
 
     for (const [index, { response, payloadSha256 }] of written.entries()) {
@@ -284,7 +307,9 @@ describe('WarcWriter', () => {
 
     const fileNames = await listWarcFiles(dataDir);
     expect(fileNames.length).toBeGreaterThan(5);
-    const locatedMembers = new Set(written.map(({ response }) => `${response.file}@${response.offset}+${response.length}`));
+    const locatedMembers = new Set(
+      written.map(({ response }) => `${response.file}@${response.offset}+${response.length}`),
+    );
     const responseMembers = new Set<string>();
     let filesWithOneExchange = 0;
     for (const fileName of fileNames) {
@@ -329,7 +354,9 @@ describe('WarcWriter', () => {
 
     for (const fileName of await listWarcFiles(dataDir)) {
       const records = await parseWarc(await readWarcFile(dataDir, fileName));
-      const hosts = new Set(records.slice(1).map((record) => new URL(record.warcHeaders.get('WARC-Target-URI') ?? '').host));
+      const hosts = new Set(
+        records.slice(1).map((record) => new URL(record.warcHeaders.get('WARC-Target-URI') ?? '').host),
+      );
       expect(hosts.size).toBe(1);
       records.forEach(expectDigestsMatch);
     }
@@ -349,7 +376,9 @@ describe('WarcWriter', () => {
 
     expect(written.response.file).not.toBe(response.file);
     expect(written.response.file).toMatch(/-00001\.warc\.gz$/);
-    expect((await readWarcFile(dataDir, response.file.slice('warc/'.length))).toString()).toBe('another process owns this file');
+    expect((await readWarcFile(dataDir, response.file.slice('warc/'.length))).toString()).toBe(
+      'another process owns this file',
+    );
     expect((await readResponseRecord(dataDir, written.response)).targetUri).toBe('https://example.com/mine');
   });
 
@@ -364,7 +393,9 @@ describe('WarcWriter', () => {
     vi.spyOn(fileHandlePrototype, 'datasync').mockRejectedValueOnce(
       Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' }),
     );
-    await expect(writer.writeExchange(textExchange('https://example.com/lost', 'lost'))).rejects.toMatchObject({ code: 'ENOSPC' });
+    await expect(writer.writeExchange(textExchange('https://example.com/lost', 'lost'))).rejects.toMatchObject({
+      code: 'ENOSPC',
+    });
 
     const third = await writer.writeExchange(textExchange('https://example.com/third', 'third'));
     await writer.close();

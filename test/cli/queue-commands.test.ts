@@ -34,7 +34,13 @@ describe('queue commands', () => {
     let stdout = '';
     let stderr = '';
     const code = await runQueueCommand(command, args, {
-      env: { ...process.env, REDIS_URL: testRedisUrl(), CITESNAP_QUEUE_PREFIX: prefix, CITESNAP_DATA_DIR: join(dir, 'data'), ...options.env },
+      env: {
+        ...process.env,
+        REDIS_URL: testRedisUrl(),
+        CITESNAP_QUEUE_PREFIX: prefix,
+        CITESNAP_DATA_DIR: join(dir, 'data'),
+        ...options.env,
+      },
       stdout: (text) => (stdout += text),
       stderr: (text) => (stderr += text),
       ...(options.stdin === undefined ? {} : { stdin: [Buffer.from(options.stdin)] }),
@@ -44,7 +50,10 @@ describe('queue commands', () => {
 
   it.each([
     [[], 'citesnap: enqueue: expected at least one source (a file, - for stdin, or an http(s) URL)\n'],
-    [['https://a.example/1', 'https://a.example/2', '--doc-id', 'x'], 'citesnap: enqueue: --doc-id goes with a single source only\n'],
+    [
+      ['https://a.example/1', 'https://a.example/2', '--doc-id', 'x'],
+      'citesnap: enqueue: --doc-id goes with a single source only\n',
+    ],
     [['https://a.example/1', '--doc-id', '../x'], /^citesnap: --doc-id: invalid doc id "..\/x"/],
     [['-', '-'], 'citesnap: enqueue: standard input (-) can be read once only\n'],
     [['ftp://a.example/x'], 'citesnap: ftp://a.example/x: unsupported scheme, expected a file, - or an http(s) URL\n'],
@@ -59,8 +68,16 @@ describe('queue commands', () => {
   });
 
   it.each([
-    ['goes away in the middle of the command', { hangUp: true }, /^citesnap: cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+ \(.+\); start one/],
-    ['refuses the command but answers (too old)', { hangUp: false }, /^citesnap: internal error: Redis version needs to be greater or equal than 5\.0\.0/],
+    [
+      'goes away in the middle of the command',
+      { hangUp: true },
+      /^citesnap: cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+ \(.+\); start one/,
+    ],
+    [
+      'refuses the command but answers (too old)',
+      { hangUp: false },
+      /^citesnap: internal error: Redis version needs to be greater or equal than 5\.0\.0/,
+    ],
   ])('enqueue exits 1 when Redis %s, telling an outage from a refusal', async (_what, options, message) => {
     const redis = await OldRedisServer.start(options);
     onTestFinished(() => redis.close());
@@ -72,7 +89,9 @@ describe('queue commands', () => {
 
   it('enqueues files and stdin inline (a file with its file URL), URLs as they are, one job id a line', async () => {
     const file = relative(process.cwd(), join(dir, 'Front Page (2024).html'));
-    const result = await run('enqueue', [file, 'https://news.example/2024/story?id=7', '-'], { stdin: '<!doctype html><p>from stdin</p>' });
+    const result = await run('enqueue', [file, 'https://news.example/2024/story?id=7', '-'], {
+      stdin: '<!doctype html><p>from stdin</p>',
+    });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const ids = result.stdout.split('\n').filter(Boolean);
@@ -81,11 +100,26 @@ describe('queue commands', () => {
     const jobs = await Promise.all(ids.map((id) => Job.fromId(queue, id)));
     await queue.close();
     expect(jobs.map((job): unknown[] => [job?.name, job?.data as unknown])).toEqual([
-      ['archive', { docId: 'Front-Page-2024', source: { html: '<p>hi</p>', uri: pathToFileURL(join(dir, 'Front Page (2024).html')).href } }],
+      [
+        'archive',
+        {
+          docId: 'Front-Page-2024',
+          source: { html: '<p>hi</p>', uri: pathToFileURL(join(dir, 'Front Page (2024).html')).href },
+        },
+      ],
       ['archive', { docId: 'news.example-2024-story-id-7', source: { url: 'https://news.example/2024/story?id=7' } }],
-      ['archive', { docId: expect.stringMatching(/^stdin-[0-9a-f]{16}$/) as string, source: { html: '<!doctype html><p>from stdin</p>', uri: 'stdin:' } }],
+      [
+        'archive',
+        {
+          docId: expect.stringMatching(/^stdin-[0-9a-f]{16}$/) as string,
+          source: { html: '<!doctype html><p>from stdin</p>', uri: 'stdin:' },
+        },
+      ],
     ]);
-    expect(jobs[0]?.opts).toMatchObject({ attempts: 5, deduplication: { id: 'Front-Page-2024', keepLastIfActive: true } });
+    expect(jobs[0]?.opts).toMatchObject({
+      attempts: 5,
+      deduplication: { id: 'Front-Page-2024', keepLastIfActive: true },
+    });
 
     const plain = await run('enqueue', ['-', '--doc-id', 'typed'], { stdin: 'just text' });
     expect(plain.code).toBe(0);
@@ -102,7 +136,11 @@ describe('queue commands', () => {
     expect(job?.data).toEqual({ docId: 'by-path', source: { path: join(dir, 'Front Page (2024).html') } });
 
     const folder = await run('enqueue', ['--by-path', dir]);
-    expect(folder).toEqual({ code: 2, stdout: '', stderr: `citesnap: ${dir}: is a directory, expected an article file\n` });
+    expect(folder).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `citesnap: ${dir}: is a directory, expected an article file\n`,
+    });
   });
 
   it('exits 1 with a clear line when Redis is unreachable', async () => {
@@ -110,7 +148,8 @@ describe('queue commands', () => {
     expect(result).toEqual({
       code: 1,
       stdout: '',
-      stderr: "citesnap: cannot reach Redis at redis://127.0.0.1:1 (connection refused); start one (e.g. 'docker compose up -d redis') or set REDIS_URL\n",
+      stderr:
+        "citesnap: cannot reach Redis at redis://127.0.0.1:1 (connection refused); start one (e.g. 'docker compose up -d redis') or set REDIS_URL\n",
     });
     const worker = await run('worker', [], { env: { REDIS_URL: 'redis://127.0.0.1:1' } });
     expect(worker.code).toBe(1);
@@ -140,7 +179,12 @@ describe('worker start-up', () => {
     const port = (taken.address() as { port: number }).port;
     let stderr = '';
     const code = await runQueueCommand('worker', ['--metrics-port', String(port)], {
-      env: { ...process.env, REDIS_URL: testRedisUrl(), CITESNAP_QUEUE_PREFIX: uniquePrefix(), CITESNAP_DATA_DIR: join(tmpdir(), 'citesnap-unused') },
+      env: {
+        ...process.env,
+        REDIS_URL: testRedisUrl(),
+        CITESNAP_QUEUE_PREFIX: uniquePrefix(),
+        CITESNAP_DATA_DIR: join(tmpdir(), 'citesnap-unused'),
+      },
       stderr: (text) => (stderr += text),
     });
     taken.close();
@@ -162,7 +206,9 @@ describe('worker start-up', () => {
       await redis.close();
     });
     expect(await worker.exited, worker.stdout()).toBe(1);
-    expect(worker.stderr()).toBe('citesnap: internal error: Redis version needs to be greater or equal than 5.0.0 Current: 4.0.0\n');
+    expect(worker.stderr()).toBe(
+      'citesnap: internal error: Redis version needs to be greater or equal than 5.0.0 Current: 4.0.0\n',
+    );
     expect(redis.openConnections).toBe(0);
   });
 });

@@ -22,7 +22,12 @@ describe('citesnap export: a WACZ for one document', () => {
   beforeAll(async () => {
     upstream = await FakeUpstream.start();
     addExamplePosts(upstream);
-    upstream.addPost({ id: OTHER_ID, handle: 'someone_else', name: 'Someone Else', text: 'A post of another document' });
+    upstream.addPost({
+      id: OTHER_ID,
+      handle: 'someone_else',
+      name: 'Someone Else',
+      text: 'A post of another document',
+    });
     work = await mkdtemp(join(tmpdir(), 'citesnap-export-'));
     env = { ...upstream.env, CITESNAP_DATA_DIR: join(work, 'data') };
     // Another document in the same run, so into the same WARC file: none of its records may travel with the example's.
@@ -48,7 +53,14 @@ describe('citesnap export: a WACZ for one document', () => {
 
   it('holds the WACZ 1.1.1 files, the WARCs and the index stored so they can be read by range', () => {
     const names = [...entries.keys()];
-    expect(names).toEqual(expect.arrayContaining(['indexes/index.cdxj', 'pages/pages.jsonl', 'datapackage.json', 'datapackage-digest.json']));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'indexes/index.cdxj',
+        'pages/pages.jsonl',
+        'datapackage.json',
+        'datapackage-digest.json',
+      ]),
+    );
     expect(names.filter((name) => /^archive\/citesnap-.*\.warc\.gz$/.test(name)).length).toBeGreaterThan(0);
     for (const [name, entry] of entries) {
       if (name.startsWith('archive/') || name.startsWith('indexes/')) expect(entry.compressionMethod, name).toBe(0);
@@ -66,17 +78,25 @@ describe('citesnap export: a WACZ for one document', () => {
     const dgsn = record.citations.find((citation) => citation.id === `post:${DGSN_ID}`);
     // Three posts, one photo; the links inside the embeds are captured as pages too, but
     // the sudinfo and city links join nothing: count what the record says.
-    const captures = record.citations.flatMap((citation) => [citation.capture, ...(citation.post?.media ?? []).map((media) => media.capture)]).filter(Boolean);
+    const captures = record.citations
+      .flatMap((citation) => [citation.capture, ...(citation.post?.media ?? []).map((media) => media.capture)])
+      .filter(Boolean);
     expect(pages).toHaveLength(captures.length);
     expect(pages.map((page) => page.ts)).toEqual(captures.map((capture) => capture?.at));
     expect(pages.find((page) => page.url.includes(`id=${DGSN_ID}`))?.title).toMatch(/^@DGSN_MAROC: /);
-    expect(pages.find((page) => page.url === dgsn?.post?.media[0]?.url)?.title).toBe(`Photo 1 of @DGSN_MAROC's post ${DGSN_ID}`);
-    expect(pages.find((page) => page.url === 'https://sudinfo.example.com/alerte-a-la-bombe')?.title).toBe('Alerte à la bombe dans 27 écoles');
+    expect(pages.find((page) => page.url === dgsn?.post?.media[0]?.url)?.title).toBe(
+      `Photo 1 of @DGSN_MAROC's post ${DGSN_ID}`,
+    );
+    expect(pages.find((page) => page.url === 'https://sudinfo.example.com/alerte-a-la-bombe')?.title).toBe(
+      'Alerte à la bombe dans 27 écoles',
+    );
   });
 
   it('indexes every response, and every index line lands on a record of its URL and time', async () => {
     const lines = parseCdxj(entryText(entries, 'indexes/index.cdxj'));
-    expect(lines.map((line) => `${line.urlkey} ${line.timestamp}`)).toEqual(lines.map((line) => `${line.urlkey} ${line.timestamp}`).sort());
+    expect(lines.map((line) => `${line.urlkey} ${line.timestamp}`)).toEqual(
+      lines.map((line) => `${line.urlkey} ${line.timestamp}`).sort(),
+    );
     for (const line of lines) {
       const stored = await recordAt(entries, line);
       expect(stored.type).toBe('response');
@@ -84,24 +104,43 @@ describe('citesnap export: a WACZ for one document', () => {
       expect(stored.date?.replace(/[-:T]/g, '').slice(0, 14)).toBe(line.timestamp);
       expect(String(stored.status)).toBe(line.status);
     }
-    const pages = entryText(entries, 'pages/pages.jsonl').trimEnd().split('\n').slice(1).map((line) => JSON.parse(line) as { url: string });
-    for (const page of pages) expect(lines.some((line) => line.url === page.url && line.status === '200'), page.url).toBe(true);
+    const pages = entryText(entries, 'pages/pages.jsonl')
+      .trimEnd()
+      .split('\n')
+      .slice(1)
+      .map((line) => JSON.parse(line) as { url: string });
+    for (const page of pages)
+      expect(
+        lines.some((line) => line.url === page.url && line.status === '200'),
+        page.url,
+      ).toBe(true);
   });
 
   it('carries the requests and the answers that led to each capture, and nothing of other documents', async () => {
     const records = [];
-    for (const [name, entry] of entries) if (name.startsWith('archive/')) records.push(...(await parseWarc(entry.bytes)));
+    for (const [name, entry] of entries)
+      if (name.startsWith('archive/')) records.push(...(await parseWarc(entry.bytes)));
     // Every record as it was archived: its digests still hold.
     for (const stored of records) expectDigestsMatch(stored);
     const responses = records.filter((stored) => stored.type === 'response');
     const requests = records.filter((stored) => stored.type === 'request');
-    expect(requests.map((request) => request.warcHeaders.get('WARC-Concurrent-To')).sort()).toEqual(responses.map((response) => response.warcHeaders.get('WARC-Record-ID')).sort());
+    expect(requests.map((request) => request.warcHeaders.get('WARC-Concurrent-To')).sort()).toEqual(
+      responses.map((response) => response.warcHeaders.get('WARC-Record-ID')).sort(),
+    );
     const urls = responses.map((response) => response.warcHeaders.get('WARC-Target-URI'));
     // The redirect hops of the links and of the photo link, which lead to the captures.
-    expect(urls).toEqual(expect.arrayContaining(['https://t.co/Q558GooFYF', 'https://t.co/KNbFdafcns', 'https://t.co/rdI6rg3QRE']));
-    for (const id of [DGSN_ID, SUDINFO_ID, CITY_ID]) expect(urls.some((url) => url?.includes(id)), id).toBe(true);
+    expect(urls).toEqual(
+      expect.arrayContaining(['https://t.co/Q558GooFYF', 'https://t.co/KNbFdafcns', 'https://t.co/rdI6rg3QRE']),
+    );
+    for (const id of [DGSN_ID, SUDINFO_ID, CITY_ID])
+      expect(
+        urls.some((url) => url?.includes(id)),
+        id,
+      ).toBe(true);
     expect(urls.some((url) => url?.includes(OTHER_ID))).toBe(false);
-    expect(records.filter((stored) => stored.type === 'warcinfo').length).toBe([...entries.keys()].filter((name) => name.startsWith('archive/')).length);
+    expect(records.filter((stored) => stored.type === 'warcinfo').length).toBe(
+      [...entries.keys()].filter((name) => name.startsWith('archive/')).length,
+    );
   });
 
   it('writes <doc-id>.wacz in the current folder by default, and refuses an unknown doc id with exit 2', async () => {
@@ -116,7 +155,10 @@ describe('citesnap export: a WACZ for one document', () => {
     expect(unknown.stderr).toMatch(/^citesnap: export: no record for doc id "no-such-doc" in .*documents\n$/);
     const invalid = await runCli(['export', '../etc/passwd'], { env, cwd: here });
     expect(invalid.code).toBe(2);
-    const noFolder = await runCli(['export', 'casablanca', '--out', join(here, 'missing', 'x.wacz')], { env, cwd: here });
+    const noFolder = await runCli(['export', 'casablanca', '--out', join(here, 'missing', 'x.wacz')], {
+      env,
+      cwd: here,
+    });
     expect(noFolder.code).toBe(2);
     expect(await readdir(here)).toEqual(['casablanca.wacz']);
   }, 60_000);

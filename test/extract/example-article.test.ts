@@ -37,20 +37,28 @@ describe('the example article as text', () => {
     const sudinfoId = embedId({ handle: 'sudinfo_be', ...sudinfo });
     const cityId = embedId({ handle: 'city_bruxelles', ...city });
     // Pinned as well: these ids must not change from one release to the next.
-    expect([dgsnId, sudinfoId, cityId]).toEqual(['embed:25d1195a3fc52f9e', 'embed:f1b4d899df9c2a44', 'embed:4d9cbb3263ba99a4']);
+    expect([dgsnId, sudinfoId, cityId]).toEqual([
+      'embed:25d1195a3fc52f9e',
+      'embed:f1b4d899df9c2a44',
+      'embed:4d9cbb3263ba99a4',
+    ]);
 
     expect(withoutContexts(document)).toEqual([
       {
         id: dgsnId,
         type: 'post',
-        occurrences: [{ form: 'attribution', raw: `${dgsn.text} — DGSN MAROC (@DGSN_MAROC) November 28, 2023`, offset: 779 }],
+        occurrences: [
+          { form: 'attribution', raw: `${dgsn.text} — DGSN MAROC (@DGSN_MAROC) November 28, 2023`, offset: 779 },
+        ],
         post: embeddedPost({ handle: 'DGSN_MAROC', embed: dgsn }),
       },
       linkCitation('rdI6rg3QRE', [{ form: 'media-link', raw: 'pic.twitter.com/rdI6rg3QRE', offset: 1002 }], dgsnId),
       {
         id: sudinfoId,
         type: 'post',
-        occurrences: [{ form: 'attribution', raw: `${sudinfo.text} — Sudinfo.be (@sudinfo_be) November 27, 2023`, offset: 1956 }],
+        occurrences: [
+          { form: 'attribution', raw: `${sudinfo.text} — Sudinfo.be (@sudinfo_be) November 27, 2023`, offset: 1956 },
+        ],
         post: embeddedPost({ handle: 'sudinfo_be', embed: sudinfo }),
       },
       linkCitation('Q558GooFYF', [{ form: 'short-link', raw: 'https://t.co/Q558GooFYF', offset: 2107 }], sudinfoId),
@@ -58,7 +66,11 @@ describe('the example article as text', () => {
         id: cityId,
         type: 'post',
         occurrences: [
-          { form: 'attribution', raw: `${city.text} — bruxelles city news (@city_bruxelles) November 27, 2023`, offset: 2681 },
+          {
+            form: 'attribution',
+            raw: `${city.text} — bruxelles city news (@city_bruxelles) November 27, 2023`,
+            offset: 2681,
+          },
         ],
         post: embeddedPost({ handle: 'city_bruxelles', embed: city }),
       },
@@ -69,7 +81,9 @@ describe('the example article as text', () => {
 
   it('gives each occurrence the text around it as context', () => {
     const contexts = document.citations.map((citation) => citation.occurrences[0]?.context);
-    expect(contexts[1]).toContain('وهمية. pic.twitter.com/rdI6rg3QRE — DGSN MAROC (@DGSN_MAROC) November 28, 2023 Les recherches');
+    expect(contexts[1]).toContain(
+      'وهمية. pic.twitter.com/rdI6rg3QRE — DGSN MAROC (@DGSN_MAROC) November 28, 2023 Les recherches',
+    );
     expect(contexts[3]).toContain('vous attend» https://t.co/Q558GooFYF — Sudinfo.be');
   });
 
@@ -113,7 +127,12 @@ describe('the example article as HTML', () => {
           id: '1729135262233043236',
           handle: 'sudinfo_be',
           lang: 'fr',
-          embed: { authorName: 'Sudinfo.be', date: '2023-11-27', dateText: 'November 27, 2023', text: `${SUDINFO_TEXT} https://t.co/Q558GooFYF` },
+          embed: {
+            authorName: 'Sudinfo.be',
+            date: '2023-11-27',
+            dateText: 'November 27, 2023',
+            text: `${SUDINFO_TEXT} https://t.co/Q558GooFYF`,
+          },
         }),
       },
       linkCitation('Q558GooFYF', [at(html, 'short-link', 'https://t.co/Q558GooFYF')], 'post:1729135262233043236'),
@@ -139,7 +158,9 @@ describe('the example article as HTML', () => {
   });
 
   it('reads the title from og:title', () => {
-    expect(document.title).toBe('Casablanca : un employé de centre d’appels arrêté pour menaces terroristes et tentatives d’extorsion');
+    expect(document.title).toBe(
+      'Casablanca : un employé de centre d’appels arrêté pour menaces terroristes et tentatives d’extorsion',
+    );
   });
 
   it('takes contexts from the text, not the markup', () => {

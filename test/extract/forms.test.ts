@@ -23,7 +23,9 @@ describe.each(fixtures)('$name', (fixture) => {
 describe('the expectations', () => {
   it('name only fixtures that exist, and cover every new form', () => {
     expect([...expectations.keys()].sort()).toEqual(fixtures.map((fixture) => fixture.name));
-    const forms = recallByForm(fixtures.map((fixture) => checkFixture(fixture, expectations.get(fixture.name) ?? []))).map((row) => row.form);
+    const forms = recallByForm(
+      fixtures.map((fixture) => checkFixture(fixture, expectations.get(fixture.name) ?? [])),
+    ).map((row) => row.form);
     expect(forms).toEqual(
       expect.arrayContaining([
         'markdown quote residue',

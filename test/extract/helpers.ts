@@ -87,7 +87,9 @@ export function expectOffsetsHold(source: string, citations: readonly ExtractedC
   for (const citation of citations) {
     let previous = -1;
     for (const occurrence of citation.occurrences) {
-      expect(source.substr(occurrence.offset, occurrence.raw.length), `${citation.id} at ${occurrence.offset}`).toBe(occurrence.raw);
+      expect(source.substr(occurrence.offset, occurrence.raw.length), `${citation.id} at ${occurrence.offset}`).toBe(
+        occurrence.raw,
+      );
       expect(occurrence.offset, `${citation.id}: occurrences in document order`).toBeGreaterThan(previous);
       previous = occurrence.offset;
       expect(occurrence.context.length).toBeLessThanOrEqual(200);

@@ -19,7 +19,10 @@ describe('deeply nested markup', () => {
     // 10,000 is deep enough for any recursion to overflow; htmlparser2's own
     // open-element stack makes deeper embed nesting slow (quadratic) to parse at all.
     const depth = 10_000;
-    const html = Array.from({ length: depth }, (_, index) => `<blockquote class="twitter-tweet"><p>post ${index}</p>`).join('');
+    const html = Array.from(
+      { length: depth },
+      (_, index) => `<blockquote class="twitter-tweet"><p>post ${index}</p>`,
+    ).join('');
     const document = extractFromHtml(html);
     expect(document.citations).toHaveLength(depth);
     expect(document.citations[1]?.parent).toBe(document.citations[0]?.id);

@@ -228,7 +228,12 @@ describe('nested and malformed markup', () => {
   const document = extractFromHtml(html);
 
   it('reads nested embeds as children of the embed around them, and embeds without a status id as embed: posts', () => {
-    const lostLink = { authorName: 'Lost Link', date: '2023-05-01', dateText: 'May 1, 2023', text: 'No status link here https://t.co/NoStatus1' };
+    const lostLink = {
+      authorName: 'Lost Link',
+      date: '2023-05-01',
+      dateText: 'May 1, 2023',
+      text: 'No status link here https://t.co/NoStatus1',
+    };
     const lostLinkId = embedId({ handle: 'lostlink', ...lostLink });
     const unclosedId = embedId({ text: 'Jamais fermé https://t.co/Unclosed1' });
     expect(withoutContexts(document)).toEqual([
@@ -244,7 +249,12 @@ describe('nested and malformed markup', () => {
           handle: 'outer',
           lang: 'en',
           // A blockquote closes the <p> it opens in: the outer text ends there.
-          embed: { authorName: 'Outer Author', date: '2022-12-02', dateText: 'December 2, 2022', text: 'Quoting myself https://t.co/OuterLnk1' },
+          embed: {
+            authorName: 'Outer Author',
+            date: '2022-12-02',
+            dateText: 'December 2, 2022',
+            text: 'Quoting myself https://t.co/OuterLnk1',
+          },
         }),
       },
       linkCitation('OuterLnk1', [at(html, 'short-link', 'https://t.co/OuterLnk1')], 'post:1600000000000000002'),
@@ -260,7 +270,12 @@ describe('nested and malformed markup', () => {
           id: '1600000000000000001',
           handle: 'inner',
           lang: 'en',
-          embed: { authorName: 'Inner Author', date: '2022-12-01', dateText: 'December 1, 2022', text: 'The quoted post pic.twitter.com/InnerLnk1' },
+          embed: {
+            authorName: 'Inner Author',
+            date: '2022-12-01',
+            dateText: 'December 1, 2022',
+            text: 'The quoted post pic.twitter.com/InnerLnk1',
+          },
         }),
       },
       linkCitation('InnerLnk1', [at(html, 'media-link', 'https://t.co/InnerLnk1')], 'post:1600000000000000001'),
@@ -278,7 +293,11 @@ describe('nested and malformed markup', () => {
         id: unclosedId,
         type: 'post',
         occurrences: [at(html, 'embed', '<blockquote class="twitter-tweet">', 2)],
-        post: post({ lang: 'fr', text: 'Jamais fermé https://t.co/Unclosed1', embed: { text: 'Jamais fermé https://t.co/Unclosed1' } }),
+        post: post({
+          lang: 'fr',
+          text: 'Jamais fermé https://t.co/Unclosed1',
+          embed: { text: 'Jamais fermé https://t.co/Unclosed1' },
+        }),
       },
       linkCitation('Unclosed1', [at(html, 'short-link', 'https://t.co/Unclosed1')], unclosedId),
     ]);
@@ -297,7 +316,11 @@ describe('amp-twitter', () => {
         id: 'post:1729135262233043236',
         type: 'post',
         occurrences: [
-          at(html, 'embed', '<amp-twitter width="375" height="472" layout="responsive" data-tweetid="1729135262233043236">'),
+          at(
+            html,
+            'embed',
+            '<amp-twitter width="375" height="472" layout="responsive" data-tweetid="1729135262233043236">',
+          ),
           at(html, 'post-url', 'https://twitter.com/sudinfo_be/status/1729135262233043236?ref_src=twsrc%5Etfw'),
         ],
         post: embeddedPost({
@@ -316,7 +339,9 @@ describe('amp-twitter', () => {
       {
         id: 'post:885634330868850689',
         type: 'post',
-        occurrences: [at(html, 'embed', '<amp-twitter width=486 height=657 layout="responsive" data-tweetid=885634330868850689>')],
+        occurrences: [
+          at(html, 'embed', '<amp-twitter width=486 height=657 layout="responsive" data-tweetid=885634330868850689>'),
+        ],
         post: post({ id: '885634330868850689', url: 'https://x.com/i/status/885634330868850689' }),
       },
     ]);
@@ -353,14 +378,21 @@ describe('embed residue in HTML text', () => {
         post: embeddedPost({
           id: '1729999999999999999',
           handle: 'city_bruxelles',
-          embed: { authorName: 'Brussels City', date: '2023-11-30', dateText: 'November 30, 2023', text: 'Schools reopen on Monday pic.twitter.com/Sanitized1' },
+          embed: {
+            authorName: 'Brussels City',
+            date: '2023-11-30',
+            dateText: 'November 30, 2023',
+            text: 'Schools reopen on Monday pic.twitter.com/Sanitized1',
+          },
         }),
       },
       linkCitation('Sanitized1', [at(html, 'media-link', 'https://t.co/Sanitized1')], 'post:1729999999999999999'),
       {
         id: copyPasteId,
         type: 'post',
-        occurrences: [at(html, 'attribution', `${copyPaste.text} &mdash; DGSN MAROC (@DGSN_MAROC) 29 novembre&nbsp;2023`)],
+        occurrences: [
+          at(html, 'attribution', `${copyPaste.text} &mdash; DGSN MAROC (@DGSN_MAROC) 29 novembre&nbsp;2023`),
+        ],
         post: embeddedPost({ handle: 'DGSN_MAROC', embed: copyPaste }),
       },
       linkCitation('CopyPaste1', [at(html, 'media-link', 'pic.twitter.com/CopyPaste1')], copyPasteId),
@@ -420,7 +452,9 @@ describe('a windows-1252 page', () => {
       {
         id: residueId,
         type: 'post',
-        occurrences: [at(html, 'attribution', `${residue.text} — bruxelles city news (@city_bruxelles) 27 novembre 2023`)],
+        occurrences: [
+          at(html, 'attribution', `${residue.text} — bruxelles city news (@city_bruxelles) 27 novembre 2023`),
+        ],
         post: embeddedPost({ handle: 'city_bruxelles', embed: residue }),
       },
       linkCitation('KNbFdafcns', [at(html, 'short-link', 'https://t.co/KNbFdafcns')], residueId),

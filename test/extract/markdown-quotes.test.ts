@@ -8,7 +8,8 @@ describe('markdown quote residues', () => {
   const citation = (id: string) => document.citations.find((candidate) => candidate.id === id);
 
   it('reads a quote as one post, its id from the status link of its date, like an HTML embed with its status link', () => {
-    const passage = 'Version 4.0 of Quillmark is out: faster builds, a new theme engine and\n> offline search https://t.co/Qm4Rel0001\n>\n> ';
+    const passage =
+      'Version 4.0 of Quillmark is out: faster builds, a new theme engine and\n> offline search https://t.co/Qm4Rel0001\n>\n> ';
     const statusUrl = 'https://twitter.com/ada_varga/status/1561345678901234567?ref_src=twsrc%5Etfw';
     const trailer = `— Ada Varga (Quillmark Project) (@ada_varga) [August 21, 2022](${statusUrl})`;
     expect(withoutContexts({ citations: document.citations.slice(0, 2) })).toEqual([
@@ -53,7 +54,9 @@ describe('markdown quote residues', () => {
       text: 'Migrating a 900-page manual took one afternoon. <https://t.co/Mig0000003>',
     });
     expect(residue?.occurrences.map((occurrence) => occurrence.form)).toEqual(['attribution', 'post-url']);
-    expect(citation('tco:Mig0000003')?.occurrences.map((occurrence) => occurrence.raw)).toEqual(['https://t.co/Mig0000003']);
+    expect(citation('tco:Mig0000003')?.occurrences.map((occurrence) => occurrence.raw)).toEqual([
+      'https://t.co/Mig0000003',
+    ]);
   });
 
   it('keeps a date no language reads as dateText alone, and still takes the id from its link', () => {
@@ -66,7 +69,8 @@ describe('markdown quote residues', () => {
   });
 
   it('takes the status link of the trailer whatever handle it names (the account renamed), and stops the passage at the quote', () => {
-    const source = 'Prose just above the quote.\n> Renamed since\n> — Old Name (@old_name) [May 5, 2020](https://x.com/new_name/status/1257000000000000001)';
+    const source =
+      'Prose just above the quote.\n> Renamed since\n> — Old Name (@old_name) [May 5, 2020](https://x.com/new_name/status/1257000000000000001)';
     const [residue] = extractFromText(source).citations;
     expect(residue?.id).toBe('post:1257000000000000001');
     expect(residue?.post?.embed?.text).toBe('Renamed since');
@@ -75,8 +79,15 @@ describe('markdown quote residues', () => {
   });
 
   it('reads a quote without a status link as an embed: post, and a quote without a trailer as nothing', () => {
-    const jiro = { authorName: '山本 次郎', date: '2017-11-24', dateText: '2017年11月24日', text: '新しいテーマがとても使いやすい。' };
-    expect(citation(embedId({ handle: 'jiro_yamamoto', ...jiro }))?.post).toEqual(embeddedPost({ handle: 'jiro_yamamoto', embed: jiro }));
+    const jiro = {
+      authorName: '山本 次郎',
+      date: '2017-11-24',
+      dateText: '2017年11月24日',
+      text: '新しいテーマがとても使いやすい。',
+    };
+    expect(citation(embedId({ handle: 'jiro_yamamoto', ...jiro }))?.post).toEqual(
+      embeddedPost({ handle: 'jiro_yamamoto', embed: jiro }),
+    );
     expect(document.citations.filter((candidate) => candidate.type === 'post')).toHaveLength(6);
     expectOffsetsHold(text, document.citations);
   });
@@ -85,13 +96,17 @@ describe('markdown quote residues', () => {
     const html = readFixture('markdown-rendered.html');
     const rendered = extractFromHtml(html);
     const posts = rendered.citations.filter((candidate) => candidate.type === 'post');
-    expect(posts.map((post) => [post.id, post.occurrences.map((occurrence) => occurrence.form), post.post?.embed?.date])).toEqual([
+    expect(
+      posts.map((post) => [post.id, post.occurrences.map((occurrence) => occurrence.form), post.post?.embed?.date]),
+    ).toEqual([
       ['post:1561345678901234567', ['attribution', 'post-url'], '2022-08-21'],
       ['post:933612345678901234', ['attribution', 'post-url'], '2017-11-23'],
       ['post:1173912345678901234', ['attribution', 'post-url'], '2019-09-17'],
       ['post:1561700000000000001', ['attribution', 'post-url'], '2022-08-22'],
     ]);
-    expect(posts[3]?.post?.embed?.text).toBe('Migrating a 900-page manual took one afternoon. <https://t.co/Mig0000003>');
+    expect(posts[3]?.post?.embed?.text).toBe(
+      'Migrating a 900-page manual took one afternoon. <https://t.co/Mig0000003>',
+    );
     expectOffsetsHold(html, rendered.citations);
   });
 });

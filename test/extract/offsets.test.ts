@@ -9,7 +9,11 @@ import { expectOffsetsHold, readExample } from './helpers.js';
 const fixtures = readFixtureSources();
 const examples: FixtureSource[] = [
   { name: 'example article (text)', source: readExample('casablanca-extortion-2023-11.txt'), extract: extractFromText },
-  { name: 'example article (HTML)', source: readExample('casablanca-extortion-2023-11.html'), extract: extractFromHtml },
+  {
+    name: 'example article (HTML)',
+    source: readExample('casablanca-extortion-2023-11.html'),
+    extract: extractFromHtml,
+  },
 ];
 
 describe.each([...fixtures, ...examples])('$name', ({ source, extract }) => {

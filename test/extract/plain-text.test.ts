@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { BLOCK_BREAK, LINE_BREAK, PlainTextBuilder, collapseWhitespace, contextAround } from '../../src/extract/plain-text.js';
+import {
+  BLOCK_BREAK,
+  LINE_BREAK,
+  PlainTextBuilder,
+  collapseWhitespace,
+  contextAround,
+} from '../../src/extract/plain-text.js';
 
 describe('PlainTextBuilder', () => {
   // <p>A &amp; B</p><p>C<br>D</p>, as the parser reports it.

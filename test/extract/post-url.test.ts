@@ -25,11 +25,17 @@ describe('parsePostUrl', () => {
     ['//x.com/jack/status/20', { id: '20', handle: 'jack' }],
     ['HTTPS://TWITTER.COM/Jack/STATUS/20', { id: '20', handle: 'Jack' }],
     ['  https://twitter.com/jack/status/20  ', { id: '20', handle: 'jack' }],
-    ['https://twitter.com/a_handle_of_15c/status/1729555061938819317', { id: '1729555061938819317', handle: 'a_handle_of_15c' }],
+    [
+      'https://twitter.com/a_handle_of_15c/status/1729555061938819317',
+      { id: '1729555061938819317', handle: 'a_handle_of_15c' },
+    ],
     ['https://twitter.com/jack/status/0020', { id: '20', handle: 'jack' }],
     // Handles longer than today's 15 characters: older accounts; the id decides, the segment is kept as written.
     ['https://twitter.com/a_handle_of_16ch/status/20', { id: '20', handle: 'a_handle_of_16ch' }],
-    ['https://x.com/The_Old_Regional_Newsroom_Account/status/987654321', { id: '987654321', handle: 'The_Old_Regional_Newsroom_Account' }],
+    [
+      'https://x.com/The_Old_Regional_Newsroom_Account/status/987654321',
+      { id: '987654321', handle: 'The_Old_Regional_Newsroom_Account' },
+    ],
   ])('reads %s', (url, expected) => {
     expect(parsePostUrl(url)).toEqual(expected);
   });

@@ -30,7 +30,7 @@ describe('parsePrintedDate', () => {
     ['28 de novembro de 2023', '2023-11-28'],
     ['5 de dez. de 2023', '2023-12-05'],
     // Catalan, which puts d' before a vowel
-    ["28 d’octubre de 2023", '2023-10-28'],
+    ['28 d’octubre de 2023', '2023-10-28'],
     // Arabic: Gulf/Egyptian, Levantine and Maghreb month names, Arabic-Indic digits, either order
     ['28 نوفمبر 2023', '2023-11-28'],
     ['٢٨ نوفمبر ٢٠٢٣', '2023-11-28'],

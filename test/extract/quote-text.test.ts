@@ -6,8 +6,12 @@ describe('normalizePostText', () => {
     ['NFKC folds compatibility forms', 'ｆｕｌｌ ｗｉｄｔｈ ﬁne', 'full width fine'],
     ['case is folded', 'Alerte À LA Bombe', 'alerte à la bombe'],
     ['whitespace runs become one space', '  one\n\ttwo \u00a0 three  ', 'one two three'],
-    ['curly and straight quotes are one', '“un Noël” l’homme ‘x’', '"un noël"l\'homme \'x\''],
-    ['guillemets are quotes, spaces inside them dropped', '« un Noël sanguinaire vous attend»', '"un noël sanguinaire vous attend"'],
+    ['curly and straight quotes are one', '“un Noël” l’homme ‘x’', "\"un noël\"l'homme 'x'"],
+    [
+      'guillemets are quotes, spaces inside them dropped',
+      '« un Noël sanguinaire vous attend»',
+      '"un noël sanguinaire vous attend"',
+    ],
     ['dashes are one', 'Wallonie–Bruxelles — Brabant − 2', 'wallonie-bruxelles - brabant - 2'],
     ['t.co links are removed', 'Alerte https://t.co/Q558GooFYF via @city', 'alerte via @city'],
     ['pic links in both display forms are removed', 'photo pic.twitter.com/rdI6rg3QRE pic.x.com/AbC123', 'photo'],
@@ -17,7 +21,11 @@ describe('normalizePostText', () => {
     ['an ellipsis inside is kept (NFKC spells it as three dots)', 'wait… then', 'wait... then'],
     ['an ellipsis before a trailing link is removed', 'cut short… https://t.co/abc', 'cut short'],
     ['the three entities syndication escapes are decoded', 'Q&amp;A &lt;3', 'q&a <3'],
-    ['Arabic is kept as it is, links removed', '#مكافحة_الإجرام_السيبراني pic.twitter.com/rdI6rg3QRE', '#مكافحة_الإجرام_السيبراني'],
+    [
+      'Arabic is kept as it is, links removed',
+      '#مكافحة_الإجرام_السيبراني pic.twitter.com/rdI6rg3QRE',
+      '#مكافحة_الإجرام_السيبراني',
+    ],
   ])('%s', (_what, input, expected) => {
     expect(normalizePostText(input)).toBe(expected);
   });
@@ -38,7 +46,13 @@ const SAME_DAY = [
 describe('textSimilarity', () => {
   it.each([
     ['equal texts', SUDINFO, SUDINFO, 1, 1],
-    ['the same text with its t.co link and other quotes', SUDINFO, `${SUDINFO.replace('« ', '"').replace('»', '"')} https://t.co/Q558GooFYF`, 1, 1],
+    [
+      'the same text with its t.co link and other quotes',
+      SUDINFO,
+      `${SUDINFO.replace('« ', '"').replace('»', '"')} https://t.co/Q558GooFYF`,
+      1,
+      1,
+    ],
     ['a residue cut short', SUDINFO.slice(0, 80), SUDINFO, 0.97, 1],
     ['a quote with an ellipsis', `${DGSN.slice(0, 90)}…`, DGSN, 0.97, 1],
     ['one word changed', SUDINFO, SUDINFO.replace('27 écoles', '28 écoles'), 0.9, 0.99],
@@ -63,10 +77,25 @@ describe('quoteVerdict', () => {
     ['the residue ends early', SUDINFO.slice(0, 60), SUDINFO, 'verbatim'],
     ['the article cut it with an ellipsis', `${SUDINFO.slice(0, 60)}…`, SUDINFO, 'verbatim'],
     ['the post was cut (an old 140-character capture)', SUDINFO, SUDINFO.slice(0, 100), 'verbatim'],
-    ['the residue holds the last paragraph of the post only', 'Second paragraph of the post, which the residue kept.', 'A first paragraph.\n\nSecond paragraph of the post, which the residue kept.', 'verbatim'],
-    ['but not a part from the middle of a line', 'paragraph of the post, which the residue kept.', 'A first paragraph.\n\nSecond paragraph of the post, which the residue kept.', 'close'],
+    [
+      'the residue holds the last paragraph of the post only',
+      'Second paragraph of the post, which the residue kept.',
+      'A first paragraph.\n\nSecond paragraph of the post, which the residue kept.',
+      'verbatim',
+    ],
+    [
+      'but not a part from the middle of a line',
+      'paragraph of the post, which the residue kept.',
+      'A first paragraph.\n\nSecond paragraph of the post, which the residue kept.',
+      'close',
+    ],
     ['a number changed', SUDINFO, SUDINFO.replace('27', '72'), 'close'],
-    ['a phrase changed', SUDINFO, SUDINFO.replace('un Noël sanguinaire vous attend', 'vous allez le regretter'), 'differs'],
+    [
+      'a phrase changed',
+      SUDINFO,
+      SUDINFO.replace('un Noël sanguinaire vous attend', 'vous allez le regretter'),
+      'differs',
+    ],
     ['another post', DGSN, SAME_DAY[0]!, 'differs'],
   ])('%s: %s', (_what, printed, captured, verdict) => {
     const quote = quoteVerdict(printed, captured);

@@ -1,14 +1,36 @@
 import { describe, expect, it } from 'vitest';
 import { extractFromText } from '../../src/extract/index.js';
-import { at, embedId, embeddedPost, expectOffsetsHold, linkCitation, post, readFixture, withoutContexts } from './helpers.js';
+import {
+  at,
+  embedId,
+  embeddedPost,
+  expectOffsetsHold,
+  linkCitation,
+  post,
+  readFixture,
+  withoutContexts,
+} from './helpers.js';
 
 describe('embed residue in text', () => {
   const text = readFixture('residues.txt');
   const document = extractFromText(text);
 
   /** A residue citation: the passage before the dash, the trailer, and the post it stands for. */
-  const residue = (options: { handle: string; authorName: string; trailer: string; text: string; dateText: string; date: string; id?: string }) => {
-    const embed = { authorName: options.authorName, date: options.date, dateText: options.dateText, text: options.text };
+  const residue = (options: {
+    handle: string;
+    authorName: string;
+    trailer: string;
+    text: string;
+    dateText: string;
+    date: string;
+    id?: string;
+  }) => {
+    const embed = {
+      authorName: options.authorName,
+      date: options.date,
+      dateText: options.dateText,
+      text: options.text,
+    };
     return {
       id: options.id === undefined ? embedId({ handle: options.handle, ...embed }) : `post:${options.id}`,
       type: 'post',
@@ -108,7 +130,10 @@ describe('embed residue in text', () => {
       // A URL of the residue's own handle names its post...
       {
         ...identified,
-        occurrences: [...identified.occurrences, at(text, 'post-url', 'https://twitter.com/NASA/status/1753808080808080808/video/1')],
+        occurrences: [
+          ...identified.occurrences,
+          at(text, 'post-url', 'https://twitter.com/NASA/status/1753808080808080808/video/1'),
+        ],
         post: { ...identified.post, url: 'https://x.com/NASA/status/1753808080808080808' },
       },
       // ...a URL of another handle is a post it quotes.
@@ -127,27 +152,44 @@ describe('embed residue in text', () => {
   it('reads the same residue twice as one citation with two occurrences', () => {
     const passage = 'Schools closed today pic.twitter.com/Twice00001 — City (@city) May 5, 2023';
     const twice = extractFromText(`${passage}\n\nIn between.\n\n${passage}`);
-    expect(twice.citations.map((citation) => [citation.id, citation.occurrences.map((occurrence) => occurrence.offset)])).toEqual([
-      [embedId({ handle: 'city', date: '2023-05-05', text: 'Schools closed today pic.twitter.com/Twice00001' }), [0, passage.length + 15]],
+    expect(
+      twice.citations.map((citation) => [citation.id, citation.occurrences.map((occurrence) => occurrence.offset)]),
+    ).toEqual([
+      [
+        embedId({ handle: 'city', date: '2023-05-05', text: 'Schools closed today pic.twitter.com/Twice00001' }),
+        [0, passage.length + 15],
+      ],
       ['tco:Twice00001', [21, passage.length + 15 + 21]],
     ]);
   });
 
   it('keeps a residue whose date no language reads, with dateText and no date; text that is no date is no residue', () => {
-    const source = 'Trains run again — North Line (@northline_ex) 31 Smarch 2021 and then more prose.\n\nAs — Someone (@someone_ex) said in 2019, nothing.';
+    const source =
+      'Trains run again — North Line (@northline_ex) 31 Smarch 2021 and then more prose.\n\nAs — Someone (@someone_ex) said in 2019, nothing.';
     const document = extractFromText(source);
     expect(withoutContexts(document)).toEqual([
       {
         id: embedId({ handle: 'northline_ex', text: 'Trains run again' }),
         type: 'post',
         occurrences: [at(source, 'attribution', 'Trains run again — North Line (@northline_ex) 31 Smarch 2021')],
-        post: post({ handle: 'northline_ex', text: 'Trains run again', embed: { authorName: 'North Line', handle: 'northline_ex', dateText: '31 Smarch 2021', text: 'Trains run again' } }),
+        post: post({
+          handle: 'northline_ex',
+          text: 'Trains run again',
+          embed: {
+            authorName: 'North Line',
+            handle: 'northline_ex',
+            dateText: '31 Smarch 2021',
+            text: 'Trains run again',
+          },
+        }),
       },
     ]);
   });
 
   it('takes CRLF blank lines as paragraph breaks', () => {
-    const crlf = extractFromText('Earlier paragraph.\r\n\r\nToday pic.twitter.com/Crlf000001 — City (@city) May 5, 2023\r\n');
+    const crlf = extractFromText(
+      'Earlier paragraph.\r\n\r\nToday pic.twitter.com/Crlf000001 — City (@city) May 5, 2023\r\n',
+    );
     expect(crlf.citations[0]?.occurrences[0]?.raw).toBe('Today pic.twitter.com/Crlf000001 — City (@city) May 5, 2023');
   });
 });

@@ -1,7 +1,13 @@
 import { Agent, request } from 'undici';
 import { describe, expect, it, vi } from 'vitest';
 
-import { createRoutedAgent, FakeUpstream, fetchAnswer, TEST_CA_PATH, useFakeUpstream } from '../support/fake-upstream/index.js';
+import {
+  createRoutedAgent,
+  FakeUpstream,
+  fetchAnswer,
+  TEST_CA_PATH,
+  useFakeUpstream,
+} from '../support/fake-upstream/index.js';
 
 const fake = useFakeUpstream();
 
@@ -12,7 +18,18 @@ describe('routes and env', () => {
     fake.upstream.failNext('cdn.example.com', [503]);
     fake.upstream.addPage('http://127.0.0.1/guarded', { body: 'x' });
     const routes = fake.upstream.routes.split(',');
-    for (const host of ['t.co', 'twitter.com', 'x.com', 'publish.twitter.com', 'cdn.syndication.twimg.com', 'pbs.twimg.com', 'archive.org', 'web.archive.org', 'news.example.com', 'cdn.example.com']) {
+    for (const host of [
+      't.co',
+      'twitter.com',
+      'x.com',
+      'publish.twitter.com',
+      'cdn.syndication.twimg.com',
+      'pbs.twimg.com',
+      'archive.org',
+      'web.archive.org',
+      'news.example.com',
+      'cdn.example.com',
+    ]) {
       expect(routes).toContain(`${host}:443:127.0.0.1:${fake.upstream.httpsPort}`);
       expect(routes).toContain(`${host}:80:127.0.0.1:${fake.upstream.httpPort}`);
     }
@@ -29,8 +46,24 @@ describe('the request log', () => {
     await fetchAnswer(fake.agent, 'https://t.co/nothing?amp=1', { headers: { 'user-agent': 'citesnap/0.1' } });
     await fetchAnswer(fake.agent, 'http://news.example.com/', { method: 'HEAD' });
     expect(fake.upstream.requests).toEqual([
-      { scheme: 'https', host: 't.co', method: 'GET', path: '/nothing?amp=1', userAgent: 'citesnap/0.1', at: expect.any(Number) as unknown, status: 404 },
-      { scheme: 'http', host: 'news.example.com', method: 'HEAD', path: '/', userAgent: '', at: expect.any(Number) as unknown, status: 404 },
+      {
+        scheme: 'https',
+        host: 't.co',
+        method: 'GET',
+        path: '/nothing?amp=1',
+        userAgent: 'citesnap/0.1',
+        at: expect.any(Number) as unknown,
+        status: 404,
+      },
+      {
+        scheme: 'http',
+        host: 'news.example.com',
+        method: 'HEAD',
+        path: '/',
+        userAgent: '',
+        at: expect.any(Number) as unknown,
+        status: 404,
+      },
     ]);
     expect(fake.upstream.requests[0]?.at).toBeGreaterThanOrEqual(before);
     expect(fake.upstream.requestCount()).toBe(2);
@@ -137,7 +170,10 @@ describe('the stats endpoint and close', () => {
     const plain = new Agent();
     try {
       const stats = await fetchAnswer(plain, `http://127.0.0.1:${fake.upstream.httpPort}/__fake/stats`);
-      expect(JSON.parse(stats.text)).toEqual({ requests: 1, hosts: { 't.co': { requests: 1, inFlight: 0, maxInFlight: 1 } } });
+      expect(JSON.parse(stats.text)).toEqual({
+        requests: 1,
+        hosts: { 't.co': { requests: 1, inFlight: 0, maxInFlight: 1 } },
+      });
     } finally {
       await plain.close();
     }

@@ -32,7 +32,14 @@ const SCENARIO = {
     { url: 'https://news.example.com/bytes', bodyBase64: Buffer.from([0xff, 0x00, 0x80]).toString('base64') },
   ],
   redirects: [{ url: 'https://news.example.com/old', location: '/a', status: 302 }],
-  waybackSnapshots: [{ url: 'https://twitter.com/DGSN_MAROC/status/1729555061938819317', timestamp: '20231128120000', body: '{}', contentType: 'application/json' }],
+  waybackSnapshots: [
+    {
+      url: 'https://twitter.com/DGSN_MAROC/status/1729555061938819317',
+      timestamp: '20231128120000',
+      body: '{}',
+      contentType: 'application/json',
+    },
+  ],
   failures: [{ target: 'https://news.example.com/flaky', statuses: [503], retryAfter: '1' }],
 };
 
@@ -57,7 +64,9 @@ async function startMain(args: string[]): Promise<Started> {
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const line = await Promise.race([
     once(createInterface({ input: child.stdout }), 'line').then(([first]) => first as string),
-    once(child, 'exit').then(([code]) => Promise.reject(new Error(`main.ts exited ${String(code)} before it served: ${stderr}`))),
+    once(child, 'exit').then(([code]) =>
+      Promise.reject(new Error(`main.ts exited ${String(code)} before it served: ${stderr}`)),
+    ),
   ]);
   return { child, ready: JSON.parse(line) as Started['ready'] };
 }
@@ -79,20 +88,35 @@ describe('main.ts, the fake as a process of its own', () => {
       expect(ready.routes).toContain(`t.co:443:127.0.0.1:${ready.httpsPort}`);
       expect(ready.routes).toContain(`news.example.com:80:127.0.0.1:${ready.httpPort}`);
 
-      expect((await fetchAnswer(agent, 'https://t.co/Q558GooFYF')).headers['location']).toBe('https://news.example.com/a');
+      expect((await fetchAnswer(agent, 'https://t.co/Q558GooFYF')).headers['location']).toBe(
+        'https://news.example.com/a',
+      );
       expect((await fetchAnswer(agent, 'https://t.co/rdI6rg3QRE')).headers['location']).toBe(
         'https://twitter.com/DGSN_MAROC/status/1729555061938819317/photo/1',
       );
-      expect((await fetchAnswer(agent, 'https://news.example.com/a')).body).toEqual(Buffer.from([0x3c, 0x70, 0x3e, 0xc9, 0x74, 0xe9, 0x3c, 0x2f, 0x70, 0x3e]));
-      expect((await fetchAnswer(agent, 'https://news.example.com/bytes')).body).toEqual(Buffer.from([0xff, 0x00, 0x80]));
+      expect((await fetchAnswer(agent, 'https://news.example.com/a')).body).toEqual(
+        Buffer.from([0x3c, 0x70, 0x3e, 0xc9, 0x74, 0xe9, 0x3c, 0x2f, 0x70, 0x3e]),
+      );
+      expect((await fetchAnswer(agent, 'https://news.example.com/bytes')).body).toEqual(
+        Buffer.from([0xff, 0x00, 0x80]),
+      );
       expect((await fetchAnswer(agent, 'https://news.example.com/old')).status).toBe(302);
       expect((await fetchAnswer(agent, 'https://news.example.com/flaky')).status).toBe(503);
-      expect((await fetchAnswer(agent, 'https://pbs.twimg.com/media/GAbcDEF.jpg?name=orig')).headers['content-type']).toBe('image/jpeg');
-      const wayback = await fetchAnswer(agent, 'https://archive.org/wayback/available?url=twitter.com/DGSN_MAROC/status/1729555061938819317');
-      expect(JSON.parse(wayback.text)).toMatchObject({ archived_snapshots: { closest: { timestamp: '20231128120000' } } });
+      expect(
+        (await fetchAnswer(agent, 'https://pbs.twimg.com/media/GAbcDEF.jpg?name=orig')).headers['content-type'],
+      ).toBe('image/jpeg');
+      const wayback = await fetchAnswer(
+        agent,
+        'https://archive.org/wayback/available?url=twitter.com/DGSN_MAROC/status/1729555061938819317',
+      );
+      expect(JSON.parse(wayback.text)).toMatchObject({
+        archived_snapshots: { closest: { timestamp: '20231128120000' } },
+      });
       await Promise.all([1, 2, 3].map(() => fetchAnswer(agent, 'https://news.example.com/slow')));
 
-      const stats = JSON.parse((await fetchAnswer(plain, `http://127.0.0.1:${ready.httpPort}/__fake/stats`)).text) as unknown;
+      const stats = JSON.parse(
+        (await fetchAnswer(plain, `http://127.0.0.1:${ready.httpPort}/__fake/stats`)).text,
+      ) as unknown;
       expect(stats).toMatchObject({
         requests: 11,
         hosts: {
@@ -127,7 +151,9 @@ describe('main.ts, the fake as a process of its own', () => {
   it('exits 2 naming the field of a bad scenario', async () => {
     const scenarioFile = join(directory, 'bad.json');
     await writeFile(scenarioFile, JSON.stringify({ posts: [{ id: '1', handle: 'a', name: 'A' }] }));
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, '--scenario', scenarioFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, '--scenario', scenarioFile], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     expect(await exitOf(child)).toBe(2);

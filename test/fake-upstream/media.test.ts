@@ -26,7 +26,13 @@ function jpegSize(bytes: Buffer): { width: number; height: number } {
 describe('pbs.twimg.com', () => {
   it('serves a photo as a valid JPEG in the size asked for', async () => {
     addPostWithPhotos();
-    const sizes = { orig: [3000, 2000], large: [2048, 1365], medium: [1200, 800], small: [680, 453], thumb: [150, 150] };
+    const sizes = {
+      orig: [3000, 2000],
+      large: [2048, 1365],
+      medium: [1200, 800],
+      small: [680, 453],
+      thumb: [150, 150],
+    };
     for (const [name, [width, height]] of Object.entries(sizes)) {
       const answer = await fetchAnswer(fake.agent, `https://pbs.twimg.com/media/GAbcDEF?format=jpg&name=${name}`);
       expect(answer.status).toBe(200);
@@ -57,7 +63,10 @@ describe('pbs.twimg.com', () => {
 
   it('serves a .png photo as PNG, and any photo as PNG when format=png', async () => {
     addPostWithPhotos();
-    for (const url of ['https://pbs.twimg.com/media/GPngPic.png?name=orig', 'https://pbs.twimg.com/media/GAbcDEF?format=png&name=small']) {
+    for (const url of [
+      'https://pbs.twimg.com/media/GPngPic.png?name=orig',
+      'https://pbs.twimg.com/media/GAbcDEF?format=png&name=small',
+    ]) {
       const answer = await fetchAnswer(fake.agent, url);
       expect(answer.headers['content-type']).toBe('image/png');
       expect(answer.body.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
@@ -66,7 +75,10 @@ describe('pbs.twimg.com', () => {
 
   it('serves the author’s profile picture that syndication names', async () => {
     addPostWithPhotos();
-    const answer = await fetchAnswer(fake.agent, 'https://cdn.syndication.twimg.com/tweet-result?id=1729555061938819317&lang=en&token=46xk2hmk5od');
+    const answer = await fetchAnswer(
+      fake.agent,
+      'https://cdn.syndication.twimg.com/tweet-result?id=1729555061938819317&lang=en&token=46xk2hmk5od',
+    );
     const { user } = JSON.parse(answer.text) as { user: { profile_image_url_https: string } };
     const avatar = await fetchAnswer(fake.agent, user.profile_image_url_https);
     expect(avatar.status).toBe(200);

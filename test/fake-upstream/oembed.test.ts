@@ -60,12 +60,17 @@ describe('oEmbed of a public post', () => {
 
   it('prints the date in the embed’s language, marks right-to-left text and adds the script unless omitted', async () => {
     fake.upstream.addPost({ ...POST, lang: 'ar', text: 'بلاغ' });
-    const answer = await fetchAnswer(fake.agent, `https://publish.twitter.com/oembed?url=https://twitter.com/x/status/${ID}&lang=fr`);
+    const answer = await fetchAnswer(
+      fake.agent,
+      `https://publish.twitter.com/oembed?url=https://twitter.com/x/status/${ID}&lang=fr`,
+    );
     const { html } = JSON.parse(answer.text) as { html: string };
     expect(html).toContain('<blockquote class="twitter-tweet" data-lang="fr">');
     expect(html).toContain('<p lang="ar" dir="rtl">بلاغ');
     expect(html).toContain('>27 novembre 2023</a></blockquote>');
-    expect(html).toMatch(/<script async src="https:\/\/platform\.twitter\.com\/widgets\.js" charset="utf-8"><\/script>\n$/);
+    expect(html).toMatch(
+      /<script async src="https:\/\/platform\.twitter\.com\/widgets\.js" charset="utf-8"><\/script>\n$/,
+    );
   });
 
   it('shows the photo link as pic.twitter.com and links mentions and hashtags', async () => {
@@ -76,9 +81,13 @@ describe('oEmbed of a public post', () => {
       photos: [{ url: 'https://pbs.twimg.com/media/Xyz.jpg', width: 10, height: 10 }],
       mediaShortCode: 'rdI6rg3QRE',
     });
-    const { html } = JSON.parse((await fetchAnswer(fake.agent, oembedUrl(`https://twitter.com/sudinfo_be/status/${ID}`))).text) as { html: string };
+    const { html } = JSON.parse(
+      (await fetchAnswer(fake.agent, oembedUrl(`https://twitter.com/sudinfo_be/status/${ID}`))).text,
+    ) as { html: string };
     expect(html).toContain('<a href="https://twitter.com/DGSN_MAROC?ref_src=twsrc%5Etfw">@DGSN_MAROC</a>');
-    expect(html).toContain('<a href="https://twitter.com/hashtag/Casablanca?src=hash&amp;ref_src=twsrc%5Etfw">#Casablanca</a>');
+    expect(html).toContain(
+      '<a href="https://twitter.com/hashtag/Casablanca?src=hash&amp;ref_src=twsrc%5Etfw">#Casablanca</a>',
+    );
     expect(html).toContain(' <a href="https://t.co/rdI6rg3QRE">pic.twitter.com/rdI6rg3QRE</a></p>&mdash;');
   });
 
@@ -86,7 +95,9 @@ describe('oEmbed of a public post', () => {
     '%s: oEmbed still has it',
     async (state) => {
       fake.upstream.addPost({ ...POST, state });
-      expect((await fetchAnswer(fake.agent, oembedUrl(`https://twitter.com/sudinfo_be/status/${ID}`))).status).toBe(200);
+      expect((await fetchAnswer(fake.agent, oembedUrl(`https://twitter.com/sudinfo_be/status/${ID}`))).status).toBe(
+        200,
+      );
     },
   );
 });

@@ -26,7 +26,9 @@ describe('ordinary pages', () => {
     // The certificate lists *.test, but Node never lets a wildcard stand for all but one label.
     fake.upstream.addPage('https://lesoir.test/', { body: 'x' });
     fake.upstream.addPage('http://lesoir.test/', { body: 'plain' });
-    await expect(fetchAnswer(fake.agent, 'https://lesoir.test/')).rejects.toThrow(/does not match certificate's altnames/);
+    await expect(fetchAnswer(fake.agent, 'https://lesoir.test/')).rejects.toThrow(
+      /does not match certificate's altnames/,
+    );
     expect((await fetchAnswer(fake.agent, 'http://lesoir.test/')).text).toBe('plain');
   });
 
@@ -34,7 +36,21 @@ describe('ordinary pages', () => {
     fake.upstream.addPage('https://news.example.com/fr', { body: '<p>Été – 5 €</p>', charset: 'windows-1252' });
     const answer = await fetchAnswer(fake.agent, 'https://news.example.com/fr');
     expect(answer.headers['content-type']).toBe('text/html; charset=windows-1252');
-    expect(answer.body).toEqual(Buffer.from([...Buffer.from('<p>'), 0xc9, 0x74, 0xe9, 0x20, 0x96, 0x20, 0x35, 0x20, 0x80, ...Buffer.from('</p>')]));
+    expect(answer.body).toEqual(
+      Buffer.from([
+        ...Buffer.from('<p>'),
+        0xc9,
+        0x74,
+        0xe9,
+        0x20,
+        0x96,
+        0x20,
+        0x35,
+        0x20,
+        0x80,
+        ...Buffer.from('</p>'),
+      ]),
+    );
   });
 
   it('leaves the charset to <meta> when the caller gives the bytes', async () => {
@@ -48,7 +64,9 @@ describe('ordinary pages', () => {
 
   it('gzips when asked to and the client accepts it', async () => {
     fake.upstream.addPage('https://news.example.com/gz', { body: '<p>compressed</p>', gzip: true });
-    const gzipped = await fetchAnswer(fake.agent, 'https://news.example.com/gz', { headers: { 'accept-encoding': 'gzip' } });
+    const gzipped = await fetchAnswer(fake.agent, 'https://news.example.com/gz', {
+      headers: { 'accept-encoding': 'gzip' },
+    });
     expect(gzipped.headers['content-encoding']).toBe('gzip');
     expect(gunzipSync(gzipped.body).toString()).toBe('<p>compressed</p>');
     const plain = await fetchAnswer(fake.agent, 'https://news.example.com/gz');
@@ -97,7 +115,9 @@ describe('ordinary pages', () => {
   it('streams a large body gzipped, which inflates to the full size', async () => {
     const size = 5 * 1024 * 1024;
     fake.upstream.addPage('https://news.example.com/bomb', { bytes: size, gzip: true });
-    const answer = await fetchAnswer(fake.agent, 'https://news.example.com/bomb', { headers: { 'accept-encoding': 'gzip' } });
+    const answer = await fetchAnswer(fake.agent, 'https://news.example.com/bomb', {
+      headers: { 'accept-encoding': 'gzip' },
+    });
     expect(answer.headers['content-encoding']).toBe('gzip');
     expect(answer.body.length).toBeLessThan(size / 100);
     expect(gunzipSync(answer.body).length).toBe(size);

@@ -11,7 +11,9 @@ describe('t.co', () => {
   it('answers a non-browser User-Agent with a 301 to the target, over https and http', async () => {
     fake.upstream.addShortLink('Q558GooFYF', ARTICLE);
     for (const scheme of ['https', 'http']) {
-      const answer = await fetchAnswer(fake.agent, `${scheme}://t.co/Q558GooFYF`, { headers: { 'user-agent': 'curl/8.5.0' } });
+      const answer = await fetchAnswer(fake.agent, `${scheme}://t.co/Q558GooFYF`, {
+        headers: { 'user-agent': 'curl/8.5.0' },
+      });
       expect(answer.status).toBe(301);
       expect(answer.headers['location']).toBe(ARTICLE);
       expect(answer.body.length).toBe(0);
@@ -53,7 +55,9 @@ describe('t.co', () => {
 
   it('answers an unknown code with 404', async () => {
     expect((await fetchAnswer(fake.agent, 'https://t.co/unknown')).status).toBe(404);
-    expect((await fetchAnswer(fake.agent, 'https://t.co/unknown', { headers: { 'user-agent': BROWSER } })).status).toBe(404);
+    expect((await fetchAnswer(fake.agent, 'https://t.co/unknown', { headers: { 'user-agent': BROWSER } })).status).toBe(
+      404,
+    );
   });
 
   it('wraps an unsafe target in the twitter.com warning, in both forms', async () => {
@@ -61,7 +65,9 @@ describe('t.co', () => {
     const wrapped = `https://twitter.com/safety/unsafe_link_warning?unsafe_link=${encodeURIComponent(ARTICLE)}`;
     expect((await fetchAnswer(fake.agent, 'https://t.co/risky')).headers['location']).toBe(wrapped);
     const page = await fetchAnswer(fake.agent, 'https://t.co/risky', { headers: { 'user-agent': BROWSER } });
-    expect(page.text).toContain('https:\\/\\/twitter.com\\/safety\\/unsafe_link_warning?unsafe_link=https%3A%2F%2Fnews.example.com');
+    expect(page.text).toContain(
+      'https:\\/\\/twitter.com\\/safety\\/unsafe_link_warning?unsafe_link=https%3A%2F%2Fnews.example.com',
+    );
   });
 
   it('registers the links and the photo link of an added post', async () => {
@@ -82,8 +88,16 @@ describe('t.co', () => {
 
   it('keeps a short link the test registered itself over the one a post implies', async () => {
     fake.upstream.addShortLink('Q558GooFYF', 'https://other.example.com/');
-    fake.upstream.addPost({ id: '20', handle: 'jack', name: 'jack', text: 'hi', urls: [{ tco: 'https://t.co/Q558GooFYF', expanded: ARTICLE }] });
-    expect((await fetchAnswer(fake.agent, 'https://t.co/Q558GooFYF')).headers['location']).toBe('https://other.example.com/');
+    fake.upstream.addPost({
+      id: '20',
+      handle: 'jack',
+      name: 'jack',
+      text: 'hi',
+      urls: [{ tco: 'https://t.co/Q558GooFYF', expanded: ARTICLE }],
+    });
+    expect((await fetchAnswer(fake.agent, 'https://t.co/Q558GooFYF')).headers['location']).toBe(
+      'https://other.example.com/',
+    );
   });
 });
 
@@ -105,7 +119,11 @@ describe('twitter.com and x.com', () => {
   });
 
   it('answers any status path on x.com with the login-wall shell, whatever the handle', async () => {
-    for (const path of ['/DGSN_MAROC/status/1729555061938819317', '/anyone/status/1729555061938819317', '/DGSN_MAROC/status/1729555061938819317/photo/1']) {
+    for (const path of [
+      '/DGSN_MAROC/status/1729555061938819317',
+      '/anyone/status/1729555061938819317',
+      '/DGSN_MAROC/status/1729555061938819317/photo/1',
+    ]) {
       const answer = await fetchAnswer(fake.agent, `https://x.com${path}`, { headers: { 'user-agent': BROWSER } });
       expect(answer.status).toBe(200);
       expect(answer.text).toContain('<title>X</title>');
@@ -114,12 +132,19 @@ describe('twitter.com and x.com', () => {
   });
 
   it('sends www.x.com and plain http to https://x.com', async () => {
-    expect((await fetchAnswer(fake.agent, 'https://www.x.com/a/status/1')).headers['location']).toBe('https://x.com/a/status/1');
-    expect((await fetchAnswer(fake.agent, 'http://x.com/a/status/1')).headers['location']).toBe('https://x.com/a/status/1');
+    expect((await fetchAnswer(fake.agent, 'https://www.x.com/a/status/1')).headers['location']).toBe(
+      'https://x.com/a/status/1',
+    );
+    expect((await fetchAnswer(fake.agent, 'http://x.com/a/status/1')).headers['location']).toBe(
+      'https://x.com/a/status/1',
+    );
   });
 
   it('shows the unsafe-link warning at the end of a wrapped short link', async () => {
-    const answer = await fetchAnswer(fake.agent, `https://x.com/safety/unsafe_link_warning?unsafe_link=${encodeURIComponent(ARTICLE)}`);
+    const answer = await fetchAnswer(
+      fake.agent,
+      `https://x.com/safety/unsafe_link_warning?unsafe_link=${encodeURIComponent(ARTICLE)}`,
+    );
     expect(answer.status).toBe(200);
     expect(answer.text).toContain('this link may be unsafe');
     expect(answer.text).toContain('href="https://news.example.com/2023/11/28/alerte?x=1&amp;y=2"');

@@ -37,7 +37,10 @@ describe('the token', () => {
 
   it('refuses a wrong or missing token with a 400 that is not JSON', async () => {
     fake.upstream.addPost(POST);
-    for (const url of [tweetResultUrl(ID, 'wrongtoken'), `https://cdn.syndication.twimg.com/tweet-result?id=${ID}&lang=en`]) {
+    for (const url of [
+      tweetResultUrl(ID, 'wrongtoken'),
+      `https://cdn.syndication.twimg.com/tweet-result?id=${ID}&lang=en`,
+    ]) {
       const answer = await fetchAnswer(fake.agent, url);
       expect(answer.status).toBe(400);
       expect(answer.headers['content-type']).toMatch(/^text\/plain/);
@@ -121,13 +124,18 @@ describe('a public post', () => {
     fake.upstream.addPost({ id: ID, handle: 'DGSN_MAROC', name: 'DGSN MAROC', text: 'x', editIds: [first, ID] });
     const { json } = await fetchJson(tweetResultUrl(ID));
     expect(json).toMatchObject({ edit_control: { edit_tweet_ids: [first, ID] }, isEdited: true });
-    expect(() => fake.upstream.addPost({ id: ID, handle: 'DGSN_MAROC', name: 'DGSN MAROC', text: 'x', editIds: [ID, first] })).toThrow(/editIds/);
+    expect(() =>
+      fake.upstream.addPost({ id: ID, handle: 'DGSN_MAROC', name: 'DGSN MAROC', text: 'x', editIds: [ID, first] }),
+    ).toThrow(/editIds/);
   });
 
   it('dates a post without createdAt from its Snowflake id', async () => {
     fake.upstream.addPost({ id: ID, handle: 'DGSN_MAROC', name: 'DGSN MAROC', text: 'x' });
     const { json } = await fetchJson(tweetResultUrl(ID));
-    expect(json).toMatchObject({ created_at: new Date(Number((BigInt(ID) >> 22n) + 1288834974657n)).toISOString(), lang: 'en' });
+    expect(json).toMatchObject({
+      created_at: new Date(Number((BigInt(ID) >> 22n) + 1288834974657n)).toISOString(),
+      lang: 'en',
+    });
   });
 
   it('embeds the quoted post and the parent while they are public', async () => {
@@ -136,7 +144,12 @@ describe('a public post', () => {
     fake.upstream.addPost({ ...POST, quotedId: '1729000000000000001', inReplyToId: '1729000000000000002' });
     const { json } = await fetchJson(tweetResultUrl(ID));
     expect(json).toMatchObject({
-      quoted_tweet: { id_str: '1729000000000000001', text: 'original', user: { screen_name: 'quoted' }, self_thread: { id_str: '1729000000000000001' } },
+      quoted_tweet: {
+        id_str: '1729000000000000001',
+        text: 'original',
+        user: { screen_name: 'quoted' },
+        self_thread: { id_str: '1729000000000000001' },
+      },
       in_reply_to_status_id_str: '1729000000000000002',
       in_reply_to_screen_name: 'parent',
       parent: { id_str: '1729000000000000002', text: 'question', user: { screen_name: 'parent' } },
@@ -152,12 +165,16 @@ describe('a public post', () => {
 
   it('is gzipped for a client that accepts gzip, and plain for one that does not', async () => {
     fake.upstream.addPost(POST);
-    const gzipped = await fetchAnswer(fake.agent, tweetResultUrl(ID), { headers: { 'accept-encoding': 'gzip, deflate, br' } });
+    const gzipped = await fetchAnswer(fake.agent, tweetResultUrl(ID), {
+      headers: { 'accept-encoding': 'gzip, deflate, br' },
+    });
     expect(gzipped.headers['content-encoding']).toBe('gzip');
     expect(gzipped.headers['vary']).toBe('Accept-Encoding');
     expect(JSON.parse(gunzipSync(gzipped.body).toString('utf8'))).toMatchObject({ id_str: ID });
 
-    const plain = await fetchAnswer(fake.agent, tweetResultUrl(ID), { headers: { 'accept-encoding': 'gzip;q=0, identity' } });
+    const plain = await fetchAnswer(fake.agent, tweetResultUrl(ID), {
+      headers: { 'accept-encoding': 'gzip;q=0, identity' },
+    });
     expect(plain.headers['content-encoding']).toBeUndefined();
     expect(JSON.parse(plain.body.toString('utf8'))).toMatchObject({ id_str: ID });
   });
@@ -174,7 +191,10 @@ describe('a post that is not public', () => {
     fake.upstream.addPost({ ...POST, state });
     const { status, json } = await fetchJson(tweetResultUrl(ID));
     expect(status).toBe(200);
-    expect(json).toMatchObject({ __typename: 'TweetTombstone', tombstone: { text: { text: expect.stringMatching(text) as unknown } } });
+    expect(json).toMatchObject({
+      __typename: 'TweetTombstone',
+      tombstone: { text: { text: expect.stringMatching(text) as unknown } },
+    });
   });
 
   it.each(['deleted', 'suspended', 'syndication-only-404'] as const)('%s: 404 with an empty body', async (state) => {

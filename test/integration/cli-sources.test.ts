@@ -16,7 +16,9 @@ describe('citesnap archive: the sources it reads', () => {
 
   beforeAll(async () => {
     upstream = await FakeUpstream.start();
-    upstream.addPage('https://news.test/long-article', { body: `<html><head><title>Long</title></head><body><p>${'x'.repeat(5000)}</p></body></html>` });
+    upstream.addPage('https://news.test/long-article', {
+      body: `<html><head><title>Long</title></head><body><p>${'x'.repeat(5000)}</p></body></html>`,
+    });
     work = await mkdtemp(join(tmpdir(), 'citesnap-cli-sources-'));
     env = { ...upstream.env, CITESNAP_DATA_DIR: join(work, 'data') };
   });
@@ -28,7 +30,11 @@ describe('citesnap archive: the sources it reads', () => {
 
   it('refuses /dev/zero at once (exit 2): only regular files are read', async () => {
     const result = await runCli(['archive', '/dev/zero'], { env });
-    expect(result).toEqual({ code: 2, stdout: '', stderr: 'citesnap: /dev/zero: is a device, expected an article file\n' });
+    expect(result).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'citesnap: /dev/zero: is a device, expected an article file\n',
+    });
   });
 
   it('refuses a FIFO without waiting for a writer (exit 2)', async () => {
@@ -40,11 +46,14 @@ describe('citesnap archive: the sources it reads', () => {
 
   it('counts the bytes as it reads: a file whose size says 0 is refused past the cap, naming it and the cap', async () => {
     // Files under /proc are regular files that stat as empty and read as much as they hold.
-    const result = await runCli(['archive', '/proc/self/environ', '--no-sidecar'], { env: { ...env, CITESNAP_MAX_SOURCE_BYTES: '16' } });
+    const result = await runCli(['archive', '/proc/self/environ', '--no-sidecar'], {
+      env: { ...env, CITESNAP_MAX_SOURCE_BYTES: '16' },
+    });
     expect(result).toEqual({
       code: 2,
       stdout: '',
-      stderr: 'citesnap: /proc/self/environ: larger than the 16-byte limit on an article (CITESNAP_MAX_SOURCE_BYTES), not read further\n',
+      stderr:
+        'citesnap: /proc/self/environ: larger than the 16-byte limit on an article (CITESNAP_MAX_SOURCE_BYTES), not read further\n',
     });
   });
 
@@ -57,7 +66,9 @@ describe('citesnap archive: the sources it reads', () => {
 
     const files = await runCli(['archive', large, small], { env: capped });
     expect(files.code).toBe(2);
-    expect(files.stderr).toBe(`citesnap: ${large}: larger than the 1000-byte limit on an article (CITESNAP_MAX_SOURCE_BYTES), not read further\n`);
+    expect(files.stderr).toBe(
+      `citesnap: ${large}: larger than the 1000-byte limit on an article (CITESNAP_MAX_SOURCE_BYTES), not read further\n`,
+    );
     expect(files.stdout).toMatch(/^small: 0 citations -> /);
     expect((await readdir(join(work, 'data', 'documents'))).sort()).toEqual(['small.json']);
 
@@ -65,20 +76,26 @@ describe('citesnap archive: the sources it reads', () => {
     expect(stdin).toEqual({
       code: 2,
       stdout: '',
-      stderr: 'citesnap: standard input: larger than the 1000-byte limit on an article (CITESNAP_MAX_SOURCE_BYTES), not read further\n',
+      stderr:
+        'citesnap: standard input: larger than the 1000-byte limit on an article (CITESNAP_MAX_SOURCE_BYTES), not read further\n',
     });
 
     const url = await runCli(['archive', 'https://news.test/long-article'], { env: capped });
     expect(url).toEqual({
       code: 2,
       stdout: '',
-      stderr: 'citesnap: https://news.test/long-article: larger than the 1000-byte limit on an article (CITESNAP_MAX_SOURCE_BYTES), not read further\n',
+      stderr:
+        'citesnap: https://news.test/long-article: larger than the 1000-byte limit on an article (CITESNAP_MAX_SOURCE_BYTES), not read further\n',
     });
   });
 
   it('refuses a bad CITESNAP_MAX_SOURCE_BYTES or CITESNAP_QUEUE_SIDECARS, naming it (exit 2)', async () => {
     const size = await runCli(['archive', '/dev/null'], { env: { ...env, CITESNAP_MAX_SOURCE_BYTES: '20MB' } });
-    expect(size).toEqual({ code: 2, stdout: '', stderr: 'citesnap: CITESNAP_MAX_SOURCE_BYTES: expected a whole number of at least 1, got "20MB"\n' });
+    expect(size).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'citesnap: CITESNAP_MAX_SOURCE_BYTES: expected a whole number of at least 1, got "20MB"\n',
+    });
     const sidecars = await runCli(['archive', '/dev/null'], { env: { ...env, CITESNAP_QUEUE_SIDECARS: 'yes' } });
     expect(sidecars).toEqual({
       code: 2,

@@ -80,26 +80,49 @@ describe('citesnap on the command line', () => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const record = JSON.parse(result.stdout) as DocumentRecord;
-    expect(record).toMatchObject({ docId: 'news.test-article', source: { uri: 'https://news.test/article', mediaType: 'text/html', title: 'An article' } });
-    expect(record.citations.map((citation) => [citation.id, citation.status])).toEqual([['post:1729555061938819317', 'archived']]);
+    expect(record).toMatchObject({
+      docId: 'news.test-article',
+      source: { uri: 'https://news.test/article', mediaType: 'text/html', title: 'An article' },
+    });
+    expect(record.citations.map((citation) => [citation.id, citation.status])).toEqual([
+      ['post:1729555061938819317', 'archived'],
+    ]);
   });
 
   it('reads standard input with a doc id', async () => {
-    const result = await runCli(['archive', '-', '--doc-id', 'from-stdin', '--json'], { env, input: 'See https://x.com/DGSN_MAROC/status/1729555061938819317' });
+    const result = await runCli(['archive', '-', '--doc-id', 'from-stdin', '--json'], {
+      env,
+      input: 'See https://x.com/DGSN_MAROC/status/1729555061938819317',
+    });
     expect(result.code).toBe(0);
-    expect((JSON.parse(result.stdout) as DocumentRecord).citations[0]).toMatchObject({ id: 'post:1729555061938819317', status: 'archived' });
+    expect((JSON.parse(result.stdout) as DocumentRecord).citations[0]).toMatchObject({
+      id: 'post:1729555061938819317',
+      status: 'archived',
+    });
   });
 
   it.each([
-    [['archive', '/nonexistent/article.txt'], /^citesnap: \/nonexistent\/article\.txt: no such file, expected a readable article file\n$/],
+    [
+      ['archive', '/nonexistent/article.txt'],
+      /^citesnap: \/nonexistent\/article\.txt: no such file, expected a readable article file\n$/,
+    ],
     [['archive', '.'], /^citesnap: \.: is a directory, expected an article file\n$/],
     [['archive', 'a.txt', 'b.txt', '--doc-id', 'x'], /^citesnap: archive: --doc-id goes with a single source only\n$/],
-    [['archive', 'a.txt', '--doc-id', '../x'], /^citesnap: --doc-id: invalid doc id "\.\.\/x": expected 1 to 200 characters/],
+    [
+      ['archive', 'a.txt', '--doc-id', '../x'],
+      /^citesnap: --doc-id: invalid doc id "\.\.\/x": expected 1 to 200 characters/,
+    ],
     [['archive', 'a.txt', '--doc-id', ''], /^citesnap: --doc-id: invalid doc id "": expected/],
-    [['archive', 'a.txt', '--doc-id', 'x'.repeat(300)], /^citesnap: --doc-id: invalid doc id "x{60}"… \(300 characters\): expected/],
+    [
+      ['archive', 'a.txt', '--doc-id', 'x'.repeat(300)],
+      /^citesnap: --doc-id: invalid doc id "x{60}"… \(300 characters\): expected/,
+    ],
     [['archive'], /^citesnap: archive: expected at least one source/],
     [['archive', '--frobnicate', 'a.txt'], /^citesnap: archive: Unknown option '--frobnicate'/],
-    [['archive', 'ftp://example.com/a'], /^citesnap: ftp:\/\/example\.com\/a: unsupported scheme, expected a file, - or an http\(s\) URL\n$/],
+    [
+      ['archive', 'ftp://example.com/a'],
+      /^citesnap: ftp:\/\/example\.com\/a: unsupported scheme, expected a file, - or an http\(s\) URL\n$/,
+    ],
     [['show', 'never-archived'], /^citesnap: show: no record for doc id "never-archived" in .*\n$/],
     [['show', '../etc'], /^citesnap: show: invalid doc id/],
     [['recheck', '--doc-id', 'never-archived'], /^citesnap: recheck: no record for doc id "never-archived" in .*\n$/],
@@ -123,7 +146,9 @@ describe('citesnap on the command line', () => {
     const empty = join(work, 'empty.txt');
     await writeFile(empty, '');
     const result = await runCli(['archive', garbage, empty], { env });
-    expect(result.stderr).toMatch(/^citesnap: .*garbage\.txt: looks like binary data, expected an HTML or plain-text article\n$/);
+    expect(result.stderr).toMatch(
+      /^citesnap: .*garbage\.txt: looks like binary data, expected an HTML or plain-text article\n$/,
+    );
     expect(result.code).toBe(2);
     // The bad source did not stop the good one.
     expect(await readRecord('empty')).toMatchObject({ docId: 'empty', source: { bytes: 0 }, citations: [] });
@@ -132,12 +157,20 @@ describe('citesnap on the command line', () => {
 
   it('handles 40,000 nested elements and a 50 MB text file', async () => {
     const nested = join(work, 'nested.html');
-    await writeFile(nested, `<html><body>${'<div>'.repeat(40_000)}<a href="https://x.com/DGSN_MAROC/status/1729555061938819317">x</a>${'</div>'.repeat(40_000)}</body></html>`);
+    await writeFile(
+      nested,
+      `<html><body>${'<div>'.repeat(40_000)}<a href="https://x.com/DGSN_MAROC/status/1729555061938819317">x</a>${'</div>'.repeat(40_000)}</body></html>`,
+    );
     const big = join(work, 'big.txt');
     const paragraph = 'Lorem ipsum dolor sit amet, consectetur adipiscing elit — pas de citation ici (@nobody).\n\n';
-    await writeFile(big, `${paragraph.repeat(Math.ceil((50 * 1024 * 1024) / paragraph.length))}https://t.co/rdI6rg3QRE`);
+    await writeFile(
+      big,
+      `${paragraph.repeat(Math.ceil((50 * 1024 * 1024) / paragraph.length))}https://t.co/rdI6rg3QRE`,
+    );
     // Past the default cap of 20 MiB: the operator raises it for such files.
-    const result = await runCli(['archive', '--no-sidecar', nested, big], { env: { ...env, CITESNAP_MAX_SOURCE_BYTES: String(64 * 1024 * 1024) } });
+    const result = await runCli(['archive', '--no-sidecar', nested, big], {
+      env: { ...env, CITESNAP_MAX_SOURCE_BYTES: String(64 * 1024 * 1024) },
+    });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect((await readRecord('nested')).citations.map((citation) => citation.id)).toEqual(['post:1729555061938819317']);
@@ -147,14 +180,18 @@ describe('citesnap on the command line', () => {
   it('survives a reader that goes away: no stack trace, the record written', async () => {
     const article = join(work, 'pipe.txt');
     await copyFile(EXAMPLE, article);
-    const child = spawn(process.execPath, [BIN, 'archive', '--json', '--no-sidecar', article, article], { env: { PATH: process.env.PATH ?? '', ...env, CITESNAP_DATA_DIR: join(work, 'pipe-data') } });
+    const child = spawn(process.execPath, [BIN, 'archive', '--json', '--no-sidecar', article, article], {
+      env: { PATH: process.env.PATH ?? '', ...env, CITESNAP_DATA_DIR: join(work, 'pipe-data') },
+    });
     child.stdout.destroy();
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
     expect(stderr).toBe('');
     expect(code).toBe(0);
-    expect(JSON.parse(await readFile(join(work, 'pipe-data', 'documents', 'pipe.json'), 'utf8'))).toMatchObject({ docId: 'pipe' });
+    expect(JSON.parse(await readFile(join(work, 'pipe-data', 'documents', 'pipe.json'), 'utf8'))).toMatchObject({
+      docId: 'pipe',
+    });
   });
 
   it('rechecks from the command line', async () => {
@@ -176,7 +213,9 @@ describe('citesnap on the command line', () => {
     await writeFile(join(work, 'recheck-data', 'documents', 'm-broken.json'), '{"docId": "m-broken",');
     const result = await runCli(['recheck', '--older-than', '0s'], { env: recheckEnv });
     expect(result.stderr).toMatch(/^citesnap: .*\/documents\/m-broken\.json: not a readable record \(.*JSON.*\)\n$/);
-    expect(result.stdout).toMatch(/^a-first: 1 citation \(1 archived\) -> .*\nz-last: 1 citation \(1 archived\) -> .*\nrechecked 1 target: 2 citations in 2 documents\n$/);
+    expect(result.stdout).toMatch(
+      /^a-first: 1 citation \(1 archived\) -> .*\nz-last: 1 citation \(1 archived\) -> .*\nrechecked 1 target: 2 citations in 2 documents\n$/,
+    );
     expect(result.code).toBe(1);
   });
 
@@ -204,7 +243,9 @@ describe('citesnap on the command line', () => {
     expect((await runCli(['schedule', '--remove', 'recheck'], { env: queueEnv })).code).toBe(0);
     expect((await runCli(['schedule', '--list'], { env: queueEnv })).stdout).toBe('');
 
-    const down = await runCli(['enqueue', 'https://news.test/article'], { env: { ...queueEnv, REDIS_URL: 'redis://127.0.0.1:1' } });
+    const down = await runCli(['enqueue', 'https://news.test/article'], {
+      env: { ...queueEnv, REDIS_URL: 'redis://127.0.0.1:1' },
+    });
     expect(down.code).toBe(1);
     expect(down.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(down.stderr).toMatch(/^citesnap: .*redis:\/\/127\.0\.0\.1:1/);
@@ -212,13 +253,22 @@ describe('citesnap on the command line', () => {
   }, 120_000);
 
   // `script` (util-linux) gives the command a terminal, as a user at a shell has.
-  it.skipIf(spawnSync('script', ['--version']).status !== 0)('writes a progress line a source to stderr only when it is a terminal', async () => {
-    const article = join(work, 'progress.txt');
-    await writeFile(article, 'Nothing cited.');
-    const envPrefix = Object.entries(env).map(([name, value]) => `${name}='${value}'`).join(' ');
-    const onTerminal = spawnSync('script', ['-qec', `${envPrefix} ${process.execPath} ${BIN} archive --no-sidecar ${article}`, '/dev/null'], { encoding: 'utf8' });
-    expect(onTerminal.stdout).toMatch(/^citesnap: \[1\/1\] .*progress\.txt\r?\n/);
-    const piped = await runCli(['archive', '--no-sidecar', article], { env });
-    expect(piped.stderr).toBe('');
-  });
+  it.skipIf(spawnSync('script', ['--version']).status !== 0)(
+    'writes a progress line a source to stderr only when it is a terminal',
+    async () => {
+      const article = join(work, 'progress.txt');
+      await writeFile(article, 'Nothing cited.');
+      const envPrefix = Object.entries(env)
+        .map(([name, value]) => `${name}='${value}'`)
+        .join(' ');
+      const onTerminal = spawnSync(
+        'script',
+        ['-qec', `${envPrefix} ${process.execPath} ${BIN} archive --no-sidecar ${article}`, '/dev/null'],
+        { encoding: 'utf8' },
+      );
+      expect(onTerminal.stdout).toMatch(/^citesnap: \[1\/1\] .*progress\.txt\r?\n/);
+      const piped = await runCli(['archive', '--no-sidecar', article], { env });
+      expect(piped.stderr).toBe('');
+    },
+  );
 });

@@ -57,7 +57,11 @@ describe('the example article, end to end', () => {
     expect(dgsn.link?.hops[0]).toMatchObject({ url: 'https://t.co/rdI6rg3QRE', status: 301, via: 'http' });
     expect(dgsn.link?.finalUrl).toBe(`https://twitter.com/DGSN_MAROC/status/${DGSN_ID}/photo/1`);
     expect(dgsn.post?.media).toHaveLength(1);
-    expect(dgsn.post?.media[0]).toMatchObject({ type: 'photo', url: 'https://pbs.twimg.com/media/GAB12cdXwAA3xyz?format=jpg&name=orig', capture: { via: 'media' } });
+    expect(dgsn.post?.media[0]).toMatchObject({
+      type: 'photo',
+      url: 'https://pbs.twimg.com/media/GAB12cdXwAA3xyz?format=jpg&name=orig',
+      capture: { via: 'media' },
+    });
     expect(record.citations.some((citation) => citation.id === 'tco:rdI6rg3QRE')).toBe(false);
   });
 
@@ -79,13 +83,16 @@ describe('the example article, end to end', () => {
       expect(citation.error).toBeUndefined();
     }
     // One CDX request for each URL form, for each handle and date.
-    const cdx = upstream.requests.filter((request) => request.host === 'web.archive.org' && request.path.startsWith('/cdx/'));
-    expect(cdx.map((request) => new URL(request.path, 'https://web.archive.org').searchParams.get('url')?.replace(/\/status\/.*/, '')).sort()).toEqual([
-      'twitter.com/city_bruxelles',
-      'twitter.com/sudinfo_be',
-      'x.com/city_bruxelles',
-      'x.com/sudinfo_be',
-    ]);
+    const cdx = upstream.requests.filter(
+      (request) => request.host === 'web.archive.org' && request.path.startsWith('/cdx/'),
+    );
+    expect(
+      cdx
+        .map((request) =>
+          new URL(request.path, 'https://web.archive.org').searchParams.get('url')?.replace(/\/status\/.*/, ''),
+        )
+        .sort(),
+    ).toEqual(['twitter.com/city_bruxelles', 'twitter.com/sudinfo_be', 'x.com/city_bruxelles', 'x.com/sudinfo_be']);
   });
 
   it('says how each post was identified, and that the article quotes all three verbatim', () => {
@@ -102,13 +109,17 @@ describe('the example article, end to end', () => {
     const html = await readFile(new URL('../../examples/casablanca-extortion-2023-11.html', import.meta.url), 'utf8');
     const fromHtml = await harness.archive({ html }, 'casablanca-html');
     for (const id of [DGSN_ID, SUDINFO_ID, CITY_ID]) {
-      expect(byId(fromHtml, `post:${id}`).post).toMatchObject({ identifiedBy: 'status-link', quote: { verdict: 'verbatim' } });
+      expect(byId(fromHtml, `post:${id}`).post).toMatchObject({
+        identifiedBy: 'status-link',
+        quote: { verdict: 'verbatim' },
+      });
     }
   });
 
   it('keeps every occurrence exactly located in the source', () => {
     for (const citation of record.citations) {
-      for (const occurrence of citation.occurrences) expect(text.substr(occurrence.offset, occurrence.raw.length)).toBe(occurrence.raw);
+      for (const occurrence of citation.occurrences)
+        expect(text.substr(occurrence.offset, occurrence.raw.length)).toBe(occurrence.raw);
     }
   });
 
@@ -121,7 +132,12 @@ describe('the example article, end to end', () => {
         url: 'https://t.co/Q558GooFYF',
         finalUrl: 'https://sudinfo.example.com/alerte-a-la-bombe',
         httpStatus: 200,
-        page: { title: 'Alerte à la bombe dans 27 écoles', siteName: 'Sudinfo', lang: 'fr', publishedAt: '2023-11-27T09:12:00+01:00' },
+        page: {
+          title: 'Alerte à la bombe dans 27 écoles',
+          siteName: 'Sudinfo',
+          lang: 'fr',
+          publishedAt: '2023-11-27T09:12:00+01:00',
+        },
       },
       capture: { via: 'page' },
     });
@@ -136,7 +152,10 @@ describe('the example article, end to end', () => {
   });
 
   it('writes WARC records whose digests hold, the payload as it came off the wire', async () => {
-    const captures = record.citations.flatMap((citation) => [citation.capture, ...(citation.post?.media.map((item) => item.capture) ?? [])]);
+    const captures = record.citations.flatMap((citation) => [
+      citation.capture,
+      ...(citation.post?.media.map((item) => item.capture) ?? []),
+    ]);
     expect(captures.filter(Boolean).length).toBeGreaterThanOrEqual(4);
     for (const capture of captures) {
       if (!capture) continue;
@@ -161,14 +180,21 @@ describe('the example article, end to end', () => {
 
   it('leaves nothing for retry-failed to retry', async () => {
     const requestsBefore = upstream.requestCount();
-    const result = await recheckDocument('casablanca', (citation) => citation.status === 'unidentified', harness.pipeline.ports);
+    const result = await recheckDocument(
+      'casablanca',
+      (citation) => citation.status === 'unidentified',
+      harness.pipeline.ports,
+    );
     expect(result?.rechecked).toBe(0);
     expect(upstream.requestCount()).toBe(requestsBefore);
   });
 
   it('reuses a capture for another document citing the same post', async () => {
     const requestsBefore = upstream.requestCount();
-    const other = await harness.archive({ html: `<p><a href="https://twitter.com/DGSN_MAROC/status/${DGSN_ID}?s=20">La DGSN</a></p>` }, 'other');
+    const other = await harness.archive(
+      { html: `<p><a href="https://twitter.com/DGSN_MAROC/status/${DGSN_ID}?s=20">La DGSN</a></p>` },
+      'other',
+    );
     expect(upstream.requestCount()).toBe(requestsBefore);
     expect(other.citations[0]?.capture).toEqual(byId(record, `post:${DGSN_ID}`).capture);
   });

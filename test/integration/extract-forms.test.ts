@@ -49,9 +49,15 @@ describe('citesnap archive on markdown quotes and undeclared UTF-8', () => {
     // No status URL of the quotes is a citation of its own, and the template URLs are none.
     const postIds = record.citations.filter((citation) => citation.type === 'post').map((citation) => citation.id);
     expect(postIds).toHaveLength(6);
-    expect(record.citations.find((citation) => citation.post?.handle === 'quill_il')?.post?.embed?.date).toBe('2019-09-17');
-    expect(record.citations.find((citation) => citation.post?.handle === 'fieldops_team')?.post?.embed).toMatchObject({ dateText: '21 Agosztus 2022' });
-    expect(record.citations.find((citation) => citation.post?.handle === 'fieldops_team')?.post?.embed?.date).toBeUndefined();
+    expect(record.citations.find((citation) => citation.post?.handle === 'quill_il')?.post?.embed?.date).toBe(
+      '2019-09-17',
+    );
+    expect(record.citations.find((citation) => citation.post?.handle === 'fieldops_team')?.post?.embed).toMatchObject({
+      dateText: '21 Agosztus 2022',
+    });
+    expect(
+      record.citations.find((citation) => citation.post?.handle === 'fieldops_team')?.post?.embed?.date,
+    ).toBeUndefined();
   });
 
   it('reads an HTML file without a declared charset as UTF-8: names and dates intact', async () => {
@@ -66,8 +72,14 @@ describe('citesnap archive on markdown quotes and undeclared UTF-8', () => {
     const record = await archive('undeclared-utf8.html');
     const prefete = record.citations.find((citation) => citation.id === 'post:1623000000000000001');
     expect(prefete?.status).toBe('archived');
-    expect(prefete?.post?.embed).toMatchObject({ authorName: 'Préfète du Doubs Exemple', dateText: '3 février 2023', date: '2023-02-03' });
+    expect(prefete?.post?.embed).toMatchObject({
+      authorName: 'Préfète du Doubs Exemple',
+      dateText: '3 février 2023',
+      date: '2023-02-03',
+    });
     expect(record.source.title).toBe('Exported from the CMS');
-    expect(record.citations.find((citation) => citation.post?.handle === 'croixrouge_ex')?.post?.embed?.authorName).toBe('Croix-Rouge Exemple');
+    expect(
+      record.citations.find((citation) => citation.post?.handle === 'croixrouge_ex')?.post?.embed?.authorName,
+    ).toBe('Croix-Rouge Exemple');
   });
 });

@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Queue} from 'bullmq';
+import type { Queue } from 'bullmq';
 import { Job, QueueEvents } from 'bullmq';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { openDataDirStore } from '../../src/record/data-dir-store.js';
@@ -78,14 +78,25 @@ describe('worker processes', () => {
     return child;
   };
   const startWorker = (knobs: Record<string, unknown> = {}, extraEnv: Record<string, string> = {}) =>
-    track(spawnTsx(WORKER_SCRIPT, [], env({ TEST_WORKER_OPTIONS: JSON.stringify({ ...FAST_LOCKS, ...knobs }), ...extraEnv })));
+    track(
+      spawnTsx(
+        WORKER_SCRIPT,
+        [],
+        env({ TEST_WORKER_OPTIONS: JSON.stringify({ ...FAST_LOCKS, ...knobs }), ...extraEnv }),
+      ),
+    );
   const addHeldJob = async (docId: string) => {
     site.holding = true;
     const requested = site.nextRequest();
-    const job = await queue.add(JOB.archive, { docId, source: { url: `http://site.news.test/${docId}` } }, archiveJobOptions(docId));
+    const job = await queue.add(
+      JOB.archive,
+      { docId, source: { url: `http://site.news.test/${docId}` } },
+      archiveJobOptions(docId),
+    );
     return { job, requested };
   };
-  const readRecord = async (docId: string) => JSON.parse(await readFile(join(dataDir, 'documents', `${docId}.json`), 'utf8')) as DocumentRecord;
+  const readRecord = async (docId: string) =>
+    JSON.parse(await readFile(join(dataDir, 'documents', `${docId}.json`), 'utf8')) as DocumentRecord;
 
   it('on SIGTERM, lets the active job finish, then exits 0 (citesnap worker)', async () => {
     const worker = track(spawnQueueCli(['worker', '--concurrency', '2'], env({ CITESNAP_SHUTDOWN_GRACE: '30s' })));
@@ -177,7 +188,11 @@ describe('worker processes', () => {
     expect(fake.requestCount('news.test')).toBe(1);
     expect(fake.requests.filter((request) => request.host === 't.co' && request.path === '/fast')).toHaveLength(1);
     const fast = record.citations[0];
-    expect(fast?.capture).toEqual(fastEntry.outcome.kind === 'link' && fastEntry.outcome.check.end.kind === 'page' ? fastEntry.outcome.check.end.capture : 'no capture');
+    expect(fast?.capture).toEqual(
+      fastEntry.outcome.kind === 'link' && fastEntry.outcome.check.end.kind === 'page'
+        ? fastEntry.outcome.check.end.capture
+        : 'no capture',
+    );
     expect(fast?.checks).toHaveLength(1);
   });
 
@@ -196,7 +211,9 @@ describe('worker processes', () => {
         return queue.add(JOB.archive, { docId: `burst-${doc}`, source: { html } }, archiveJobOptions(`burst-${doc}`));
       }),
     );
-    const results = await Promise.all(jobs.map((job) => job.waitUntilFinished(events) as Promise<{ statuses: Record<string, number> }>));
+    const results = await Promise.all(
+      jobs.map((job) => job.waitUntilFinished(events) as Promise<{ statuses: Record<string, number> }>),
+    );
     expect(results.map((result) => result.statuses)).toEqual(jobs.map(() => ({ archived: 3 })));
 
     const stats = fake.stats();
@@ -205,7 +222,11 @@ describe('worker processes', () => {
     }
     expect(fake.maxInFlight('cdn.syndication.twimg.com')).toBe(2);
     // Both processes took part: each logged some of the completions.
-    await Promise.all(jobs.map((job) => Promise.any(workers.map((worker) => worker.event('job.completed', (line) => line.jobId === job.id)))));
+    await Promise.all(
+      jobs.map((job) =>
+        Promise.any(workers.map((worker) => worker.event('job.completed', (line) => line.jobId === job.id))),
+      ),
+    );
     const doneBy = workers.map((worker) => worker.lines().filter((line) => line.event === 'job.completed').length);
     expect(doneBy[0]! + doneBy[1]!).toBe(6);
     expect(Math.min(...doneBy)).toBeGreaterThan(0);
@@ -231,23 +252,41 @@ describe('worker processes', () => {
           .map((handle, account) => posts[account * 2 + ((doc + account) % 2)]!)
           .map((post) => `Paragraph.\n\n${post.text} — ${post.handle} (@${post.handle}) March 5, 2024`)
           .join('\n\n');
-        return queue.add(JOB.archive, { docId: `residues-${doc}`, source: { text } }, archiveJobOptions(`residues-${doc}`));
+        return queue.add(
+          JOB.archive,
+          { docId: `residues-${doc}`, source: { text } },
+          archiveJobOptions(`residues-${doc}`),
+        );
       }),
     );
-    const results = await Promise.all(jobs.map((job) => job.waitUntilFinished(events) as Promise<{ statuses: Record<string, number> }>));
+    const results = await Promise.all(
+      jobs.map((job) => job.waitUntilFinished(events) as Promise<{ statuses: Record<string, number> }>),
+    );
     expect(results.map((result) => result.statuses)).toEqual(jobs.map(() => ({ archived: 3 })));
-    const cdx = fake.requests.filter((request) => request.host === 'web.archive.org' && request.path.startsWith('/cdx/'));
-    const asked = cdx.map((request) => new URL(request.path, 'https://web.archive.org').searchParams.get('url')?.replace(/\/status\/.*/, ''));
+    const cdx = fake.requests.filter(
+      (request) => request.host === 'web.archive.org' && request.path.startsWith('/cdx/'),
+    );
+    const asked = cdx.map((request) =>
+      new URL(request.path, 'https://web.archive.org').searchParams.get('url')?.replace(/\/status\/.*/, ''),
+    );
     expect(asked.sort()).toEqual(accounts.flatMap((handle) => [`twitter.com/${handle}`, `x.com/${handle}`]).sort());
     // Every post was checked once, though two workers compared it as a candidate for six documents.
     for (const post of posts) {
-      expect(fake.requests.filter((request) => request.host === 'cdn.syndication.twimg.com' && request.path.includes(`id=${post.id}&`))).toHaveLength(1);
+      expect(
+        fake.requests.filter(
+          (request) => request.host === 'cdn.syndication.twimg.com' && request.path.includes(`id=${post.id}&`),
+        ),
+      ).toHaveLength(1);
     }
     // web.archive.org is one host like any other under CITESNAP_HOST_CONCURRENCY, across both workers.
     expect(fake.maxInFlight('web.archive.org')).toBe(1);
     const doneBy = workers.map((worker) => worker.lines().filter((line) => line.event === 'job.completed').length);
     expect(Math.min(...doneBy)).toBeGreaterThan(0);
     const record = await readRecord('residues-0');
-    expect(record.citations.map((citation) => citation.post?.identifiedBy)).toEqual(['wayback-cdx', 'wayback-cdx', 'wayback-cdx']);
+    expect(record.citations.map((citation) => citation.post?.identifiedBy)).toEqual([
+      'wayback-cdx',
+      'wayback-cdx',
+      'wayback-cdx',
+    ]);
   });
 });

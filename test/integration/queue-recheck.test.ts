@@ -93,16 +93,23 @@ describe('a recheck run shared by worker processes', () => {
     };
   }
   const startWorker = () => {
-    const child = spawnTsx(WORKER_SCRIPT, [], { ...env(), TEST_WORKER_OPTIONS: JSON.stringify({ ...FAST_LOCKS, ...PARTS }) });
+    const child = spawnTsx(WORKER_SCRIPT, [], {
+      ...env(),
+      TEST_WORKER_OPTIONS: JSON.stringify({ ...FAST_LOCKS, ...PARTS }),
+    });
     processes.push(child);
     return child;
   };
   const partStarted = (worker: TestProcess) => worker.event('job.started', (line) => line.job === JOB.recheckTargets);
-  const readRecord = async (docId: string) => JSON.parse(await readFile(join(dataDir, 'documents', `${docId}.json`), 'utf8')) as DocumentRecord;
+  const readRecord = async (docId: string) =>
+    JSON.parse(await readFile(join(dataDir, 'documents', `${docId}.json`), 'utf8')) as DocumentRecord;
 
   /** Plans a run of every target and returns its parts' jobs. */
   async function planEverything(): Promise<Job[]> {
-    const plan = (await (await maintenance.add(JOB.recheck, { olderThan: 0 })).waitUntilFinished(events)) as { targets: number; parts: string[] };
+    const plan = (await (await maintenance.add(JOB.recheck, { olderThan: 0 })).waitUntilFinished(events)) as {
+      targets: number;
+      parts: string[];
+    };
     expect(plan.targets).toBe(LINKS);
     expect(plan.parts).toHaveLength(DOCUMENTS / PARTS.recheckPartSize);
     const jobs: Job[] = [];
@@ -134,10 +141,16 @@ describe('a recheck run shared by worker processes', () => {
     // Each worker's part waits on a held page, so both must have taken one.
     await Promise.all([partStarted(first), partStarted(second)]);
     site.releaseAll();
-    for (const part of parts) expect(await part.waitUntilFinished(events)).toEqual({ documents: PARTS.recheckPartSize, citations: 2 * PARTS.recheckPartSize });
+    for (const part of parts)
+      expect(await part.waitUntilFinished(events)).toEqual({
+        documents: PARTS.recheckPartSize,
+        citations: 2 * PARTS.recheckPartSize,
+      });
     await expectEveryCitationRechecked();
     // Each page asked once by the run, however many documents cite it.
-    expect(site.requests.filter((path) => path.startsWith('/story-')).sort()).toEqual(Array.from({ length: LINKS }, (_, n) => `/story-${n}`).sort());
+    expect(site.requests.filter((path) => path.startsWith('/story-')).sort()).toEqual(
+      Array.from({ length: LINKS }, (_, n) => `/story-${n}`).sort(),
+    );
   });
 
   it('leaves no target unchecked when a worker is killed with SIGKILL mid-part and another takes over', async () => {

@@ -26,7 +26,24 @@ describe.skipIf(!hasRedisServer)('a Redis restart under a running worker', () =>
   let site: ArticleServer;
 
   const startRedis = async () => {
-    const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', '', '--maxmemory-policy', 'noeviction'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const server = spawn(
+      'redis-server',
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        dir,
+        '--appendonly',
+        'yes',
+        '--save',
+        '',
+        '--maxmemory-policy',
+        'noeviction',
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     // redis-server logs this line once it accepts connections.
     await new Promise<void>((resolve, reject) => {
       let output = '';
@@ -59,15 +76,26 @@ describe.skipIf(!hasRedisServer)('a Redis restart under a running worker', () =>
 
   it('finishes the job that was running, and takes the next', async () => {
     const redisUrl = `redis://127.0.0.1:${port}`;
-    const config = loadConfig({ CITESNAP_DATA_DIR: join(dir, 'data'), REDIS_URL: redisUrl, CITESNAP_CONNECT_TO: site.route('site.news.test') });
+    const config = loadConfig({
+      CITESNAP_DATA_DIR: join(dir, 'data'),
+      REDIS_URL: redisUrl,
+      CITESNAP_CONNECT_TO: site.route('site.news.test'),
+    });
     const capture = captureLogger();
     const worker = await runWorker({ config, handleSignals: false, log: capture.log });
-    const queue = openDocumentsQueue({ connection: { ...redisOptionsFromUrl(redisUrl), maxRetriesPerRequest: null }, prefix: 'citesnap' });
+    const queue = openDocumentsQueue({
+      connection: { ...redisOptionsFromUrl(redisUrl), maxRetriesPerRequest: null },
+      prefix: 'citesnap',
+    });
     queue.on('error', () => undefined);
     try {
       site.holding = true;
       const requested = site.nextRequest();
-      const job = await queue.add(JOB.archive, { docId: 'through-restart', source: { url: 'http://site.news.test/a' } }, archiveJobOptions('through-restart'));
+      const job = await queue.add(
+        JOB.archive,
+        { docId: 'through-restart', source: { url: 'http://site.news.test/a' } },
+        archiveJobOptions('through-restart'),
+      );
       const completed = new Promise<void>((resolve) => {
         worker.documents.on('completed', (done) => {
           if (done.id === job.id) resolve();
@@ -86,10 +114,16 @@ describe.skipIf(!hasRedisServer)('a Redis restart under a running worker', () =>
       await startRedis();
       site.releaseAll();
       await completed;
-      const record = JSON.parse(await readFile(join(dir, 'data', 'documents', 'through-restart.json'), 'utf8')) as DocumentRecord;
+      const record = JSON.parse(
+        await readFile(join(dir, 'data', 'documents', 'through-restart.json'), 'utf8'),
+      ) as DocumentRecord;
       expect(record.source.uri).toBe('http://site.news.test/a');
 
-      const next = await queue.add(JOB.archive, { docId: 'after-restart', source: { text: 'no citations' } }, archiveJobOptions('after-restart'));
+      const next = await queue.add(
+        JOB.archive,
+        { docId: 'after-restart', source: { text: 'no citations' } },
+        archiveJobOptions('after-restart'),
+      );
       const nextDone = new Promise<void>((resolve) => {
         worker.documents.on('completed', (done) => {
           if (done.id === next.id) resolve();

@@ -82,7 +82,11 @@ describe('a job run again after its worker was killed mid-check', () => {
     await doomed.event('worker.started');
     site.holding = true;
     const held = site.nextRequest();
-    const job = await queue.add(JOB.archive, { docId: 'killed', source: { html: '<p>See https://t.co/slow</p>' } }, archiveJobOptions('killed'));
+    const job = await queue.add(
+      JOB.archive,
+      { docId: 'killed', source: { html: '<p>See https://t.co/slow</p>' } },
+      archiveJobOptions('killed'),
+    );
     // The redirect is answered and stored; the page it leads to hangs. Kill the worker there.
     expect(await held).toBe('/held');
     doomed.child.kill('SIGKILL');

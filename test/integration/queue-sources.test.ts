@@ -66,7 +66,12 @@ describe('what a job producer can make a worker read', () => {
     ...extra,
   });
   const start = async (extra: Record<string, string> = {}) => {
-    worker = await runWorker({ config: loadConfig(env(extra)), concurrency: 2, handleSignals: false, log: captureLogger().log });
+    worker = await runWorker({
+      config: loadConfig(env(extra)),
+      concurrency: 2,
+      handleSignals: false,
+      log: captureLogger().log,
+    });
     return worker;
   };
   /** Adds a job as another system would (attempts to spare) and resolves with its failure reason and attempts. */
@@ -76,10 +81,11 @@ describe('what a job producer can make a worker read', () => {
     const stored = await Job.fromId(queue, job.id!);
     return { reason: stored?.failedReason, attempts: stored?.attemptsMade, state: await stored?.getState() };
   };
-  const exists = (path: string) => access(path).then(
-    () => true,
-    () => false,
-  );
+  const exists = (path: string) =>
+    access(path).then(
+      () => true,
+      () => false,
+    );
 
   it('refuses every { path } job when no CITESNAP_SOURCE_ROOT is set, at once and unretried', async () => {
     await writeFile(join(root, 'story.html'), ARTICLE);
@@ -115,7 +121,11 @@ describe('what a job producer can make a worker read', () => {
     ];
     const failures = await Promise.all(refused.map((path, index) => failureOf(`refused-${index}`, { path })));
     expect(failures).toEqual(
-      refused.map((path) => ({ reason: `job data: source.path: ${path}: not a readable regular file under CITESNAP_SOURCE_ROOT`, attempts: 1, state: 'failed' })),
+      refused.map((path) => ({
+        reason: `job data: source.path: ${path}: not a readable regular file under CITESNAP_SOURCE_ROOT`,
+        attempts: 1,
+        state: 'failed',
+      })),
     );
     // Nothing was written beside the files named, nor recorded.
     expect(await exists(join(work, 'private.citations.json'))).toBe(false);
@@ -127,7 +137,11 @@ describe('what a job producer can make a worker read', () => {
     await symlink(join(root, 'story.html'), join(root, 'alias.html'));
     await start({ CITESNAP_SOURCE_ROOT: root });
     for (const name of ['story', 'alias']) {
-      const job = await queue.add(JOB.archive, { docId: name, source: { path: join(root, `${name}.html`) } }, archiveJobOptions(name));
+      const job = await queue.add(
+        JOB.archive,
+        { docId: name, source: { path: join(root, `${name}.html`) } },
+        archiveJobOptions(name),
+      );
       await expect(job.waitUntilFinished(events)).resolves.toEqual({ docId: name, citations: 0, statuses: {} });
       const record = JSON.parse(await readFile(join(dataDir, 'documents', `${name}.json`), 'utf8')) as DocumentRecord;
       expect(record.source.title).toBe('Shared');
@@ -137,9 +151,15 @@ describe('what a job producer can make a worker read', () => {
 
     await worker?.close();
     await start({ CITESNAP_SOURCE_ROOT: root, CITESNAP_QUEUE_SIDECARS: '1' });
-    const job = await queue.add(JOB.archive, { docId: 'with-sidecar', source: { path: join(root, 'story.html') } }, archiveJobOptions('with-sidecar'));
+    const job = await queue.add(
+      JOB.archive,
+      { docId: 'with-sidecar', source: { path: join(root, 'story.html') } },
+      archiveJobOptions('with-sidecar'),
+    );
     await job.waitUntilFinished(events);
-    expect(JSON.parse(await readFile(join(root, 'story.citations.json'), 'utf8'))).toMatchObject({ docId: 'with-sidecar' });
+    expect(JSON.parse(await readFile(join(root, 'story.citations.json'), 'utf8'))).toMatchObject({
+      docId: 'with-sidecar',
+    });
   });
 
   it('fails a source past CITESNAP_MAX_SOURCE_BYTES at once, naming the source and the cap: a file under the root or inline text', async () => {
@@ -151,7 +171,8 @@ describe('what a job producer can make a worker read', () => {
       state: 'failed',
     });
     expect(await failureOf('long-text', { text: 'x'.repeat(1001), uri: 'https://cms.example/long' })).toEqual({
-      reason: 'job data: source.text: https://cms.example/long (inline text): larger than the 1000-byte limit on an article (CITESNAP_MAX_SOURCE_BYTES), not read further',
+      reason:
+        'job data: source.text: https://cms.example/long (inline text): larger than the 1000-byte limit on an article (CITESNAP_MAX_SOURCE_BYTES), not read further',
       attempts: 1,
       state: 'failed',
     });
@@ -162,7 +183,10 @@ describe('what a job producer can make a worker read', () => {
     const child = spawnQueueCli(['worker'], { ...env({ CITESNAP_SOURCE_ROOT: root, CITESNAP_SHUTDOWN_GRACE: '1s' }) });
     processes.push(child);
     await child.event('worker.started');
-    expect(await failureOf('fifo', { path: join(root, 'article.html') })).toMatchObject({ attempts: 1, state: 'failed' });
+    expect(await failureOf('fifo', { path: join(root, 'article.html') })).toMatchObject({
+      attempts: 1,
+      state: 'failed',
+    });
     child.child.kill('SIGTERM');
     await child.event('worker.closed');
     expect(await child.exited).toBe(0);

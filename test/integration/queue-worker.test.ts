@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Queue} from 'bullmq';
+import type { Queue } from 'bullmq';
 import { Job, QueueEvents } from 'bullmq';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../../src/config.js';
@@ -25,8 +25,16 @@ const ARTICLE = `<html><head><title>Story</title></head><body>
 
 /** A post citing a story through t.co, and the story. */
 function addUpstreams(fake: FakeUpstream): void {
-  fake.addPost({ id: POST_ID, handle: 'alice', name: 'Alice', text: 'hello world', urls: [{ tco: 'https://t.co/abc123', expanded: 'https://news.test/story' }] });
-  fake.addPage('https://news.test/story', { body: '<html><head><title>Linked story</title></head><body>s</body></html>' });
+  fake.addPost({
+    id: POST_ID,
+    handle: 'alice',
+    name: 'Alice',
+    text: 'hello world',
+    urls: [{ tco: 'https://t.co/abc123', expanded: 'https://news.test/story' }],
+  });
+  fake.addPage('https://news.test/story', {
+    body: '<html><head><title>Linked story</title></head><body>s</body></html>',
+  });
 }
 
 describe('the documents queue, in process', () => {
@@ -87,11 +95,16 @@ describe('the documents queue, in process', () => {
     return worker;
   };
 
-  const readRecord = async (docId: string) => JSON.parse(await readFile(join(dataDir, 'documents', `${docId}.json`), 'utf8')) as DocumentRecord;
+  const readRecord = async (docId: string) =>
+    JSON.parse(await readFile(join(dataDir, 'documents', `${docId}.json`), 'utf8')) as DocumentRecord;
 
   it('archives a document end to end and returns a summary', async () => {
     await start();
-    const job = await queue.add(JOB.archive, { docId: 'story-1', source: { html: ARTICLE, uri: 'https://cms.example/1' } }, archiveJobOptions('story-1'));
+    const job = await queue.add(
+      JOB.archive,
+      { docId: 'story-1', source: { html: ARTICLE, uri: 'https://cms.example/1' } },
+      archiveJobOptions('story-1'),
+    );
     const result = (await job.waitUntilFinished(events)) as unknown;
     expect(result).toEqual({ docId: 'story-1', citations: 2, statuses: { archived: 2 } });
     const record = await readRecord('story-1');
@@ -107,7 +120,11 @@ describe('the documents queue, in process', () => {
     await start(capture.log);
     // As another system would add it: attempts to spare, and a bad URL.
     const failed = new Promise<{ jobId: string; failedReason: string }>((resolve) => events.once('failed', resolve));
-    const job = await queue.add(JOB.archive, { docId: 'bad-1', source: { url: 'ftp://files.example/a' } }, { attempts: 5, backoff: 1 });
+    const job = await queue.add(
+      JOB.archive,
+      { docId: 'bad-1', source: { url: 'ftp://files.example/a' } },
+      { attempts: 5, backoff: 1 },
+    );
     const { jobId, failedReason } = await failed;
     expect(jobId).toBe(job.id);
     expect(failedReason).toBe('job data: source.url: expected an http(s) URL, got "ftp://files.example/a"');
@@ -118,8 +135,14 @@ describe('the documents queue, in process', () => {
     // A second look: nothing was retried.
     expect(capture.lines.filter((line) => line.event === 'job.invalid' && line.jobId === job.id)).toHaveLength(1);
 
-    const missing = await queue.add(JOB.archive, { docId: 'bad-2', source: { path: join(dataDir, 'missing.html') } }, { attempts: 5 });
-    await expect(missing.waitUntilFinished(events)).rejects.toThrow(/^job data: source\.path: .*missing\.html: path jobs are refused/);
+    const missing = await queue.add(
+      JOB.archive,
+      { docId: 'bad-2', source: { path: join(dataDir, 'missing.html') } },
+      { attempts: 5 },
+    );
+    await expect(missing.waitUntilFinished(events)).rejects.toThrow(
+      /^job data: source\.path: .*missing\.html: path jobs are refused/,
+    );
   });
 
   it('leaves the same record, with no new request upstream, when a job runs twice', async () => {
@@ -157,7 +180,11 @@ describe('the documents queue, in process', () => {
     // Once it runs, a new source for the document is kept for after it.
     site.holding = true;
     const held = site.nextRequest();
-    await queue.add(JOB.archive, { docId: 'held', source: { url: 'http://site.news.test/held' } }, archiveJobOptions('held'));
+    await queue.add(
+      JOB.archive,
+      { docId: 'held', source: { url: 'http://site.news.test/held' } },
+      archiveJobOptions('held'),
+    );
     await start();
     await held;
     await queue.add(JOB.archive, { docId: 'held', source: { text: 'newer' } }, archiveJobOptions('held'));
@@ -182,7 +209,11 @@ describe('the documents queue, in process', () => {
     const running = await start(capture.log);
     site.holding = true;
     const requested = site.nextRequest();
-    const job = await queue.add(JOB.archive, { docId: 'killed', source: { url: 'http://site.news.test/killed' } }, archiveJobOptions('killed'));
+    const job = await queue.add(
+      JOB.archive,
+      { docId: 'killed', source: { url: 'http://site.news.test/killed' } },
+      archiveJobOptions('killed'),
+    );
     const completed = new Promise<string | undefined>((resolve) => {
       running.documents.on('completed', (done) => {
         if (done.id === job.id) resolve(done.id);
@@ -196,15 +227,26 @@ describe('the documents queue, in process', () => {
     expect(await completed).toBe(job.id);
     expect((await readRecord('killed')).citations).toHaveLength(2);
 
-    const next = await queue.add(JOB.archive, { docId: 'after', source: { text: 'no citations' } }, archiveJobOptions('after'));
+    const next = await queue.add(
+      JOB.archive,
+      { docId: 'after', source: { text: 'no citations' } },
+      archiveJobOptions('after'),
+    );
     expect(await next.waitUntilFinished(events)).toEqual({ docId: 'after', citations: 0, statuses: {} });
     await admin.quit();
   });
 
   it('runs the maintenance jobs: a recheck run by target finds a post deleted since, retry-failed asks again about the unidentified', async () => {
     await start();
-    const embed = '<blockquote class="twitter-tweet"><p>Lost words</p>&mdash; Carol (@carol) <a href="https://example.com/">May 1, 2023</a></blockquote>';
-    await (await queue.add(JOB.archive, { docId: 'maintained', source: { html: `${ARTICLE}\n${embed}` } }, archiveJobOptions('maintained'))).waitUntilFinished(events);
+    const embed =
+      '<blockquote class="twitter-tweet"><p>Lost words</p>&mdash; Carol (@carol) <a href="https://example.com/">May 1, 2023</a></blockquote>';
+    await (
+      await queue.add(
+        JOB.archive,
+        { docId: 'maintained', source: { html: `${ARTICLE}\n${embed}` } },
+        archiveJobOptions('maintained'),
+      )
+    ).waitUntilFinished(events);
     const before = await readRecord('maintained');
     const post = () => record.citations.find((citation) => citation.id === `post:${POST_ID}`);
     let record = before;
@@ -217,9 +259,13 @@ describe('the documents queue, in process', () => {
     await maintenanceEvents.waitUntilReady();
     // A planning job returns its parts' job ids; the run is done when they are.
     const runOf = async (name: typeof JOB.recheck | typeof JOB.retryFailed, data: Record<string, unknown>) => {
-      const plan = (await (await maintenance.add(name, data)).waitUntilFinished(maintenanceEvents)) as { targets: number; parts: string[] };
+      const plan = (await (await maintenance.add(name, data)).waitUntilFinished(maintenanceEvents)) as {
+        targets: number;
+        parts: string[];
+      };
       const parts: unknown[] = [];
-      for (const id of plan.parts) parts.push(await (await Job.fromId(maintenance, id))?.waitUntilFinished(maintenanceEvents));
+      for (const id of plan.parts)
+        parts.push(await (await Job.fromId(maintenance, id))?.waitUntilFinished(maintenanceEvents));
       return { targets: plan.targets, parts };
     };
     try {
@@ -251,9 +297,13 @@ describe('the documents queue, in process', () => {
         of: 1,
         documents: [{ docId: 'maintained', targets: ['file:///etc/passwd'] }],
       });
-      await expect(badPart.waitUntilFinished(maintenanceEvents)).rejects.toThrow('job data: documents[0].targets[0]: expected a target key');
+      await expect(badPart.waitUntilFinished(maintenanceEvents)).rejects.toThrow(
+        'job data: documents[0].targets[0]: expected a target key',
+      );
       const bad = await maintenance.add(JOB.recheck, { olderThan: 'a while' });
-      await expect(bad.waitUntilFinished(maintenanceEvents)).rejects.toThrow('job data: olderThan: expected a duration');
+      await expect(bad.waitUntilFinished(maintenanceEvents)).rejects.toThrow(
+        'job data: olderThan: expected a duration',
+      );
     } finally {
       await maintenanceEvents.close();
       await maintenance.obliterate({ force: true });
@@ -262,9 +312,17 @@ describe('the documents queue, in process', () => {
   });
 
   it('serves /metrics and /healthz', async () => {
-    worker = await runWorker({ config, handleSignals: false, log: captureLogger().log, metricsPort: 0, metricsHost: '127.0.0.1' });
+    worker = await runWorker({
+      config,
+      handleSignals: false,
+      log: captureLogger().log,
+      metricsPort: 0,
+      metricsHost: '127.0.0.1',
+    });
     const base = `http://127.0.0.1:${worker.metricsAddress?.port}`;
-    await (await queue.add(JOB.archive, { docId: 'measured', source: { html: ARTICLE } }, archiveJobOptions('measured'))).waitUntilFinished(events);
+    await (
+      await queue.add(JOB.archive, { docId: 'measured', source: { html: ARTICLE } }, archiveJobOptions('measured'))
+    ).waitUntilFinished(events);
 
     const health = await fetch(`${base}/healthz`);
     expect(health.status).toBe(200);
@@ -273,9 +331,13 @@ describe('the documents queue, in process', () => {
     const metrics = await (await fetch(`${base}/metrics`)).text();
     expect(metrics).toMatch(/^citesnap_jobs_total\{queue="documents",name="archive",outcome="completed"\} 1$/m);
     expect(metrics).toMatch(/^citesnap_citations_total\{status="archived"\} 2$/m);
-    expect(metrics).toMatch(/^citesnap_job_duration_seconds_count\{queue="documents",name="archive",outcome="completed"\} 1$/m);
+    expect(metrics).toMatch(
+      /^citesnap_job_duration_seconds_count\{queue="documents",name="archive",outcome="completed"\} 1$/m,
+    );
     expect(metrics).toMatch(/^citesnap_host_gate_requests_total\{host="cdn\.syndication\.twimg\.com"\} [1-9]/m);
-    expect(metrics).toMatch(/^citesnap_upstream_requests_total\{host="cdn\.syndication\.twimg\.com",status="200"\} [1-9]/m);
+    expect(metrics).toMatch(
+      /^citesnap_upstream_requests_total\{host="cdn\.syndication\.twimg\.com",status="200"\} [1-9]/m,
+    );
     expect(metrics).toMatch(/^citesnap_queue_jobs\{queue="documents",state="completed"\} 1$/m);
     expect(metrics).toMatch(/^process_resident_memory_bytes /m);
     expect((await fetch(`${base}/nothing`)).status).toBe(404);

@@ -29,7 +29,10 @@ describe('a recheck by target', () => {
     env = { ...upstream.env, CITESNAP_DATA_DIR: join(work, 'data') };
     for (let n = 0; n < DOCUMENTS; n++) {
       const file = join(work, `article-${String(n).padStart(2, '0')}.txt`);
-      await writeFile(file, `Article ${n} cites https://x.com/alive/status/${ALIVE} and https://twitter.com/doomed/status/${DOOMED}.\n`);
+      await writeFile(
+        file,
+        `Article ${n} cites https://x.com/alive/status/${ALIVE} and https://twitter.com/doomed/status/${DOOMED}.\n`,
+      );
       files.push(file);
     }
   });
@@ -44,17 +47,29 @@ describe('a recheck by target', () => {
   }
 
   function requestsSince(mark: number): string[] {
-    return upstream.requests.slice(mark).map((request) => `${request.host} ${request.status} ${request.path.includes(ALIVE) ? 'alive' : request.path.includes(DOOMED) ? 'doomed' : request.path}`);
+    return upstream.requests
+      .slice(mark)
+      .map(
+        (request) =>
+          `${request.host} ${request.status} ${request.path.includes(ALIVE) ? 'alive' : request.path.includes(DOOMED) ? 'doomed' : request.path}`,
+      );
   }
 
   it('archives the 60 articles several at a time, printing in the order of the sources, each post fetched once', async () => {
-    const result = await runCli(['archive', '--no-sidecar', ...files], { env: { ...env, CITESNAP_DOCUMENT_CONCURRENCY: '8' } });
+    const result = await runCli(['archive', '--no-sidecar', ...files], {
+      env: { ...env, CITESNAP_DOCUMENT_CONCURRENCY: '8' },
+    });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const lines = result.stdout.trimEnd().split('\n');
-    expect(lines.map((line) => line.split(':')[0])).toEqual(files.map((_, n) => `article-${String(n).padStart(2, '0')}`));
+    expect(lines.map((line) => line.split(':')[0])).toEqual(
+      files.map((_, n) => `article-${String(n).padStart(2, '0')}`),
+    );
     expect(lines.every((line) => line.includes('2 citations (2 archived)'))).toBe(true);
-    expect(requestsSince(0).sort()).toEqual(['cdn.syndication.twimg.com 200 alive', 'cdn.syndication.twimg.com 200 doomed']);
+    expect(requestsSince(0).sort()).toEqual([
+      'cdn.syndication.twimg.com 200 alive',
+      'cdn.syndication.twimg.com 200 doomed',
+    ]);
   });
 
   it('asks about each post once after one is deleted, updates all 60 records, and lists the 60 changes', async () => {
@@ -69,8 +84,12 @@ describe('a recheck by target', () => {
     const requests = requestsSince(mark);
     expect(requests.filter((line) => line.endsWith(' alive'))).toEqual(['cdn.syndication.twimg.com 200 alive']);
     expect(requests.filter((line) => line.startsWith('cdn.syndication.twimg.com'))).toHaveLength(2);
-    expect(requests.filter((line) => line.startsWith('publish.twitter.com'))).toEqual(['publish.twitter.com 404 doomed']);
-    expect(requests.filter((line) => line.startsWith('cdn.syndication.twimg.com') && line.endsWith('doomed'))).toEqual(['cdn.syndication.twimg.com 404 doomed']);
+    expect(requests.filter((line) => line.startsWith('publish.twitter.com'))).toEqual([
+      'publish.twitter.com 404 doomed',
+    ]);
+    expect(requests.filter((line) => line.startsWith('cdn.syndication.twimg.com') && line.endsWith('doomed'))).toEqual([
+      'cdn.syndication.twimg.com 404 doomed',
+    ]);
 
     for (let n = 0; n < DOCUMENTS; n++) {
       const record = await readRecord(`article-${String(n).padStart(2, '0')}`);
@@ -79,20 +98,34 @@ describe('a recheck by target', () => {
       expect(doomed?.checks.map((check) => check.status)).toEqual(['archived', 'deleted']);
       // the capture made while it was up stays
       expect(doomed?.capture?.via).toBe('syndication');
-      expect(record.citations.find((citation) => citation.id === `post:${ALIVE}`)?.checks.map((check) => check.status)).toEqual(['archived', 'archived']);
+      expect(
+        record.citations.find((citation) => citation.id === `post:${ALIVE}`)?.checks.map((check) => check.status),
+      ).toEqual(['archived', 'archived']);
     }
 
     const changes = await runCli(['changes', '--since', '1h', '--json'], { env });
     expect(changes.code).toBe(0);
-    const listed = changes.stdout.trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const listed = changes.stdout
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(listed).toHaveLength(DOCUMENTS);
     expect(new Set(listed.map((change) => change.docId)).size).toBe(DOCUMENTS);
     for (const change of listed) {
       expect(Object.keys(change)).toEqual(['at', 'docId', 'citationId', 'url', 'from', 'to']);
-      expect(change).toMatchObject({ citationId: `post:${DOOMED}`, url: `https://x.com/doomed/status/${DOOMED}`, from: 'archived', to: 'deleted' });
+      expect(change).toMatchObject({
+        citationId: `post:${DOOMED}`,
+        url: `https://x.com/doomed/status/${DOOMED}`,
+        from: 'archived',
+        to: 'deleted',
+      });
     }
     const readable = await runCli(['changes', '--status', 'deleted'], { env });
-    expect(readable.stdout.split('\n')[0]).toMatch(new RegExp(`^\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z article-\\d\\d post:${DOOMED} archived -> deleted https://x\\.com/doomed/status/${DOOMED}$`));
+    expect(readable.stdout.split('\n')[0]).toMatch(
+      new RegExp(
+        `^\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z article-\\d\\d post:${DOOMED} archived -> deleted https://x\\.com/doomed/status/${DOOMED}$`,
+      ),
+    );
     expect((await runCli(['changes', '--status', 'archived'], { env })).stdout).toBe('');
   });
 
@@ -118,6 +151,8 @@ describe('a recheck by target', () => {
     expect(since.stderr).toMatch(/^citesnap: --since: expected a duration/);
     const status = await runCli(['changes', '--status', 'gone'], { env });
     expect(status.code).toBe(2);
-    expect(status.stderr).toBe('citesnap: --status: expected one of archived, deleted, suspended, protected, unavailable, unidentified, dead, blocked, failed, got "gone"\n');
+    expect(status.stderr).toBe(
+      'citesnap: --status: expected one of archived, deleted, suspended, protected, unavailable, unidentified, dead, blocked, failed, got "gone"\n',
+    );
   });
 });

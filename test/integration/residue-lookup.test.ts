@@ -16,16 +16,20 @@ import { expectEveryWarcRecordValid } from '../support/warc-records.js';
 const POLICE = 'police_ma';
 const RIGHT = snowflakeIdAt('2024-03-05T10:15:00Z', 1);
 const SAME_DAY = {
-  [snowflakeIdAt('2024-03-05T08:00:00Z', 2)]: '#أمن توقيف شخص بمدينة طنجة للاشتباه في تورطه في النصب والاحتيال عبر الأنترنت وانتحال صفة.',
+  [snowflakeIdAt('2024-03-05T08:00:00Z', 2)]:
+    '#أمن توقيف شخص بمدينة طنجة للاشتباه في تورطه في النصب والاحتيال عبر الأنترنت وانتحال صفة.',
   [RIGHT]: '#أمن توقيف ثلاثة أشخاص بمدينة فاس للاشتباه في ارتباطهم بشبكة إجرامية تنشط في سرقة السيارات وتزوير وثائقها.',
-  [snowflakeIdAt('2024-03-05T16:40:00Z', 3)]: '#أمن توقيف شخصين بمدينة مراكش للاشتباه في تورطهما في حيازة وترويج المخدرات والمؤثرات العقلية.',
-  [snowflakeIdAt('2024-03-05T21:05:00Z', 4)]: 'بلاغ: المديرية العامة للأمن الوطني تنفي صحة الأخبار المتداولة حول سرقة السيارات بمدينة فاس.',
+  [snowflakeIdAt('2024-03-05T16:40:00Z', 3)]:
+    '#أمن توقيف شخصين بمدينة مراكش للاشتباه في تورطهما في حيازة وترويج المخدرات والمؤثرات العقلية.',
+  [snowflakeIdAt('2024-03-05T21:05:00Z', 4)]:
+    'بلاغ: المديرية العامة للأمن الوطني تنفي صحة الأخبار المتداولة حول سرقة السيارات بمدينة فاس.',
 };
 // The same account's post of the week before: never a candidate.
 const WEEK_BEFORE = snowflakeIdAt('2024-02-27T10:15:00Z', 5);
 
 const DELETED = snowflakeIdAt('2024-01-10T09:30:00Z', 6);
-const DELETED_TEXT = 'We are closing the Riverside branch on Friday. Customers will be served at Main Street from Monday on.';
+const DELETED_TEXT =
+  'We are closing the Riverside branch on Friday. Customers will be served at Main Street from Monday on.';
 const ALTERED = snowflakeIdAt('2024-02-02T14:00:00Z', 7);
 const ALTERED_TEXT = 'The council approved the new budget by 31 votes to 12, with a 4% rise in school spending';
 const TWINS = [snowflakeIdAt('2024-04-01T09:00:00Z', 8), snowflakeIdAt('2024-04-01T09:01:00Z', 9)];
@@ -94,15 +98,34 @@ describe('identifying residues through the Wayback CDX', () => {
     }
     upstream.addPost({ id: WEEK_BEFORE, handle: POLICE, name: 'DGSN', text: SAME_DAY[RIGHT]! });
     upstream.addWaybackCopy(WEEK_BEFORE, { timestamp: '20240228000000' });
-    upstream.addPost({ id: snowflakeIdAt('2024-02-20T12:00:00Z'), handle: POLICE, name: 'DGSN', text: 'Something else entirely, about a football match.' });
-    upstream.addWaybackCopy(snowflakeIdAt('2024-02-20T12:00:00Z'), { timestamp: '20240221000000', form: 'twitter.com json' });
+    upstream.addPost({
+      id: snowflakeIdAt('2024-02-20T12:00:00Z'),
+      handle: POLICE,
+      name: 'DGSN',
+      text: 'Something else entirely, about a football match.',
+    });
+    upstream.addWaybackCopy(snowflakeIdAt('2024-02-20T12:00:00Z'), {
+      timestamp: '20240221000000',
+      form: 'twitter.com json',
+    });
 
     upstream.addPost({ id: DELETED, handle: 'townbank', name: 'Town Bank', text: DELETED_TEXT });
     upstream.addWaybackCopy(DELETED, { timestamp: '20240110120000', form: 'twitter.com json' });
     upstream.setPostState(DELETED, 'deleted');
 
-    upstream.addPost({ id: ALTERED, handle: 'citycouncil', name: 'City Council', text: ALTERED_TEXT, urls: [{ tco: 'https://t.co/AltR3d0ne', expanded: 'https://news.test/budget' }] });
-    upstream.addPost({ id: snowflakeIdAt('2024-02-02T15:00:00Z', 12), handle: 'citycouncil', name: 'City Council', text: 'The council approved the new budget by 21 votes to 12.' });
+    upstream.addPost({
+      id: ALTERED,
+      handle: 'citycouncil',
+      name: 'City Council',
+      text: ALTERED_TEXT,
+      urls: [{ tco: 'https://t.co/AltR3d0ne', expanded: 'https://news.test/budget' }],
+    });
+    upstream.addPost({
+      id: snowflakeIdAt('2024-02-02T15:00:00Z', 12),
+      handle: 'citycouncil',
+      name: 'City Council',
+      text: 'The council approved the new budget by 21 votes to 12.',
+    });
     upstream.addWaybackCopy(ALTERED, { timestamp: '20240203000000' });
     upstream.addWaybackCopy(snowflakeIdAt('2024-02-02T15:00:00Z', 12), { timestamp: '20240203000000' });
     upstream.addPage('https://news.test/budget', { body: '<title>Budget</title>' });
@@ -112,7 +135,13 @@ describe('identifying residues through the Wayback CDX', () => {
       upstream.addWaybackCopy(id, { timestamp: '20240401120000' });
     }
 
-    upstream.addPost({ id: EDITED, handle: 'elections', name: 'Election Office', text: EDITED_TEXT, editIds: [EDITED_FIRST, EDITED] });
+    upstream.addPost({
+      id: EDITED,
+      handle: 'elections',
+      name: 'Election Office',
+      text: EDITED_TEXT,
+      editIds: [EDITED_FIRST, EDITED],
+    });
     upstream.addWaybackCopy(EDITED, { timestamp: '20240506120000' });
 
     harness = await startPipeline(upstream);
@@ -126,10 +155,15 @@ describe('identifying residues through the Wayback CDX', () => {
 
   it('tells a residue among same-day posts of one account apart by its text alone', () => {
     const citation = byId(record, `post:${RIGHT}`);
-    expect(citation).toMatchObject({ status: 'archived', post: { id: RIGHT, handle: POLICE, identifiedBy: 'wayback-cdx', quote: { verdict: 'verbatim' } } });
+    expect(citation).toMatchObject({
+      status: 'archived',
+      post: { id: RIGHT, handle: POLICE, identifiedBy: 'wayback-cdx', quote: { verdict: 'verbatim' } },
+    });
     expect(citation.post?.quote?.similarity).toBe(1);
     // None of the other posts became a citation.
-    expect(record.citations.filter((other) => other.post?.handle === POLICE && other.status !== 'unidentified')).toHaveLength(1);
+    expect(
+      record.citations.filter((other) => other.post?.handle === POLICE && other.status !== 'unidentified'),
+    ).toHaveLength(1);
   });
 
   it('finds a deleted post that the Wayback Machine kept: deleted, with its Wayback capture and the text it kept', async () => {
@@ -137,16 +171,26 @@ describe('identifying residues through the Wayback CDX', () => {
     expect(citation).toMatchObject({
       status: 'deleted',
       capture: { via: 'wayback' },
-      post: { id: DELETED, identifiedBy: 'wayback-cdx', text: DELETED_TEXT, quote: { verdict: 'verbatim', similarity: 1 } },
+      post: {
+        id: DELETED,
+        identifiedBy: 'wayback-cdx',
+        text: DELETED_TEXT,
+        quote: { verdict: 'verbatim', similarity: 1 },
+      },
     });
     const stored = await readResponseRecord(harness.dataDir, citation.capture!.warc);
-    expect(stored.targetUri).toBe(`https://web.archive.org/web/20240110120000id_/https://twitter.com/townbank/status/${DELETED}`);
+    expect(stored.targetUri).toBe(
+      `https://web.archive.org/web/20240110120000id_/https://twitter.com/townbank/status/${DELETED}`,
+    );
     expect(Buffer.from(stored.payload).toString('utf8')).toContain(`"id_str":"${DELETED}"`);
   });
 
   it('identifies an altered quote by its own t.co link and says it differs from the post', () => {
     const citation = byId(record, `post:${ALTERED}`);
-    expect(citation).toMatchObject({ status: 'archived', post: { identifiedBy: 'wayback-cdx', text: `${ALTERED_TEXT} https://t.co/AltR3d0ne` } });
+    expect(citation).toMatchObject({
+      status: 'archived',
+      post: { identifiedBy: 'wayback-cdx', text: `${ALTERED_TEXT} https://t.co/AltR3d0ne` },
+    });
     expect(['close', 'differs']).toContain(citation.post?.quote?.verdict);
     expect(citation.post?.quote?.verdict).toBe('close');
     expect(citation.post?.quote?.similarity).toBeLessThan(1);
@@ -179,7 +223,11 @@ describe('identifying residues through the Wayback CDX', () => {
   });
 
   it('records the versions of a post edited after it was published', () => {
-    expect(byId(record, `post:${EDITED}`).post).toMatchObject({ identifiedBy: 'wayback-cdx', editIds: [EDITED_FIRST, EDITED], quote: { verdict: 'verbatim' } });
+    expect(byId(record, `post:${EDITED}`).post).toMatchObject({
+      identifiedBy: 'wayback-cdx',
+      editIds: [EDITED_FIRST, EDITED],
+      quote: { verdict: 'verbatim' },
+    });
   });
 
   it('asks the CDX once for each handle and date, in both URL forms, and keeps every answer in the WARC files', async () => {
@@ -188,16 +236,25 @@ describe('identifying residues through the Wayback CDX', () => {
     expect(new Set(asked).size).toBe(asked.length);
     expect(asked.filter((url) => url.startsWith(`twitter.com/${POLICE}/`))).toHaveLength(2);
     const records = await expectEveryWarcRecordValid(harness.dataDir);
-    const archived = records.filter((stored) => stored.type === 'response').map((stored) => stored.warcHeaders.get('WARC-Target-URI'));
+    const archived = records
+      .filter((stored) => stored.type === 'response')
+      .map((stored) => stored.warcHeaders.get('WARC-Target-URI'));
     expect(archived.filter((uri) => uri?.startsWith('https://web.archive.org/cdx/'))).toHaveLength(asked.length);
     expect(archived).toHaveLength(upstream.requestCount());
   });
 
   it('reuses the lookups for another document within the refresh window: no CDX request', async () => {
     const before = cdxRequests(upstream).length;
-    const again = await harness.archive({ text: `Quoted again.\n\n${SAME_DAY[RIGHT]} — DGSN (@${POLICE}) March 5, 2024\n` }, 'again');
+    const again = await harness.archive(
+      { text: `Quoted again.\n\n${SAME_DAY[RIGHT]} — DGSN (@${POLICE}) March 5, 2024\n` },
+      'again',
+    );
     expect(cdxRequests(upstream).length).toBe(before);
-    expect(again.citations[0]).toMatchObject({ id: `post:${RIGHT}`, status: 'archived', post: { identifiedBy: 'wayback-cdx' } });
+    expect(again.citations[0]).toMatchObject({
+      id: `post:${RIGHT}`,
+      status: 'archived',
+      post: { identifiedBy: 'wayback-cdx' },
+    });
   });
 });
 
@@ -224,7 +281,9 @@ describe('the Wayback Machine slowing citesnap down', () => {
     upstream.failNext('web.archive.org', [429], { retryAfter: '0' });
     const record = await harness.archive({ text: article }, 'slow-once');
     expect(record.citations[0]).toMatchObject({ id: `post:${id}`, status: 'archived' });
-    expect(upstream.requests.filter((request) => request.host === 'web.archive.org').map((request) => request.status)).toEqual([429, 200, 200]);
+    expect(
+      upstream.requests.filter((request) => request.host === 'web.archive.org').map((request) => request.status),
+    ).toEqual([429, 200, 200]);
   });
 
   it('keeps the document when the CDX goes on refusing: unidentified, RATE_LIMITED in its check, and asked again next time', async () => {
@@ -234,11 +293,19 @@ describe('the Wayback Machine slowing citesnap down', () => {
     const otherDay = article.replace('March 5', 'March 6');
     upstream.failNext('web.archive.org', [429, 429, 429], { retryAfter: '0' });
     const refused = await harness.archive({ text: otherDay }, 'slow-always');
-    expect(refused.citations[0]).toMatchObject({ status: 'unidentified', error: { code: 'RATE_LIMITED' }, post: { candidates: [] } });
+    expect(refused.citations[0]).toMatchObject({
+      status: 'unidentified',
+      error: { code: 'RATE_LIMITED' },
+      post: { candidates: [] },
+    });
     expect(refused.citations[0]?.checks.at(-1)).toMatchObject({ status: 'unidentified', error: 'RATE_LIMITED' });
     expect(refused.citations[0]?.error?.message).toMatch(/^cdx-failed: /);
     const later = await harness.archive({ text: otherDay }, 'slow-always');
-    expect(later.citations[0]).toMatchObject({ id: `post:${id}`, status: 'archived', post: { identifiedBy: 'wayback-cdx' } });
+    expect(later.citations[0]).toMatchObject({
+      id: `post:${id}`,
+      status: 'archived',
+      post: { identifiedBy: 'wayback-cdx' },
+    });
   });
 });
 
@@ -255,10 +322,18 @@ describe('retrying an unidentified residue', () => {
       expect(first.citations[0]).toMatchObject({ status: 'unidentified', post: { candidates: [] } });
       expect(first.citations[0]?.error?.message).toMatch(/^no-cdx-rows: /);
       upstream.addWaybackCopy(id, { timestamp: '20240310000000' });
-      const retried = await recheckDocument('late', (citation) => citation.status === 'unidentified', harness.pipeline.ports);
+      const retried = await recheckDocument(
+        'late',
+        (citation) => citation.status === 'unidentified',
+        harness.pipeline.ports,
+      );
       expect(retried?.record.citations).toHaveLength(1);
       const found = retried?.record.citations[0];
-      expect(found).toMatchObject({ id: `post:${id}`, status: 'archived', post: { identifiedBy: 'wayback-cdx', quote: { verdict: 'verbatim' } } });
+      expect(found).toMatchObject({
+        id: `post:${id}`,
+        status: 'archived',
+        post: { identifiedBy: 'wayback-cdx', quote: { verdict: 'verbatim' } },
+      });
       expect(found?.post?.candidates).toBeUndefined();
       expect(found?.error).toBeUndefined();
       // The history of the citation is kept: the failed lookup, then the capture.
@@ -275,7 +350,8 @@ describe('a trailer without a readable date', () => {
     const upstream = await FakeUpstream.start();
     const harness = await startPipeline(upstream);
     try {
-      const html = '<blockquote class="twitter-tweet"><p>Some words.</p>&mdash; Someone (@someone) <a href="https://example.com/">sometime</a></blockquote>';
+      const html =
+        '<blockquote class="twitter-tweet"><p>Some words.</p>&mdash; Someone (@someone) <a href="https://example.com/">sometime</a></blockquote>';
       const record = await harness.archive({ html }, 'no-date');
       const embed = record.citations.find((citation) => citation.type === 'post');
       expect(embed).toMatchObject({ status: 'unidentified', post: { candidates: [] } });
@@ -295,12 +371,21 @@ describe('the example article as text, on the command line', () => {
     try {
       addExamplePosts(upstream);
       const article = fileURLToPath(new URL('../../examples/casablanca-extortion-2023-11.txt', import.meta.url));
-      const result = await runCli(['archive', '--json', '--no-sidecar', article], { env: { ...upstream.env, CITESNAP_DATA_DIR: join(work, 'data') } });
+      const result = await runCli(['archive', '--json', '--no-sidecar', article], {
+        env: { ...upstream.env, CITESNAP_DATA_DIR: join(work, 'data') },
+      });
       expect(result.stderr).toBe('');
       expect(result.code).toBe(0);
       const record = JSON.parse(result.stdout) as DocumentRecord;
       const posts = record.citations.filter((citation) => citation.type === 'post');
-      expect(posts.map((citation) => [citation.id, citation.status, citation.post?.identifiedBy, citation.post?.quote?.verdict])).toEqual([
+      expect(
+        posts.map((citation) => [
+          citation.id,
+          citation.status,
+          citation.post?.identifiedBy,
+          citation.post?.quote?.verdict,
+        ]),
+      ).toEqual([
         [`post:${DGSN_ID}`, 'archived', 'media-link', 'verbatim'],
         [`post:${SUDINFO_ID}`, 'archived', 'wayback-cdx', 'verbatim'],
         [`post:${CITY_ID}`, 'archived', 'wayback-cdx', 'verbatim'],

@@ -85,13 +85,18 @@ describe('post statuses', () => {
   });
 
   it('reads a Tweet without user, keeping the handle the article gave', () => {
-    expect(postCitation(record, '1729000000000000009').post).toMatchObject({ handle: 'user09', text: 'Post 1729000000000000009' });
+    expect(postCitation(record, '1729000000000000009').post).toMatchObject({
+      handle: 'user09',
+      text: 'Post 1729000000000000009',
+    });
   });
 
   it('captures what the Wayback Machine kept of a deleted post', async () => {
     const capture = postCitation(record, DELETED_BUT_ARCHIVED).capture!;
     const stored = await readResponseRecord(harness.dataDir, capture.warc);
-    expect(stored.targetUri).toMatch(/^https:\/\/web\.archive\.org\/web\/20231201000000id_\/https:\/\/twitter\.com\/user11\/status\//);
+    expect(stored.targetUri).toMatch(
+      /^https:\/\/web\.archive\.org\/web\/20231201000000id_\/https:\/\/twitter\.com\/user11\/status\//,
+    );
     expect(Buffer.from(stored.payload).toString()).toContain('as the Wayback Machine kept it');
   });
 
@@ -105,8 +110,14 @@ describe('post statuses', () => {
       [`post:${postId}`, 'archived'],
       ['tco:laterPost', 'failed'],
     ]);
-    const result = await recheckDocument('joins-later', (citation) => citation.status === 'failed', harness.pipeline.ports);
-    expect(result?.record.citations.map((citation) => [citation.id, citation.status])).toEqual([[`post:${postId}`, 'archived']]);
+    const result = await recheckDocument(
+      'joins-later',
+      (citation) => citation.status === 'failed',
+      harness.pipeline.ports,
+    );
+    expect(result?.record.citations.map((citation) => [citation.id, citation.status])).toEqual([
+      [`post:${postId}`, 'archived'],
+    ]);
     const post = postCitation(result!.record, postId);
     expect(post.occurrences.map((occurrence) => occurrence.form)).toEqual(['post-url', 'short-link']);
     // The post itself was not picked: its recent check is reused, not repeated.
@@ -118,7 +129,11 @@ describe('post statuses', () => {
     const id = '1729000000000000001';
     const before = postCitation(record, id);
     upstream.setPostState(id, 'deleted');
-    const result = await recheckDocument('statuses', (citation) => citation.id === `post:${id}`, harness.pipeline.ports);
+    const result = await recheckDocument(
+      'statuses',
+      (citation) => citation.id === `post:${id}`,
+      harness.pipeline.ports,
+    );
     const after = postCitation(result!.record, id);
     expect(after.status).toBe('deleted');
     expect(after.capture).toEqual(before.capture);
@@ -136,7 +151,8 @@ describe('link statuses and error codes', () => {
 
   beforeAll(async () => {
     upstream = await FakeUpstream.start();
-    const shortLink = (code: string, target: string, options?: { unsafe?: boolean }) => upstream.addShortLink(code, target, options);
+    const shortLink = (code: string, target: string, options?: { unsafe?: boolean }) =>
+      upstream.addShortLink(code, target, options);
     upstream.addPage('https://news.test/ok', { body: '<title>OK</title>' });
     shortLink('okPage', 'https://news.test/ok');
     shortLink('unsafe1', 'https://news.test/ok', { unsafe: true });
@@ -155,7 +171,8 @@ describe('link statuses and error codes', () => {
     upstream.addRedirect('https://news.test/loop-a', 'https://news.test/loop-b');
     upstream.addRedirect('https://news.test/loop-b', 'https://news.test/loop-a');
     shortLink('chain', 'https://news.test/chain/0');
-    for (let n = 0; n < 15; n++) upstream.addRedirect(`https://news.test/chain/${n}`, `https://news.test/chain/${n + 1}`);
+    for (let n = 0; n < 15; n++)
+      upstream.addRedirect(`https://news.test/chain/${n}`, `https://news.test/chain/${n + 1}`);
     shortLink('refresh', 'https://news.test/refresh');
     upstream.addPage('https://news.test/refresh', {
       body: '<noscript><META http-equiv="refresh" content="0;URL=https://news.test/ok"></noscript><script>location.replace("https:\\/\\/news.test\\/ok")</script>',
@@ -175,7 +192,10 @@ describe('link statuses and error codes', () => {
     // .invalid is reserved never to resolve (RFC 6761): the real resolver says so at once.
     shortLink('noHost', 'https://no-such-host.invalid/article');
     shortLink('badGzip', 'https://news.test/bad-gzip');
-    upstream.addPage('https://news.test/bad-gzip', { headers: { 'Content-Type': 'text/html', 'Content-Encoding': 'gzip' }, body: '<title>not gzip at all</title>' });
+    upstream.addPage('https://news.test/bad-gzip', {
+      headers: { 'Content-Type': 'text/html', 'Content-Encoding': 'gzip' },
+      body: '<title>not gzip at all</title>',
+    });
     shortLink('huge', 'https://news.test/huge');
     upstream.addPage('https://news.test/huge', { body: '<title>Huge</title>', bytes: 20 * 1024 * 1024 });
     // closed.news.test is routed to a port where nothing listens; untrusted.test is served
@@ -184,8 +204,35 @@ describe('link statuses and error codes', () => {
       CITESNAP_CONNECT_TO: `${upstream.routes},closed.news.test:443:127.0.0.1:1,untrusted.test:443:127.0.0.1:${upstream.httpsPort}`,
       CITESNAP_TIMEOUT_MS: '300',
     });
-    const codes = ['badGzip', 'noHost', 'hangs', 'always429', 'noLocation', 'badTls', 'refused', 'okPage', 'unsafe1', 'missing', 'gone410', 'err500', 'private', 'mapped4', 'metadata', 'internal', 'fileUrl', 'hopPriv', 'loop1', 'chain', 'refresh', 'limited', 'huge'];
-    record = await harness.archive({ text: codes.map((code) => `See https://t.co/${code} now.`).join('\n\n') }, 'links');
+    const codes = [
+      'badGzip',
+      'noHost',
+      'hangs',
+      'always429',
+      'noLocation',
+      'badTls',
+      'refused',
+      'okPage',
+      'unsafe1',
+      'missing',
+      'gone410',
+      'err500',
+      'private',
+      'mapped4',
+      'metadata',
+      'internal',
+      'fileUrl',
+      'hopPriv',
+      'loop1',
+      'chain',
+      'refresh',
+      'limited',
+      'huge',
+    ];
+    record = await harness.archive(
+      { text: codes.map((code) => `See https://t.co/${code} now.`).join('\n\n') },
+      'links',
+    );
   });
 
   afterAll(async () => {
@@ -231,18 +278,24 @@ describe('link statuses and error codes', () => {
       ['https://news.test/refresh', 200, 'meta-refresh'],
       ['https://news.test/ok', 200, 'http'],
     ]);
-    expect(linkCitation(record, 'hopPriv').link?.hops.map((hop) => hop.url)).toEqual(['https://t.co/hopPriv', 'https://news.test/hop']);
+    expect(linkCitation(record, 'hopPriv').link?.hops.map((hop) => hop.url)).toEqual([
+      'https://t.co/hopPriv',
+      'https://news.test/hop',
+    ]);
     expect(linkCitation(record, 'chain').link?.hops).toHaveLength(11);
   });
 
   it('never connects to a refused address', () => {
     const hosts = new Set(upstream.requests.map((request) => request.host));
-    for (const refused of ['127.0.0.1', '10.0.0.1', '169.254.169.254', 'db.internal']) expect(hosts.has(refused)).toBe(false);
+    for (const refused of ['127.0.0.1', '10.0.0.1', '169.254.169.254', 'db.internal'])
+      expect(hosts.has(refused)).toBe(false);
   });
 
   it('gives the worker the status of an article host that stays unavailable, so it can delay the job', async () => {
     upstream.addPage('https://news.test/busy-article', { status: 503, body: 'Service Unavailable' });
-    const failure = await harness.pipeline.fetchArticle('https://news.test/busy-article').catch((error: unknown) => error);
+    const failure = await harness.pipeline
+      .fetchArticle('https://news.test/busy-article')
+      .catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(FetchError);
     expect(failure).toMatchObject({ code: 'HTTP_STATUS', httpStatus: 503 });
   });
@@ -254,8 +307,16 @@ describe('link statuses and error codes', () => {
   });
 
   it('gives a request that got no answer a hop with status 0', () => {
-    expect(linkCitation(record, 'hangs').link?.hops.at(-1)).toEqual({ url: 'https://news.test/hangs', status: 0, via: 'http' });
-    expect(linkCitation(record, 'refused').link?.hops.at(-1)).toEqual({ url: 'https://closed.news.test/', status: 0, via: 'http' });
+    expect(linkCitation(record, 'hangs').link?.hops.at(-1)).toEqual({
+      url: 'https://news.test/hangs',
+      status: 0,
+      via: 'http',
+    });
+    expect(linkCitation(record, 'refused').link?.hops.at(-1)).toEqual({
+      url: 'https://closed.news.test/',
+      status: 0,
+      via: 'http',
+    });
   });
 
   it('archives every answer in valid WARC records', async () => {
@@ -264,9 +325,13 @@ describe('link statuses and error codes', () => {
   });
 
   it('asks again, on the next run, only where no answer came', async () => {
-    const asked = (path: string) => upstream.requests.filter((request) => request.host === 'news.test' && request.path === path).length;
+    const asked = (path: string) =>
+      upstream.requests.filter((request) => request.host === 'news.test' && request.path === path).length;
     const before = { hangs: asked('/hangs'), ok: asked('/ok'), gone: asked('/gone') };
-    const again = await harness.archive({ text: 'See https://t.co/hangs, https://t.co/okPage and https://t.co/gone410.' }, 'links-again');
+    const again = await harness.archive(
+      { text: 'See https://t.co/hangs, https://t.co/okPage and https://t.co/gone410.' },
+      'links-again',
+    );
     // The timed-out page is asked again (with its retries); the answered ones are reused.
     expect(asked('/hangs')).toBeGreaterThan(before.hangs);
     expect({ ok: asked('/ok'), gone: asked('/gone') }).toEqual({ ok: before.ok, gone: before.gone });

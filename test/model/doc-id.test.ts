@@ -16,7 +16,10 @@ describe('deriveDocId', () => {
     [{ path: 'examples/casablanca-extortion-2023-11.txt' }, 'casablanca-extortion-2023-11'],
     [{ path: '/data/Le Soir — article (2).html' }, 'Le-Soir-article-2'],
     [{ path: '/data/.hidden.html' }, 'hidden'],
-    [{ url: 'https://www.lesoir.be/552631/article/2023-11-27/alerte-a-la-bombe?utm=1' }, 'www.lesoir.be-552631-article-2023-11-27-alerte-a-la-bombe-utm-1'],
+    [
+      { url: 'https://www.lesoir.be/552631/article/2023-11-27/alerte-a-la-bombe?utm=1' },
+      'www.lesoir.be-552631-article-2023-11-27-alerte-a-la-bombe-utm-1',
+    ],
     [{ url: 'https://example.com/' }, 'example.com'],
   ])('derives %j -> %s', (source, expected) => {
     expect(deriveDocId(source)).toBe(expected);

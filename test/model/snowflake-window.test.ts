@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { idPrefixes, sharedPrefix, distanceFromMiddle, isInWindow, snowflakeTime, snowflakeWindow, type SnowflakeWindow } from '../../src/model/snowflake.js';
+import {
+  idPrefixes,
+  sharedPrefix,
+  distanceFromMiddle,
+  isInWindow,
+  snowflakeTime,
+  snowflakeWindow,
+  type SnowflakeWindow,
+} from '../../src/model/snowflake.js';
 
 const SUDINFO_ID = '1729135262233043236'; // 2023-11-27T13:49:06Z
 const DGSN_ID = '1729555061938819317'; // 2023-11-28T17:37:15.002Z

@@ -96,19 +96,29 @@ describe('assertHostAllowed', () => {
     expect(() => assertHostAllowed(hostname)).toThrow(expect.objectContaining({ code: 'BLOCKED_ADDRESS' }));
   });
 
-  it.each(['t.co', 'x.com', 'localhost.example.com', 'local', 'internal.example', 'news.test', '8.8.8.8', '[2606:4700::1]'])(
-    'allows %s',
-    (hostname) => {
-      expect(() => assertHostAllowed(hostname)).not.toThrow();
-    },
-  );
+  it.each([
+    't.co',
+    'x.com',
+    'localhost.example.com',
+    'local',
+    'internal.example',
+    'news.test',
+    '8.8.8.8',
+    '[2606:4700::1]',
+  ])('allows %s', (hostname) => {
+    expect(() => assertHostAllowed(hostname)).not.toThrow();
+  });
 });
 
 describe('guardLookup', () => {
   const resolve = (hostname: string, all: boolean) =>
     new Promise<string | LookupAddress[]>((done, fail) => {
       const lookup = guardLookup(
-        offlineLookup({ 'public.test': ['93.184.216.34', '2606:2800:220:1::'], 'private.test': ['10.0.0.7'], 'mixed.test': ['93.184.216.34', '127.0.0.1'] }),
+        offlineLookup({
+          'public.test': ['93.184.216.34', '2606:2800:220:1::'],
+          'private.test': ['10.0.0.7'],
+          'mixed.test': ['93.184.216.34', '127.0.0.1'],
+        }),
       );
       lookup(hostname, { all }, (error, answer) => (error ? fail(error) : done(answer)));
     });
@@ -124,7 +134,10 @@ describe('guardLookup', () => {
   it('refuses a name that resolves to a private address', async () => {
     const error = await resolve('private.test', false).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(FetchError);
-    expect(error).toMatchObject({ code: 'BLOCKED_ADDRESS', message: 'private.test resolves to 10.0.0.7, not a public address' });
+    expect(error).toMatchObject({
+      code: 'BLOCKED_ADDRESS',
+      message: 'private.test resolves to 10.0.0.7, not a public address',
+    });
   });
 
   it('refuses a name when any one of its addresses is not public', async () => {

@@ -38,7 +38,11 @@ describe('decodeContentEncoding', () => {
   });
 
   it.each<[string, string, Buffer]>([
-    ['gzip, gzip, gzip', '3 chained Content-Encodings (gzip, gzip, gzip); at most 2 are decoded', gzipSync(gzipSync(gzipSync(text)))],
+    [
+      'gzip, gzip, gzip',
+      '3 chained Content-Encodings (gzip, gzip, gzip); at most 2 are decoded',
+      gzipSync(gzipSync(gzipSync(text))),
+    ],
     ['zstd', 'unsupported Content-Encoding "zstd"', text],
     ['compress', 'unsupported Content-Encoding "compress"', text],
     ['gzip', 'cannot decode Content-Encoding gzip: incorrect header check', text],
@@ -53,7 +57,10 @@ describe('decodeContentEncoding', () => {
     const bomb = gzipSync(Buffer.alloc(16 * 1024 * 1024));
     expect(bomb.length).toBeLessThan(32 * 1024);
     expect(() => decodeContentEncoding(bomb, 'gzip', limits)).toThrow(
-      expect.objectContaining({ code: 'BAD_RESPONSE', message: 'cannot decode Content-Encoding gzip: decodes to more than 1048576 bytes' }),
+      expect.objectContaining({
+        code: 'BAD_RESPONSE',
+        message: 'cannot decode Content-Encoding gzip: decodes to more than 1048576 bytes',
+      }),
     );
   });
 });

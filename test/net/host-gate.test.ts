@@ -4,7 +4,10 @@ import { InProcessHostGate } from '../../src/net/host-gate.js';
 /** Resolves true when `promise` settles within a turn of the event loop, false otherwise. */
 async function settlesNow(promise: Promise<unknown>): Promise<boolean> {
   const pending = Symbol('pending');
-  const result = await Promise.race([promise.then(() => true), new Promise((resolve) => setImmediate(() => resolve(pending)))]);
+  const result = await Promise.race([
+    promise.then(() => true),
+    new Promise((resolve) => setImmediate(() => resolve(pending))),
+  ]);
   return result !== pending;
 }
 

@@ -136,7 +136,9 @@ describe('HttpClient', () => {
   });
 
   it('never follows a redirect', async () => {
-    const server = await serve((_request, response) => answer(response, 301, { Location: 'https://x.com/jack/status/20' }));
+    const server = await serve((_request, response) =>
+      answer(response, 301, { Location: 'https://x.com/jack/status/20' }),
+    );
     const exchange = await clientFor(server).fetch('http://t.co/abc');
     expect(exchange.response.status).toBe(301);
     expect(exchange.header('location')).toBe('https://x.com/jack/status/20');
@@ -161,11 +163,16 @@ describe('HttpClient', () => {
 
   it('refuses to decode more chained Content-Encodings than allowed', async () => {
     const body = gzipSync(gzipSync(gzipSync('deep')));
-    const server = await serve((_request, response) => answer(response, 200, { 'Content-Encoding': 'gzip, gzip, gzip' }, body));
+    const server = await serve((_request, response) =>
+      answer(response, 200, { 'Content-Encoding': 'gzip, gzip, gzip' }, body),
+    );
     const exchange = await clientFor(server).fetch('http://t.co/abc');
     expect(exchange.response.body.equals(body)).toBe(true);
     expect(() => exchange.decodedBody()).toThrow(
-      expect.objectContaining({ code: 'BAD_RESPONSE', message: expect.stringMatching(/^GET http:\/\/t\.co\/abc: 3 chained/) as string }),
+      expect.objectContaining({
+        code: 'BAD_RESPONSE',
+        message: expect.stringMatching(/^GET http:\/\/t\.co\/abc: 3 chained/) as string,
+      }),
     );
     const lenient = await clientFor(server, { maxContentEncodings: 3 }).fetch('http://t.co/abc');
     expect(lenient.decodedBody().toString()).toBe('deep');
@@ -320,7 +327,9 @@ describe('HttpClient', () => {
     });
     const client = clientFor(server, { hostConcurrency: 2 });
     const exchanges = await Promise.all(
-      Array.from({ length: 10 }, (_, index) => client.fetch(`http://t.co/${index}`, { headers: { 'X-Request': String(index) } })),
+      Array.from({ length: 10 }, (_, index) =>
+        client.fetch(`http://t.co/${index}`, { headers: { 'X-Request': String(index) } }),
+      ),
     );
     expect(mostInFlight).toBe(2);
     exchanges.forEach((exchange, index) => {
@@ -374,7 +383,11 @@ describe('HttpClient', () => {
 
     it('TIMEOUT, not DNS: the resolver did not answer in time (EAI_AGAIN)', async () => {
       const lookup: LookupFunction = (hostname, _options, callback) => {
-        const error = Object.assign(new Error(`getaddrinfo EAI_AGAIN ${hostname}`), { code: 'EAI_AGAIN', syscall: 'getaddrinfo', hostname });
+        const error = Object.assign(new Error(`getaddrinfo EAI_AGAIN ${hostname}`), {
+          code: 'EAI_AGAIN',
+          syscall: 'getaddrinfo',
+          hostname,
+        });
         process.nextTick(() => callback(error, ''));
       };
       const error = await failure(makeClient({ lookup }).fetch('http://slow-resolver.example.org/'));
@@ -394,6 +407,8 @@ describe('HttpClient', () => {
 
   it('refuses the headers the client owns', async () => {
     const server = await serve((_request, response) => answer(response, 200));
-    await expect(clientFor(server).fetch('http://t.co/', { headers: { Host: 'evil.test' } })).rejects.toThrow(TypeError);
+    await expect(clientFor(server).fetch('http://t.co/', { headers: { Host: 'evil.test' } })).rejects.toThrow(
+      TypeError,
+    );
   });
 });

@@ -33,8 +33,12 @@ export interface StartServerOptions {
   certificate?: { cert: Buffer; key: Buffer };
 }
 
-export async function startServer(handler: RequestListener, { certificate }: StartServerOptions = {}): Promise<TestServer> {
-  const server: Server = certificate === undefined ? createHttpServer(handler) : createHttpsServer(certificate, handler);
+export async function startServer(
+  handler: RequestListener,
+  { certificate }: StartServerOptions = {},
+): Promise<TestServer> {
+  const server: Server =
+    certificate === undefined ? createHttpServer(handler) : createHttpsServer(certificate, handler);
   let connections = 0;
   server.on('connection', () => {
     connections += 1;
@@ -72,7 +76,11 @@ export function offlineLookup(answers: Record<string, string[]>): LookupFunction
     calls.push(hostname);
     const addresses = answers[hostname];
     if (addresses === undefined) {
-      const error = Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND', syscall: 'getaddrinfo', hostname });
+      const error = Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), {
+        code: 'ENOTFOUND',
+        syscall: 'getaddrinfo',
+        hostname,
+      });
       process.nextTick(() => callback(error, ''));
       return;
     }
@@ -103,7 +111,12 @@ export function receivedHeaders(request: IncomingMessage): [string, string][] {
 }
 
 /** Sends `status` with `headers` and `body`. */
-export function answer(response: ServerResponse, status: number, headers: Record<string, string> = {}, body: string | Buffer = ''): void {
+export function answer(
+  response: ServerResponse,
+  status: number,
+  headers: Record<string, string> = {},
+  body: string | Buffer = '',
+): void {
   response.writeHead(status, headers);
   response.end(body);
 }

@@ -12,7 +12,9 @@ let httpsServer: TestServer;
 
 beforeAll(async () => {
   httpServer = await startServer((_request, response) => answer(response, 200, {}, 'reached'));
-  httpsServer = await startServer((_request, response) => answer(response, 200, {}, 'reached'), { certificate: trustedCertificate });
+  httpsServer = await startServer((_request, response) => answer(response, 200, {}, 'reached'), {
+    certificate: trustedCertificate,
+  });
 });
 
 afterAll(async () => {
@@ -110,18 +112,26 @@ describe('the address guard', () => {
     expect(connectionsMade()).toBe(before);
   });
 
-  it.each(['file:///etc/passwd', 'ftp://example.com/', 'gopher://127.0.0.1:70/_stats', 'data:text/plain,hi', 'javascript:alert(1)', 'ws://example.com/', 'not a url'])(
-    'refuses %s with BLOCKED_SCHEME',
-    async (url) => {
-      const before = connectionsMade();
-      const error = await withClient({}, (client) => refusal(client, url));
-      expect(error.code).toBe('BLOCKED_SCHEME');
-      expect(connectionsMade()).toBe(before);
-    },
-  );
+  it.each([
+    'file:///etc/passwd',
+    'ftp://example.com/',
+    'gopher://127.0.0.1:70/_stats',
+    'data:text/plain,hi',
+    'javascript:alert(1)',
+    'ws://example.com/',
+    'not a url',
+  ])('refuses %s with BLOCKED_SCHEME', async (url) => {
+    const before = connectionsMade();
+    const error = await withClient({}, (client) => refusal(client, url));
+    expect(error.code).toBe('BLOCKED_SCHEME');
+    expect(connectionsMade()).toBe(before);
+  });
 
   it('refuses, at connect time, a name whose DNS answer is a private address', async () => {
-    const lookup = offlineLookup({ 'rebound.example.com': ['127.0.0.1'], 'mixed.example.com': ['93.184.216.34', '10.1.2.3'] });
+    const lookup = offlineLookup({
+      'rebound.example.com': ['127.0.0.1'],
+      'mixed.example.com': ['93.184.216.34', '10.1.2.3'],
+    });
     const before = connectionsMade();
     await withClient({ lookup }, async (client) => {
       const error = await refusal(client, `http://rebound.example.com:${httpServer.port}/`);
@@ -158,7 +168,13 @@ describe('the address guard', () => {
     const routes = parseConnectTo(`::127.0.0.1:${httpServer.port}`); // any host, any port
     const before = connectionsMade();
     await withClient({ routes }, async (client) => {
-      for (const url of [`http://127.0.0.1:${httpServer.port}/`, 'http://[::1]/', 'http://localhost/', 'http://router.local/', 'http://db.internal/']) {
+      for (const url of [
+        `http://127.0.0.1:${httpServer.port}/`,
+        'http://[::1]/',
+        'http://localhost/',
+        'http://router.local/',
+        'http://db.internal/',
+      ]) {
         expect((await refusal(client, url)).code).toBe('BLOCKED_ADDRESS');
       }
     });

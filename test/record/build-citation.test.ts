@@ -71,12 +71,18 @@ describe('findingsFor (the folding rules)', () => {
       'a link left at a post (not joined) is a failure, not a guess',
       linkCitation({ kind: 'post', id: '20' }),
       { siblings: [] },
-      { status: 'failed', error: { code: 'BAD_RESPONSE', message: 'the link leads to post 20 but was not joined to it' } },
+      {
+        status: 'failed',
+        error: { code: 'BAD_RESPONSE', message: 'the link leads to post 20 but was not joined to it' },
+      },
     ],
     [
       'a post known by id takes its own check whole',
       postCitation,
-      { siblings: [], postCheck: postCheck({ status: 'deleted', httpStatus: 404, error: { code: 'HTTP_STATUS', message: 'gone' } }) },
+      {
+        siblings: [],
+        postCheck: postCheck({ status: 'deleted', httpStatus: 404, error: { code: 'HTTP_STATUS', message: 'gone' } }),
+      },
       {
         status: 'deleted',
         error: { code: 'HTTP_STATUS', message: 'gone' },
@@ -88,7 +94,12 @@ describe('findingsFor (the folding rules)', () => {
       'a post with a capture carries it',
       postCitation,
       { siblings: [], postCheck: postCheck({ capture: capture(AT, 'syndication') }) },
-      { status: 'archived', capture: capture(AT, 'syndication'), check: { at: AT, status: 'archived' }, capturedPost: { id: '20', media: [], links: [] } },
+      {
+        status: 'archived',
+        capture: capture(AT, 'syndication'),
+        check: { at: AT, status: 'archived' },
+        capturedPost: { id: '20', media: [], links: [] },
+      },
     ],
     ['an embed with no link inside is unidentified, unchecked', embed, { siblings: [] }, { status: 'unidentified' }],
     [
@@ -98,7 +109,11 @@ describe('findingsFor (the folding rules)', () => {
         siblings: [
           { ...linkCitation({ kind: 'page', capture: capture(AT) }), parent: embed.id, linkCheckedAt: EARLIER },
           { ...linkCitation({ kind: 'page', capture: capture(AT) }), id: 'tco:y', parent: embed.id, linkCheckedAt: AT },
-          { ...linkCitation({ kind: 'page', capture: capture(AT) }), id: 'tco:z', linkCheckedAt: '2026-12-01T00:00:00.000Z' },
+          {
+            ...linkCitation({ kind: 'page', capture: capture(AT) }),
+            id: 'tco:z',
+            linkCheckedAt: '2026-12-01T00:00:00.000Z',
+          },
         ],
       },
       { status: 'unidentified', check: { at: AT, status: 'unidentified' } },
@@ -141,7 +156,11 @@ describe('buildCitation', () => {
     ],
     [
       'a target that died keeps its earlier capture and records the error',
-      { status: 'dead', error: { code: 'HTTP_STATUS', message: '404' }, check: { at: AT, status: 'dead', error: 'HTTP_STATUS' } },
+      {
+        status: 'dead',
+        error: { code: 'HTTP_STATUS', message: '404' },
+        check: { at: AT, status: 'dead', error: 'HTTP_STATUS' },
+      },
       previous,
       { status: 'dead', capture: capture(EARLIER), error: { code: 'HTTP_STATUS', message: '404' } },
     ],
@@ -185,7 +204,15 @@ describe('buildCitation', () => {
     };
     const built = buildCitation(
       printed,
-      { status: 'archived', capturedPost: { id: '20', authorName: 'New Name', media: [{ type: 'photo', url: 'https://pbs.twimg.com/a.jpg' }], links: [] } },
+      {
+        status: 'archived',
+        capturedPost: {
+          id: '20',
+          authorName: 'New Name',
+          media: [{ type: 'photo', url: 'https://pbs.twimg.com/a.jpg' }],
+          links: [],
+        },
+      },
       earlier,
     );
     expect(built.post).toEqual({

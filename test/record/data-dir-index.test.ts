@@ -12,7 +12,9 @@ afterEach(async () => {
   for (const store of opened.splice(0)) await store.close();
 });
 
-async function newStore(options: Omit<Parameters<typeof openDataDirStore>[0], 'dataDir'> = {}): Promise<{ store: Store; dataDir: string; index: DataDirIndex }> {
+async function newStore(
+  options: Omit<Parameters<typeof openDataDirStore>[0], 'dataDir'> = {},
+): Promise<{ store: Store; dataDir: string; index: DataDirIndex }> {
   const dataDir = await mkdtemp(join(tmpdir(), 'citesnap-index-'));
   const store = openDataDirStore({ dataDir, ...options });
   opened.push(store);
@@ -108,12 +110,39 @@ describe('target states and status changes', () => {
     const seen: unknown[] = [];
     const { store } = await newStore({ onStatusChanges: (changes) => seen.push(...changes) });
     await store.documents.write(record('a', [post('1', [[DAY1, 'archived']])]));
-    await store.documents.write(record('b', [post('1', [[DAY1, 'archived'], [DAY2, 'deleted']])]));
+    await store.documents.write(
+      record('b', [
+        post('1', [
+          [DAY1, 'archived'],
+          [DAY2, 'deleted'],
+        ]),
+      ]),
+    );
     // Writing the same record again adds no change.
-    await store.documents.write(record('b', [post('1', [[DAY1, 'archived'], [DAY2, 'deleted']])]));
+    await store.documents.write(
+      record('b', [
+        post('1', [
+          [DAY1, 'archived'],
+          [DAY2, 'deleted'],
+        ]),
+      ]),
+    );
     const [state] = await store.citing.targetStates();
-    expect(state).toEqual({ key: 'post:1', firstCheckedAt: Date.parse(DAY1), lastCheckedAt: Date.parse(DAY2), status: 'deleted', changedAtLastCheck: true });
-    const change = { at: DAY2, docId: 'b', citationId: 'post:1', url: 'https://x.com/a/status/1', from: 'archived', to: 'deleted' };
+    expect(state).toEqual({
+      key: 'post:1',
+      firstCheckedAt: Date.parse(DAY1),
+      lastCheckedAt: Date.parse(DAY2),
+      status: 'deleted',
+      changedAtLastCheck: true,
+    });
+    const change = {
+      at: DAY2,
+      docId: 'b',
+      citationId: 'post:1',
+      url: 'https://x.com/a/status/1',
+      from: 'archived',
+      to: 'deleted',
+    };
     expect(seen).toEqual([change]);
     expect(await store.changes.list({ since: DAY1 })).toEqual([change]);
     expect(await store.changes.list({ since: DAY1, status: 'archived' })).toEqual([]);
@@ -131,7 +160,14 @@ describe('the target index', () => {
     const entry: TargetIndexEntry = {
       key: 'link:https://t.co/x',
       checkedAt,
-      outcome: { kind: 'link', check: { checkedAt, link: { url: 'https://t.co/x', hops: [] }, end: { kind: 'error', status: 'dead', error: { code: 'DNS', message: 'x' } } } },
+      outcome: {
+        kind: 'link',
+        check: {
+          checkedAt,
+          link: { url: 'https://t.co/x', hops: [] },
+          end: { kind: 'error', status: 'dead', error: { code: 'DNS', message: 'x' } },
+        },
+      },
     };
     expect(await store.targets.get(entry.key)).toBeUndefined();
     await store.targets.put(entry);

@@ -90,8 +90,20 @@ describe('DataDirDocuments with a damaged record', () => {
   it.each([
     ['[]', /edited\.json: not a readable record \(expected a JSON object\)$/],
     ['{"schemaVersion": 2}', /edited\.json: not a readable record \(schemaVersion: expected 1\)$/],
-    [JSON.stringify({ ...record('edited', 'x'), citations: [{ id: 'tco:x', type: 'link', status: 'fine', occurrences: [], checks: [] }] }), /\(citations\[0\]\.status: expected one of archived, /],
-    [JSON.stringify({ ...record('edited', 'x'), citations: [{ id: 'tco:x', type: 'link', status: 'dead', occurrences: [], checks: [{}] }] }), /\(citations\[0\]\.checks\[0\]: expected an object with at and status\)$/],
+    [
+      JSON.stringify({
+        ...record('edited', 'x'),
+        citations: [{ id: 'tco:x', type: 'link', status: 'fine', occurrences: [], checks: [] }],
+      }),
+      /\(citations\[0\]\.status: expected one of archived, /,
+    ],
+    [
+      JSON.stringify({
+        ...record('edited', 'x'),
+        citations: [{ id: 'tco:x', type: 'link', status: 'dead', occurrences: [], checks: [{}] }],
+      }),
+      /\(citations\[0\]\.checks\[0\]: expected an object with at and status\)$/,
+    ],
   ])('checks a record read back against the schema: %s', async (text, message) => {
     const { writeFile } = await import('node:fs/promises');
     const dataDir = await mkdtemp(join(tmpdir(), 'citesnap-store-'));

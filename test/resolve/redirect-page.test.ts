@@ -17,8 +17,13 @@ describe('findPageRedirect', () => {
   });
 
   it('falls back to the script form', () => {
-    expect(findPageRedirect(`<script>location.replace("${escaped}")</script>`, 'https://t.co/x')).toEqual({ url: target, via: 'script' });
-    expect(findPageRedirect(`<script>window.location.href = '/next?a=1\\u0026b=2'</script>`, 'https://example.com/x')).toEqual({
+    expect(findPageRedirect(`<script>location.replace("${escaped}")</script>`, 'https://t.co/x')).toEqual({
+      url: target,
+      via: 'script',
+    });
+    expect(
+      findPageRedirect(`<script>window.location.href = '/next?a=1\\u0026b=2'</script>`, 'https://example.com/x'),
+    ).toEqual({
       url: 'https://example.com/next?a=1&b=2',
       via: 'script',
     });
@@ -50,12 +55,16 @@ describe('cited URL forms', () => {
   });
 
   it('unwraps unsafe_link_warning', () => {
-    expect(unwrapUnsafeLinkWarning('https://twitter.com/safety/unsafe_link_warning?unsafe_link=https%3A%2F%2Fexample.com%2Fa%3Fb%3D1')).toBe('https://example.com/a?b=1');
+    expect(
+      unwrapUnsafeLinkWarning(
+        'https://twitter.com/safety/unsafe_link_warning?unsafe_link=https%3A%2F%2Fexample.com%2Fa%3Fb%3D1',
+      ),
+    ).toBe('https://example.com/a?b=1');
     expect(unwrapUnsafeLinkWarning('https://twitter.com/safety/unsafe_link_warning?unsafe_link=not%20a%20url')).toBe(
       'https://twitter.com/safety/unsafe_link_warning?unsafe_link=not%20a%20url',
     );
-    expect(unwrapUnsafeLinkWarning('https://example.com/safety/unsafe_link_warning?unsafe_link=https://a.example.com/')).toBe(
-      'https://example.com/safety/unsafe_link_warning?unsafe_link=https://a.example.com/',
-    );
+    expect(
+      unwrapUnsafeLinkWarning('https://example.com/safety/unsafe_link_warning?unsafe_link=https://a.example.com/'),
+    ).toBe('https://example.com/safety/unsafe_link_warning?unsafe_link=https://a.example.com/');
   });
 });

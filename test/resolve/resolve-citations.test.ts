@@ -18,10 +18,16 @@ function shortLink(code: string, offset: number, parent?: string): ExtractedCita
 
 function check(code: string, end: LinkCheckEnd, finalUrl: string): [string, LinkCheck] {
   const url = `https://t.co/${code}`;
-  return [url, { checkedAt: AT, link: { url, finalUrl, hops: [{ url, status: 301, location: finalUrl, via: 'http' }] }, end }];
+  return [
+    url,
+    { checkedAt: AT, link: { url, finalUrl, hops: [{ url, status: 301, location: finalUrl, via: 'http' }] }, end },
+  ];
 }
 
-const page: LinkCheckEnd = { kind: 'page', capture: { at: AT, via: 'page', warc: { file: 'w', offset: 0, length: 1 }, sha256: 'ab'.repeat(32) } };
+const page: LinkCheckEnd = {
+  kind: 'page',
+  capture: { at: AT, via: 'page', warc: { file: 'w', offset: 0, length: 1 }, sha256: 'ab'.repeat(32) },
+};
 
 describe('resolveCitations (pure, over link checks)', () => {
   it('names each link to check once', () => {
@@ -30,7 +36,13 @@ describe('resolveCitations (pure, over link checks)', () => {
 
   it('gives a link its check: hops, end and time', () => {
     const [resolved] = resolveCitations([shortLink('a', 0)], new Map([check('a', page, 'https://news.test/a')]));
-    expect(resolved).toMatchObject({ id: 'tco:a', type: 'link', linkEnd: page, linkCheckedAt: AT, link: { finalUrl: 'https://news.test/a' } });
+    expect(resolved).toMatchObject({
+      id: 'tco:a',
+      type: 'link',
+      linkEnd: page,
+      linkCheckedAt: AT,
+      link: { finalUrl: 'https://news.test/a' },
+    });
   });
 
   it('leaves a link without a check unresolved', () => {
@@ -44,9 +56,19 @@ describe('resolveCitations (pure, over link checks)', () => {
       id: 'post:20',
       type: 'post',
       occurrences: [{ form: 'post-url', raw: 'https://x.com/jack/status/20', offset: 50, context: '' }],
-      post: { platform: 'twitter', id: '20', handle: 'jack', url: 'https://x.com/jack/status/20', media: [], links: [] },
+      post: {
+        platform: 'twitter',
+        id: '20',
+        handle: 'jack',
+        url: 'https://x.com/jack/status/20',
+        media: [],
+        links: [],
+      },
     };
-    const resolved = resolveCitations([shortLink('a', 0), postUrl], new Map([check('a', { kind: 'post', id: '20', handle: 'jack' }, 'https://x.com/jack/status/20')]));
+    const resolved = resolveCitations(
+      [shortLink('a', 0), postUrl],
+      new Map([check('a', { kind: 'post', id: '20', handle: 'jack' }, 'https://x.com/jack/status/20')]),
+    );
     expect(resolved.map((citation) => citation.id)).toEqual(['post:20']);
     expect(resolved[0]?.occurrences.map((occurrence) => occurrence.offset)).toEqual([0, 50]);
   });

@@ -3,7 +3,13 @@
 // post citations nobody expected. Shared by test/extract/forms.test.ts, which
 // requires all of it, and bench/recall.ts, which prints it as a table.
 import { readFileSync, readdirSync } from 'node:fs';
-import { decodeHtmlBytes, extractFromHtml, extractFromText, type ExtractedCitation, type ExtractedDocument } from '../../src/extract/index.js';
+import {
+  decodeHtmlBytes,
+  extractFromHtml,
+  extractFromText,
+  type ExtractedCitation,
+  type ExtractedDocument,
+} from '../../src/extract/index.js';
 
 const FIXTURES = new URL('../fixtures/extract/', import.meta.url);
 const EXPECTED = new URL('../fixtures/forms/expected.json', import.meta.url);
@@ -110,7 +116,11 @@ function isTouched(source: string, text: string, citations: readonly ExtractedCi
   const start = source.indexOf(text);
   if (start < 0) throw new Error(`not in the fixture: ${JSON.stringify(text)}`);
   const end = start + text.length;
-  return citations.some((citation) => citation.occurrences.some((occurrence) => occurrence.offset < end && occurrence.offset + occurrence.raw.length > start));
+  return citations.some((citation) =>
+    citation.occurrences.some(
+      (occurrence) => occurrence.offset < end && occurrence.offset + occurrence.raw.length > start,
+    ),
+  );
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -118,7 +128,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 function toExpectation(entry: unknown, where: string): Expectation {
-  if (!isRecord(entry) || typeof entry['form'] !== 'string') throw new Error(`${where}: expected { form, post | link | notCited }`);
+  if (!isRecord(entry) || typeof entry['form'] !== 'string')
+    throw new Error(`${where}: expected { form, post | link | notCited }`);
   const form = entry['form'];
   const { post, link, notCited } = entry;
   if (typeof link === 'string') return { form, link };
@@ -148,7 +159,12 @@ export function recallByForm(checks: readonly FixtureCheck[]): FormRecall[] {
   const byForm = new Map<string, FormRecall>();
   for (const { checked } of checks) {
     for (const { expectation, held } of checked) {
-      const row = byForm.get(expectation.form) ?? { form: expectation.form, negative: 'notCited' in expectation, total: 0, held: 0 };
+      const row = byForm.get(expectation.form) ?? {
+        form: expectation.form,
+        negative: 'notCited' in expectation,
+        total: 0,
+        held: 0,
+      };
       row.total++;
       if (held) row.held++;
       byForm.set(expectation.form, row);

@@ -22,7 +22,10 @@ export interface PipelineHarness {
  * NODE_EXTRA_CA_CERTS, set by vitest.config.ts). Add the scenario's pages before
  * calling this: the routes name every host the fake serves at that moment.
  */
-export async function startPipeline(upstream: FakeUpstream, env: Record<string, string> = {}): Promise<PipelineHarness> {
+export async function startPipeline(
+  upstream: FakeUpstream,
+  env: Record<string, string> = {},
+): Promise<PipelineHarness> {
   const dataDir = await mkdtemp(join(tmpdir(), 'citesnap-pipeline-'));
   const config = loadConfig({ CITESNAP_DATA_DIR: dataDir, CITESNAP_CONNECT_TO: upstream.routes, ...env });
   const pipeline = openPipeline(config);

@@ -15,7 +15,10 @@ export interface CliResult {
  * environment is the caller's alone (plus PATH), so nothing of the test runner's
  * leaks into what is being tested.
  */
-export async function runCli(args: readonly string[], options: { env?: Record<string, string>; cwd?: string; input?: string | Buffer } = {}): Promise<CliResult> {
+export async function runCli(
+  args: readonly string[],
+  options: { env?: Record<string, string>; cwd?: string; input?: string | Buffer } = {},
+): Promise<CliResult> {
   if (!existsSync(new URL('../../dist/cli/main.js', import.meta.url))) {
     throw new Error('dist/ is missing: run `npm run build` (npm test does) before the CLI tests');
   }

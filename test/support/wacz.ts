@@ -56,7 +56,9 @@ export function expectDigestsHold(entries: Map<string, WaczEntry>): DataPackage 
   const datapackageText = entryText(entries, 'datapackage.json');
   const datapackage = JSON.parse(datapackageText) as DataPackage;
   const listed = datapackage.resources.map((resource) => resource.path).sort();
-  const present = [...entries.keys()].filter((name) => name !== 'datapackage.json' && name !== 'datapackage-digest.json').sort();
+  const present = [...entries.keys()]
+    .filter((name) => name !== 'datapackage.json' && name !== 'datapackage-digest.json')
+    .sort();
   expect(listed).toEqual(present);
   for (const resource of datapackage.resources) {
     const bytes = entries.get(resource.path)?.bytes ?? Buffer.alloc(0);
@@ -64,7 +66,10 @@ export function expectDigestsHold(entries: Map<string, WaczEntry>): DataPackage 
     expect(resource.hash, resource.path).toBe(`sha256:${createHash('sha256').update(bytes).digest('hex')}`);
   }
   const digest = JSON.parse(entryText(entries, 'datapackage-digest.json')) as { path: string; hash: string };
-  expect(digest).toMatchObject({ path: 'datapackage.json', hash: `sha256:${createHash('sha256').update(datapackageText).digest('hex')}` });
+  expect(digest).toMatchObject({
+    path: 'datapackage.json',
+    hash: `sha256:${createHash('sha256').update(datapackageText).digest('hex')}`,
+  });
   return datapackage;
 }
 
@@ -85,13 +90,19 @@ export function parseCdxj(text: string): CdxjLine[] {
     .filter((line) => line !== '')
     .map((line) => {
       const [urlkey = '', timestamp = ''] = line.split(' ', 2);
-      const json = JSON.parse(line.slice(urlkey.length + timestamp.length + 2)) as Omit<CdxjLine, 'urlkey' | 'timestamp'>;
+      const json = JSON.parse(line.slice(urlkey.length + timestamp.length + 2)) as Omit<
+        CdxjLine,
+        'urlkey' | 'timestamp'
+      >;
       return { urlkey, timestamp, ...json };
     });
 }
 
 /** Reads the record an index line points at, out of the WACZ's archive/ file it names. */
-export async function recordAt(entries: Map<string, WaczEntry>, line: CdxjLine): Promise<{ type: string; targetUri: string | undefined; status: number | undefined; date: string | undefined }> {
+export async function recordAt(
+  entries: Map<string, WaczEntry>,
+  line: CdxjLine,
+): Promise<{ type: string; targetUri: string | undefined; status: number | undefined; date: string | undefined }> {
   const warc = entries.get(`archive/${line.filename}`);
   if (!warc) throw new Error(`index line names archive/${line.filename}, which the WACZ does not hold`);
   const member = warc.bytes.subarray(Number(line.offset), Number(line.offset) + Number(line.length));
@@ -100,5 +111,10 @@ export async function recordAt(entries: Map<string, WaczEntry>, line: CdxjLine):
   if (!record) throw new Error(`no record at ${line.filename}:${line.offset}`);
   await record.skipFully();
   const status = record.httpHeaders?.statusCode;
-  return { type: record.warcType ?? '', targetUri: record.warcTargetURI ?? undefined, status: status === undefined ? undefined : Number(status), date: record.warcDate ?? undefined };
+  return {
+    type: record.warcType ?? '',
+    targetUri: record.warcTargetURI ?? undefined,
+    status: status === undefined ? undefined : Number(status),
+    date: record.warcDate ?? undefined,
+  };
 }

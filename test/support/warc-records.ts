@@ -89,7 +89,9 @@ export function expectDigestsMatch(record: ParsedRecord): void {
   if (record.type === 'response') {
     expect(record.warcHeaders.get('WARC-Block-Digest')).toBe(`sha256:${sha256Hex(record.block)}`);
     expect(record.payload).toBeDefined();
-    expect(record.warcHeaders.get('WARC-Payload-Digest')).toBe(`sha256:${sha256Hex(record.payload ?? new Uint8Array())}`);
+    expect(record.warcHeaders.get('WARC-Payload-Digest')).toBe(
+      `sha256:${sha256Hex(record.payload ?? new Uint8Array())}`,
+    );
   }
   if (record.type === 'request') {
     expect(record.warcHeaders.get('WARC-Block-Digest')).toBe(`sha256:${sha256Hex(record.block)}`);
@@ -114,7 +116,9 @@ export async function expectEveryWarcRecordValid(dataDir: string): Promise<Parse
   for (const name of await listWarcFiles(dataDir)) {
     const records = await parseWarc(await readWarcFile(dataDir, name));
     expect(records[0]?.type).toBe('warcinfo');
-    const responseIds = new Set(records.filter((record) => record.type === 'response').map((record) => record.warcHeaders.get('WARC-Record-ID')));
+    const responseIds = new Set(
+      records.filter((record) => record.type === 'response').map((record) => record.warcHeaders.get('WARC-Record-ID')),
+    );
     for (const record of records) {
       expectDigestsMatch(record);
       if (record.type === 'request') expect(responseIds.has(record.warcHeaders.get('WARC-Concurrent-To'))).toBe(true);

@@ -26,7 +26,10 @@ describe('planRecheckParts', () => {
       { docId: 'a', targets: ['post:2'] },
       { docId: 'b', targets: ['post:1'] },
     ];
-    expect(planRecheckParts(documents, { keyOf: (document) => document.docId }).flatMap((part) => part.items)).toEqual([documents[0], documents[2]]);
+    expect(planRecheckParts(documents, { keyOf: (document) => document.docId }).flatMap((part) => part.items)).toEqual([
+      documents[0],
+      documents[2],
+    ]);
   });
 
   it('refuses a part size that is not a whole number of at least 1', () => {

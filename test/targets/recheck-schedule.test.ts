@@ -78,7 +78,11 @@ describe('historyOfChecks', () => {
         { at: '2026-01-01T00:00:00.000Z', status: 'archived' },
         { at: '2026-01-05T00:00:00.000Z', status: 'deleted' },
       ]),
-    ).toEqual({ firstCheckedAt: Date.parse('2026-01-01T00:00:00.000Z'), lastCheckedAt: Date.parse('2026-01-05T00:00:00.000Z'), changedAtLastCheck: true });
+    ).toEqual({
+      firstCheckedAt: Date.parse('2026-01-01T00:00:00.000Z'),
+      lastCheckedAt: Date.parse('2026-01-05T00:00:00.000Z'),
+      changedAtLastCheck: true,
+    });
     expect(historyOfChecks([{ at: '2026-01-01T00:00:00.000Z', status: 'archived' }])?.changedAtLastCheck).toBe(false);
   });
 });

@@ -5,10 +5,18 @@ import { isReusable } from '../../src/targets/reuse.js';
 const CHECKED_AT = '2026-11-29T12:00:00.000Z';
 const HOUR = 3_600_000;
 const link = { url: 'https://t.co/x', hops: [] };
-const capture = { at: CHECKED_AT, via: 'page' as const, warc: { file: 'warc/a.warc.gz', offset: 0, length: 10 }, sha256: 'ab'.repeat(32) };
+const capture = {
+  at: CHECKED_AT,
+  via: 'page' as const,
+  warc: { file: 'warc/a.warc.gz', offset: 0, length: 10 },
+  sha256: 'ab'.repeat(32),
+};
 
 function linkError(status: 'dead' | 'blocked' | 'failed', code: ErrorCode): TargetOutcome {
-  return { kind: 'link', check: { checkedAt: CHECKED_AT, link, end: { kind: 'error', status, error: { code, message: code } } } };
+  return {
+    kind: 'link',
+    check: { checkedAt: CHECKED_AT, link, end: { kind: 'error', status, error: { code, message: code } } },
+  };
 }
 
 function post(status: 'archived' | 'deleted' | 'failed' | 'suspended'): TargetOutcome {
@@ -16,7 +24,10 @@ function post(status: 'archived' | 'deleted' | 'failed' | 'suspended'): TargetOu
 }
 
 const PAGE: TargetOutcome = { kind: 'link', check: { checkedAt: CHECKED_AT, link, end: { kind: 'page', capture } } };
-const POST_END: TargetOutcome = { kind: 'link', check: { checkedAt: CHECKED_AT, link, end: { kind: 'post', id: '20' } } };
+const POST_END: TargetOutcome = {
+  kind: 'link',
+  check: { checkedAt: CHECKED_AT, link, end: { kind: 'post', id: '20' } },
+};
 
 function entry(outcome: TargetOutcome): TargetIndexEntry {
   return { key: 'k', checkedAt: CHECKED_AT, outcome };

@@ -29,7 +29,9 @@ describe('the archive processor', () => {
   beforeEach(async () => {
     prefix = uniquePrefix();
     dataDir = await mkdtemp(join(tmpdir(), 'citesnap-processor-'));
-    pipeline = openPipeline(loadConfig({ CITESNAP_DATA_DIR: dataDir, CITESNAP_CONNECT_TO: ':80:127.0.0.1:9,:443:127.0.0.1:9' }));
+    pipeline = openPipeline(
+      loadConfig({ CITESNAP_DATA_DIR: dataDir, CITESNAP_CONNECT_TO: ':80:127.0.0.1:9,:443:127.0.0.1:9' }),
+    );
     queue = openDocumentsQueue({ connection: connection(), prefix });
     events = new QueueEvents(QUEUE.documents, { connection: connection(), prefix });
     await events.waitUntilReady();
@@ -48,22 +50,48 @@ describe('the archive processor', () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  function startWorker(fetchArticle: OpenPipeline['fetchArticle'], metrics = new WorkerMetrics({ defaultMetrics: false })) {
+  function startWorker(
+    fetchArticle: OpenPipeline['fetchArticle'],
+    metrics = new WorkerMetrics({ defaultMetrics: false }),
+  ) {
     const capture = captureLogger();
     // Path jobs may read the temporary folders, and write sidecars there, as CITESNAP_SOURCE_ROOT=/tmp CITESNAP_QUEUE_SIDECARS=1 allow.
     const sources = { sourceRoot: tmpdir(), maxSourceBytes: DEFAULT_MAX_SOURCE_BYTES, sidecars: true };
-    const processor = createArchiveProcessor({ pipeline: { ports: pipeline.ports, fetchArticle }, sources, rateLimitDelayMs: 200, log: capture.log, metrics });
-    worker = new Worker<unknown, ArchiveResult>(QUEUE.documents, processor, { connection: { ...connection(), maxRetriesPerRequest: null }, prefix, concurrency: 2 });
+    const processor = createArchiveProcessor({
+      pipeline: { ports: pipeline.ports, fetchArticle },
+      sources,
+      rateLimitDelayMs: 200,
+      log: capture.log,
+      metrics,
+    });
+    worker = new Worker<unknown, ArchiveResult>(QUEUE.documents, processor, {
+      connection: { ...connection(), maxRetriesPerRequest: null },
+      prefix,
+      concurrency: 2,
+    });
     return { capture, metrics, worker };
   }
 
-  const article = (url: string) => Promise.resolve({ finalUrl: url, contentType: 'text/html', body: Buffer.from('<title>t</title><p>nothing cited</p>') });
+  const article = (url: string) =>
+    Promise.resolve({
+      finalUrl: url,
+      contentType: 'text/html',
+      body: Buffer.from('<title>t</title><p>nothing cited</p>'),
+    });
 
   it('moves a job whose article host rate-limits it to delayed, without spending an attempt', async () => {
     let calls = 0;
-    const { metrics } = startWorker((url) => (++calls === 1 ? Promise.reject(new FetchError('RATE_LIMITED', `${url} answered HTTP 429 after retries`)) : article(url)));
+    const { metrics } = startWorker((url) =>
+      ++calls === 1
+        ? Promise.reject(new FetchError('RATE_LIMITED', `${url} answered HTTP 429 after retries`))
+        : article(url),
+    );
     const delayed = new Promise<{ jobId: string; delay: number }>((resolve) => events.once('delayed', resolve));
-    const job = await queue.add(JOB.archive, { docId: 'limited', source: { url: 'https://news.test/a' } }, archiveJobOptions('limited'));
+    const job = await queue.add(
+      JOB.archive,
+      { docId: 'limited', source: { url: 'https://news.test/a' } },
+      archiveJobOptions('limited'),
+    );
     const { jobId, delay } = await delayed;
     expect(jobId).toBe(job.id);
     expect(delay - Date.now()).toBeLessThan(300);
@@ -75,10 +103,16 @@ describe('the archive processor', () => {
 
   it('lets any other error retry with backoff', async () => {
     let calls = 0;
-    const { worker: running } = startWorker((url) => (++calls === 1 ? Promise.reject(new Error('the disk is full')) : article(url)));
+    const { worker: running } = startWorker((url) =>
+      ++calls === 1 ? Promise.reject(new Error('the disk is full')) : article(url),
+    );
     const failedOnce = new Promise<Error>((resolve) => running.once('failed', (_job, error) => resolve(error)));
     const retrying = new Promise<{ jobId: string }>((resolve) => events.once('delayed', resolve));
-    const job = await queue.add(JOB.archive, { docId: 'retried', source: { url: 'https://news.test/b' } }, { ...archiveJobOptions('retried'), backoff: { type: 'fixed', delay: 50 } });
+    const job = await queue.add(
+      JOB.archive,
+      { docId: 'retried', source: { url: 'https://news.test/b' } },
+      { ...archiveJobOptions('retried'), backoff: { type: 'fixed', delay: 50 } },
+    );
     expect((await failedOnce).message).toBe('the disk is full');
     expect((await retrying).jobId).toBe(job.id);
     await job.waitUntilFinished(events);
@@ -88,7 +122,9 @@ describe('the archive processor', () => {
   it('fails a job of another name at once', async () => {
     startWorker(article);
     const job = await queue.add('archive-now', { docId: 'x', source: { text: '' } }, { attempts: 3 });
-    await expect(job.waitUntilFinished(events)).rejects.toThrow('job name: expected "archive" on the documents queue, got "archive-now"');
+    await expect(job.waitUntilFinished(events)).rejects.toThrow(
+      'job name: expected "archive" on the documents queue, got "archive-now"',
+    );
     expect((await Job.fromId(queue, job.id!))?.attemptsMade).toBe(1);
   });
 
@@ -99,7 +135,11 @@ describe('the archive processor', () => {
       started();
       return new Promise(() => undefined);
     });
-    const job = await queue.add(JOB.archive, { docId: 'cancelled', source: { url: 'https://news.test/c' } }, archiveJobOptions('cancelled'));
+    const job = await queue.add(
+      JOB.archive,
+      { docId: 'cancelled', source: { url: 'https://news.test/c' } },
+      archiveJobOptions('cancelled'),
+    );
     await fetching;
     // As runWorker's shutdown does: stop taking jobs, then cancel the active ones.
     const closing = running.close();
@@ -119,12 +159,22 @@ describe('the archive processor', () => {
       await writeFile(source, '<title>Story</title><p>See https://twitter.com/alice/status/1720000000000000001</p>');
       // As a read-only folder would (root writes through chmod): a directory where the sidecar goes fails its rename.
       await mkdir(join(folder, 'story.citations.json'));
-      const job = await queue.add(JOB.archive, { docId: 'read-only-folder', source: { path: source } }, archiveJobOptions('read-only-folder'));
+      const job = await queue.add(
+        JOB.archive,
+        { docId: 'read-only-folder', source: { path: source } },
+        archiveJobOptions('read-only-folder'),
+      );
       const result = (await job.waitUntilFinished(events)) as unknown;
       // The summary is the record's, which is in the data dir.
-      const record = JSON.parse(await readFile(join(dataDir, 'documents', 'read-only-folder.json'), 'utf8')) as DocumentRecord;
+      const record = JSON.parse(
+        await readFile(join(dataDir, 'documents', 'read-only-folder.json'), 'utf8'),
+      ) as DocumentRecord;
       expect(record.citations).toHaveLength(1);
-      expect(result).toEqual({ docId: 'read-only-folder', citations: 1, statuses: { [record.citations[0]!.status]: 1 } });
+      expect(result).toEqual({
+        docId: 'read-only-folder',
+        citations: 1,
+        statuses: { [record.citations[0]!.status]: 1 },
+      });
       const stored = await Job.fromId(queue, job.id!);
       expect(await stored?.getState()).toBe('completed');
       expect(stored?.attemptsMade).toBe(1);

@@ -28,7 +28,13 @@ describe('redisOptionsFromUrl', () => {
 
   it('gives workers connections that wait out an outage', () => {
     const options = workerConnectionOptions('redis://h:1', 'w');
-    expect(options).toMatchObject({ host: 'h', port: 1, connectionName: 'w', maxRetriesPerRequest: null, enableOfflineQueue: true });
+    expect(options).toMatchObject({
+      host: 'h',
+      port: 1,
+      connectionName: 'w',
+      maxRetriesPerRequest: null,
+      enableOfflineQueue: true,
+    });
     expect(options.retryStrategy(1)).toBe(250);
     expect(options.retryStrategy(100)).toBe(5_000);
   });

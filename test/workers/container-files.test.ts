@@ -92,7 +92,9 @@ describe('Dockerfile', () => {
       .split('\n')
       .map((line) => line.trim())
       .filter((line) => line !== '' && !line.startsWith('#'));
-    const copied = [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((match) => (match[1] ?? '').split(/\s+/));
+    const copied = [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((match) =>
+      (match[1] ?? '').split(/\s+/),
+    );
     expect(copied).toEqual(expect.arrayContaining(['package.json', 'package-lock.json', 'src', 'workers', 'bin']));
     for (const path of copied) expect(ignored).not.toContain(path);
     expect(ignored).toEqual(expect.arrayContaining(['node_modules', 'dist', 'citesnap-data']));

@@ -1,16 +1,42 @@
 import { describe, expect, it } from 'vitest';
 import { JobDataError } from '../../src/errors.js';
-import { parseArchiveJobData, parseRecheckJobData, parseRecheckTargetsJobData, parseRetryFailedJobData } from '../../workers/job-data.js';
+import {
+  parseArchiveJobData,
+  parseRecheckJobData,
+  parseRecheckTargetsJobData,
+  parseRetryFailedJobData,
+} from '../../workers/job-data.js';
 
 describe('parseArchiveJobData', () => {
   it.each([
-    [{ docId: 'a', source: { url: 'https://news.example/a?b=1' } }, { docId: 'a', source: { url: 'https://news.example/a?b=1' } }],
-    [{ docId: 'a', source: { url: 'http://news.example/' } }, { docId: 'a', source: { url: 'http://news.example/' } }],
-    [{ docId: 'a.b_c-1', source: { path: '/srv/articles/a.html' } }, { docId: 'a.b_c-1', source: { path: '/srv/articles/a.html' } }],
-    [{ docId: 'a', source: { html: '<p>x</p>' } }, { docId: 'a', source: { html: '<p>x</p>' } }],
-    [{ docId: 'a', source: { html: '', uri: 'https://cms.example/42' } }, { docId: 'a', source: { html: '', uri: 'https://cms.example/42' } }],
-    [{ docId: 'a', source: { text: 'plain', uri: 'urn:x' } }, { docId: 'a', source: { text: 'plain', uri: 'urn:x' } }],
-    [{ docId: 'A'.repeat(200), source: { text: '' } }, { docId: 'A'.repeat(200), source: { text: '' } }],
+    [
+      { docId: 'a', source: { url: 'https://news.example/a?b=1' } },
+      { docId: 'a', source: { url: 'https://news.example/a?b=1' } },
+    ],
+    [
+      { docId: 'a', source: { url: 'http://news.example/' } },
+      { docId: 'a', source: { url: 'http://news.example/' } },
+    ],
+    [
+      { docId: 'a.b_c-1', source: { path: '/srv/articles/a.html' } },
+      { docId: 'a.b_c-1', source: { path: '/srv/articles/a.html' } },
+    ],
+    [
+      { docId: 'a', source: { html: '<p>x</p>' } },
+      { docId: 'a', source: { html: '<p>x</p>' } },
+    ],
+    [
+      { docId: 'a', source: { html: '', uri: 'https://cms.example/42' } },
+      { docId: 'a', source: { html: '', uri: 'https://cms.example/42' } },
+    ],
+    [
+      { docId: 'a', source: { text: 'plain', uri: 'urn:x' } },
+      { docId: 'a', source: { text: 'plain', uri: 'urn:x' } },
+    ],
+    [
+      { docId: 'A'.repeat(200), source: { text: '' } },
+      { docId: 'A'.repeat(200), source: { text: '' } },
+    ],
   ])('accepts %j', (data, expected) => {
     expect(parseArchiveJobData(data)).toEqual(expected);
   });
@@ -25,13 +51,22 @@ describe('parseArchiveJobData', () => {
     [{ docId: '-a', source: { url: 'https://a.example/' } }, 'job data: docId: expected'],
     [{ docId: 'a/b', source: { url: 'https://a.example/' } }, 'job data: docId: expected'],
     [{ docId: 'A'.repeat(201), source: { url: 'https://a.example/' } }, 'job data: docId: expected'],
-    [{ docId: 42, source: { url: 'https://a.example/' } }, 'job data: docId: expected 1 to 200 characters of A-Z a-z 0-9 . _ -, starting with a letter or digit, got number 42'],
+    [
+      { docId: 42, source: { url: 'https://a.example/' } },
+      'job data: docId: expected 1 to 200 characters of A-Z a-z 0-9 . _ -, starting with a letter or digit, got number 42',
+    ],
     [{ docID: 'a', docId: 'a', source: { url: 'https://a.example/' } }, 'job data: docID: unexpected field'],
     [{ docId: 'a' }, 'job data: source: missing'],
     [{ docId: 'a', source: 'https://a.example/' }, 'job data: source: expected an object'],
     [{ docId: 'a', source: {} }, 'job data: source: expected exactly one of url, path, html or text, got none'],
-    [{ docId: 'a', source: { url: 'https://a.example/', html: '<p>' } }, 'job data: source: expected exactly one of url, path, html or text, got url and html'],
-    [{ docId: 'a', source: { url: 'ftp://a.example/x' } }, 'job data: source.url: expected an http(s) URL, got "ftp://a.example/x"'],
+    [
+      { docId: 'a', source: { url: 'https://a.example/', html: '<p>' } },
+      'job data: source: expected exactly one of url, path, html or text, got url and html',
+    ],
+    [
+      { docId: 'a', source: { url: 'ftp://a.example/x' } },
+      'job data: source.url: expected an http(s) URL, got "ftp://a.example/x"',
+    ],
     [{ docId: 'a', source: { url: 'not a url' } }, 'job data: source.url: expected an http(s) URL'],
     [{ docId: 'a', source: { url: 42 } }, 'job data: source.url: expected an http(s) URL, got number 42'],
     [{ docId: 'a', source: { url: 'https://a.example/', uri: 'x' } }, 'job data: source.uri: unexpected field'],
@@ -87,12 +122,20 @@ describe('maintenance job data', () => {
   it('retry-failed takes no data', () => {
     expect(parseRetryFailedJobData({})).toEqual({});
     expect(parseRetryFailedJobData(undefined)).toEqual({});
-    expect(() => parseRetryFailedJobData({ status: 'failed' })).toThrow('job data: status: unexpected field; expected only no fields');
+    expect(() => parseRetryFailedJobData({ status: 'failed' })).toThrow(
+      'job data: status: unexpected field; expected only no fields',
+    );
   });
 });
 
 describe('recheck-targets job data', () => {
-  const good = { run: 'recheck', plannedAt: '2026-11-30T03:00:00.000Z', part: 0, of: 2, documents: [{ docId: 'a', targets: ['post:1', 'link:https://t.co/x', 'embed:ab12'] }] };
+  const good = {
+    run: 'recheck',
+    plannedAt: '2026-11-30T03:00:00.000Z',
+    part: 0,
+    of: 2,
+    documents: [{ docId: 'a', targets: ['post:1', 'link:https://t.co/x', 'embed:ab12'] }],
+  };
 
   it('reads a part', () => {
     expect(parseRecheckTargetsJobData(good)).toEqual(good);
@@ -103,9 +146,18 @@ describe('recheck-targets job data', () => {
     [{ ...good, plannedAt: 'soon' }, 'job data: plannedAt: expected an ISO time'],
     [{ ...good, part: 2 }, 'job data: part: expected a whole number from 0 to 1'],
     [{ ...good, documents: [] }, 'job data: documents: expected an array of 1 to 1000 documents'],
-    [{ ...good, documents: [{ docId: '../x', targets: ['post:1'] }] }, 'job data: documents[0].docId: expected a doc id'],
-    [{ ...good, documents: [{ docId: 'a', targets: ['file:///etc/passwd'] }] }, 'job data: documents[0].targets[0]: expected a target key'],
-    [{ ...good, documents: [{ docId: 'a', targets: ['post:1'], extra: 1 }] }, 'job data: documents[0].extra: unexpected field'],
+    [
+      { ...good, documents: [{ docId: '../x', targets: ['post:1'] }] },
+      'job data: documents[0].docId: expected a doc id',
+    ],
+    [
+      { ...good, documents: [{ docId: 'a', targets: ['file:///etc/passwd'] }] },
+      'job data: documents[0].targets[0]: expected a target key',
+    ],
+    [
+      { ...good, documents: [{ docId: 'a', targets: ['post:1'], extra: 1 }] },
+      'job data: documents[0].extra: unexpected field',
+    ],
   ])('refuses %j', (data, message) => {
     expect(() => parseRecheckTargetsJobData(data)).toThrow(message);
   });

@@ -5,12 +5,24 @@ import { FetchError } from '../../src/errors.js';
 import type { HttpExchange } from '../../src/net/index.js';
 import { InProcessHostGate } from '../../src/net/index.js';
 import { reconnectDelay, redisOptionsFromUrl } from '../../workers/connection.js';
-import { instrumentFetcher, instrumentHostGate, startMetricsServer, withTimeout, WorkerMetrics, type MetricsServer } from '../../workers/metrics.js';
+import {
+  instrumentFetcher,
+  instrumentHostGate,
+  startMetricsServer,
+  withTimeout,
+  WorkerMetrics,
+  type MetricsServer,
+} from '../../workers/metrics.js';
 import { testRedisUrl } from './support/redis.js';
 
 /** A health connection as the worker makes it: no offline queue, so a PING fails at once while Redis is away. */
 function healthClient(url: string): Redis {
-  const client = new Redis({ ...redisOptionsFromUrl(url), enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: reconnectDelay });
+  const client = new Redis({
+    ...redisOptionsFromUrl(url),
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    retryStrategy: reconnectDelay,
+  });
   client.on('error', () => undefined);
   return client;
 }
@@ -67,7 +79,9 @@ describe('the metrics server', () => {
     const text = await response.text();
     expect(text).toMatch(/^citesnap_jobs_total\{queue="documents",name="archive",outcome="completed"\} 1$/m);
     expect(text).toMatch(/^citesnap_jobs_total\{queue="documents",name="archive",outcome="invalid"\} 1$/m);
-    expect(text).toMatch(/^citesnap_job_duration_seconds_bucket\{le="2.5",queue="documents",name="archive",outcome="completed"\} 1$/m);
+    expect(text).toMatch(
+      /^citesnap_job_duration_seconds_bucket\{le="2.5",queue="documents",name="archive",outcome="completed"\} 1$/m,
+    );
     expect(text).toMatch(/^citesnap_citations_total\{status="archived"\} 3$/m);
     expect(text).toMatch(/^citesnap_citations_total\{status="deleted"\} 1$/m);
     expect(text).not.toMatch(/status="failed"/);
@@ -86,7 +100,8 @@ describe('instrumented ports', () => {
       {
         fetch: (url) => {
           if (url.includes('down')) return Promise.reject(new FetchError('CONNECTION', `GET ${url}: refused`));
-          if (url.includes('limited')) return Promise.reject(new FetchError('RATE_LIMITED', `GET ${url}: 429`, { httpStatus: 429 }));
+          if (url.includes('limited'))
+            return Promise.reject(new FetchError('RATE_LIMITED', `GET ${url}: 429`, { httpStatus: 429 }));
           return Promise.resolve({ response: { status: url.includes('gone') ? 404 : 200 } } as HttpExchange);
         },
       },
@@ -111,9 +126,15 @@ describe('instrumented ports', () => {
     release();
     release();
     await gate.slowDown('t.co', 1);
-    expect(await metrics.registry.getSingleMetricAsString('citesnap_host_gate_requests_total')).toContain('{host="t.co"} 1');
-    expect(await metrics.registry.getSingleMetricAsString('citesnap_host_slowdowns_total')).toContain('{host="t.co"} 1');
-    expect(await metrics.registry.getSingleMetricAsString('citesnap_upstream_request_duration_seconds')).toMatch(/_count 1$/m);
+    expect(await metrics.registry.getSingleMetricAsString('citesnap_host_gate_requests_total')).toContain(
+      '{host="t.co"} 1',
+    );
+    expect(await metrics.registry.getSingleMetricAsString('citesnap_host_slowdowns_total')).toContain(
+      '{host="t.co"} 1',
+    );
+    expect(await metrics.registry.getSingleMetricAsString('citesnap_upstream_request_duration_seconds')).toMatch(
+      /_count 1$/m,
+    );
   });
 
   it('bounds the host label', () => {

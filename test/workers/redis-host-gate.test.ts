@@ -11,7 +11,13 @@ import { adminRedis, deleteKeys, testRedisUrl, uniquePrefix } from './support/re
 /** A "process" of the gate: its own connection and its own gate, as another worker would have. */
 function openGate(prefix: string, options: { limit?: number; leaseMs?: number } = {}) {
   const redis = new Redis(workerConnectionOptions(testRedisUrl(), `${prefix}:gate`));
-  const gate = new RedisHostGate({ redis, hostConcurrency: options.limit ?? 2, prefix, pollMs: 50, ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}) });
+  const gate = new RedisHostGate({
+    redis,
+    hostConcurrency: options.limit ?? 2,
+    prefix,
+    pollMs: 50,
+    ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
+  });
   return {
     redis,
     gate,
@@ -101,7 +107,10 @@ describe('RedisHostGate', () => {
     const third = open({ limit: 1, leaseMs: 600 }).gate;
     const controller = new AbortController();
     const waiting = third.acquire('news.example', controller.signal);
-    const outcome = await Promise.race([waiting.then(() => 'acquired'), new Promise((resolve) => setTimeout(resolve, 1_800, 'still waiting'))]);
+    const outcome = await Promise.race([
+      waiting.then(() => 'acquired'),
+      new Promise((resolve) => setTimeout(resolve, 1_800, 'still waiting')),
+    ]);
     expect(outcome).toBe('still waiting');
     controller.abort(new Error('gave up'));
     await expect(waiting).rejects.toThrow('gave up');
@@ -131,7 +140,8 @@ describe('RedisHostGate', () => {
     const scriptCalls: string[] = [];
     monitor.on('monitor', (_time: string, args: string[]) => {
       const command = args[0]?.toLowerCase();
-      if ((command === 'eval' || command === 'evalsha') && args.some((arg) => arg.startsWith(`${prefix}:`))) scriptCalls.push(command);
+      if ((command === 'eval' || command === 'evalsha') && args.some((arg) => arg.startsWith(`${prefix}:`)))
+        scriptCalls.push(command);
     });
     try {
       const { gate } = open();
@@ -199,7 +209,9 @@ describe('RedisHostGate across processes', () => {
   });
 
   it('holds the limit across two processes hammering one host', async () => {
-    const processes = [0, 1].map(() => spawnTsx('test/workers/support/gate-process.ts', [], env('hammer', { GATE_TARGET: target, GATE_COUNT: '40' })));
+    const processes = [0, 1].map(() =>
+      spawnTsx('test/workers/support/gate-process.ts', [], env('hammer', { GATE_TARGET: target, GATE_COUNT: '40' })),
+    );
     const codes = await Promise.all(processes.map((child) => child.exited));
     expect(codes, processes.map((child) => child.stderr()).join('\n')).toEqual([0, 0]);
     expect(total).toBe(80);
@@ -210,7 +222,11 @@ describe('RedisHostGate across processes', () => {
   it('makes this process wait out a slowdown another process asked for', async () => {
     const delayMs = 2_000;
     const { gate, close } = openGate(prefix, { limit: 3 });
-    const slower = spawnTsx('test/workers/support/gate-process.ts', [], env('slowdown', { GATE_DELAY_MS: String(delayMs) }));
+    const slower = spawnTsx(
+      'test/workers/support/gate-process.ts',
+      [],
+      env('slowdown', { GATE_DELAY_MS: String(delayMs) }),
+    );
     const { slowedAt } = (await slower.event('done')) as { slowedAt: number };
     try {
       const askedAt = Date.now();

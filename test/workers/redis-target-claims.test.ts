@@ -61,7 +61,9 @@ describe('RedisTargetClaims', () => {
     await new Promise((resolve) => setTimeout(resolve, 1_300));
     expect(thirdGotIt).toBe(false);
     await release();
-    await (await waiting)();
+    await (
+      await waiting
+    )();
   });
 
   it('never releases a claim that expired and went to another holder', async () => {
@@ -84,13 +86,17 @@ describe('RedisTargetClaims', () => {
     const other = claimsOf().claims;
     const waiting = other.acquire('post:3');
     await closing.close();
-    await (await waiting)();
+    await (
+      await waiting
+    )();
     await expect(closing.acquire('post:4')).rejects.toThrow('closed');
   });
 
   it('keeps keys short', () => {
     const { claims } = claimsOf();
     expect(claims.keyOf('post:1')).toBe(`${prefix}:claim:post:1`);
-    expect(claims.keyOf(`link:https://news.example/${'x'.repeat(500)}`)).toMatch(new RegExp(`^${prefix}:claim:sha256:[0-9a-f]{64}$`));
+    expect(claims.keyOf(`link:https://news.example/${'x'.repeat(500)}`)).toMatch(
+      new RegExp(`^${prefix}:claim:sha256:[0-9a-f]{64}$`),
+    );
   });
 });

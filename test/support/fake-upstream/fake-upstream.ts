@@ -81,20 +81,32 @@ export class FakeUpstream {
     this.latencyMs = latencyMs;
     this.httpsPort = (servers.https.address() as AddressInfo).port;
     this.httpPort = (servers.http.address() as AddressInfo).port;
-    servers.https.on('request', (request: IncomingMessage, response: ServerResponse) => void this.handle('https', request, response));
-    servers.http.on('request', (request: IncomingMessage, response: ServerResponse) => void this.handle('http', request, response));
+    servers.https.on(
+      'request',
+      (request: IncomingMessage, response: ServerResponse) => void this.handle('https', request, response),
+    );
+    servers.http.on(
+      'request',
+      (request: IncomingMessage, response: ServerResponse) => void this.handle('http', request, response),
+    );
   }
 
   static async start(options: FakeUpstreamOptions = {}): Promise<FakeUpstream> {
     const latencyMs = options.latencyMs ?? 0;
-    if (!Number.isFinite(latencyMs) || latencyMs < 0) throw new Error(`FakeUpstream: latencyMs must be >= 0, got ${latencyMs}`);
-    const [cert, key] = await Promise.all([readFile(new URL('upstream.pem', TLS_DIR)), readFile(new URL('upstream-key.pem', TLS_DIR))]);
+    if (!Number.isFinite(latencyMs) || latencyMs < 0)
+      throw new Error(`FakeUpstream: latencyMs must be >= 0, got ${latencyMs}`);
+    const [cert, key] = await Promise.all([
+      readFile(new URL('upstream.pem', TLS_DIR)),
+      readFile(new URL('upstream-key.pem', TLS_DIR)),
+    ]);
     const https = createHttpsServer({ cert, key });
     const http = createHttpServer();
-    await Promise.all([https, http].map(async (server) => {
-      server.listen(0, '127.0.0.1');
-      await once(server, 'listening');
-    }));
+    await Promise.all(
+      [https, http].map(async (server) => {
+        server.listen(0, '127.0.0.1');
+        await once(server, 'listening');
+      }),
+    );
     return new FakeUpstream({ https, http }, latencyMs);
   }
 
@@ -231,7 +243,8 @@ export class FakeUpstream {
       headers: incoming.headers,
       signal: AbortSignal.any([this.closing.signal, clientGone.signal]),
     };
-    if (CONTROL_HOSTS.has(host) && url.pathname === '/__fake/stats') return sendJson(request, response, 200, this.stats());
+    if (CONTROL_HOSTS.has(host) && url.pathname === '/__fake/stats')
+      return sendJson(request, response, 200, this.stats());
 
     const ended = this.traffic.begin({
       scheme,
@@ -255,7 +268,12 @@ export class FakeUpstream {
     try {
       await delay(this.latencyMs, request.signal);
       if (failure !== undefined) {
-        return sendStatus(request, response, failure.status, failure.retryAfter === undefined ? {} : { 'retry-after': failure.retryAfter });
+        return sendStatus(
+          request,
+          response,
+          failure.status,
+          failure.retryAfter === undefined ? {} : { 'retry-after': failure.retryAfter },
+        );
       }
       const page = this.scenario.page(url);
       if (page !== undefined) return await servePage(request, response, page);
@@ -267,7 +285,9 @@ export class FakeUpstream {
       // A bug in the fake: say so to the client, loudly, rather than hang the test.
       if (!response.headersSent) {
         response.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
-        response.end(`fake upstream failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+        response.end(
+          `fake upstream failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+        );
       } else {
         response.destroy();
       }

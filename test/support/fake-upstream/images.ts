@@ -18,8 +18,9 @@ export function greyJpeg({ width, height, comment }: ImageOptions): Buffer {
   const bits = blocks * 2;
   const scan = Buffer.alloc(Math.ceil(bits / 8));
   // The zero bits are the data; JPEG pads the last byte with one bits.
-  if (bits % 8 !== 0) scan[scan.length - 1] = 0xff >> bits % 8;
-  const oneSymbolTable = (tableClass: number): Buffer => Buffer.from([tableClass, 1, ...new Array<number>(15).fill(0), 0x00]);
+  if (bits % 8 !== 0) scan[scan.length - 1] = 0xff >> (bits % 8);
+  const oneSymbolTable = (tableClass: number): Buffer =>
+    Buffer.from([tableClass, 1, ...new Array<number>(15).fill(0), 0x00]);
   return Buffer.concat([
     Buffer.from([0xff, 0xd8]),
     jpegSegment(0xe0, Buffer.from([0x4a, 0x46, 0x49, 0x46, 0x00, 1, 1, 0, 0, 1, 0, 1, 0, 0])),

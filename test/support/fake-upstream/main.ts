@@ -36,7 +36,9 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
-  process.stdout.write(`${JSON.stringify({ routes: upstream.routes, httpsPort: upstream.httpsPort, httpPort: upstream.httpPort })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ routes: upstream.routes, httpsPort: upstream.httpsPort, httpPort: upstream.httpPort })}\n`,
+  );
 }
 
 try {

@@ -33,7 +33,10 @@ const DEFAULT_SIZE = 'medium';
 /** Profile pictures, `_normal`: 48x48. */
 const AVATAR_SIZE = 48;
 
-export function photoSize(photo: Pick<Photo, 'width' | 'height'>, sizeName: string): { width: number; height: number } | undefined {
+export function photoSize(
+  photo: Pick<Photo, 'width' | 'height'>,
+  sizeName: string,
+): { width: number; height: number } | undefined {
   const size = PHOTO_SIZES[sizeName];
   if (size === undefined) return undefined;
   if (size === 'original') return { width: photo.width, height: photo.height };
@@ -59,7 +62,10 @@ export const serveMedia: UpstreamHandler = (request, response, scenario) => {
     const sizeName = searchParams.get('name') ?? photoPath[3] ?? DEFAULT_SIZE;
     const size = photoSize(photo, sizeName);
     if (format === undefined || size === undefined) return sendStatus(request, response, 404);
-    return sendImage(request, response, format, { ...size, comment: `pbs.twimg.com/media/${photo.fileName} name=${sizeName}` });
+    return sendImage(request, response, format, {
+      ...size,
+      comment: `pbs.twimg.com/media/${photo.fileName} name=${sizeName}`,
+    });
   }
   const avatarPath = /^\/profile_images\/(\d+)\/[\w.-]+$/.exec(pathname);
   if (avatarPath !== null && scenario.authorByUserId(avatarPath[1] ?? '') !== undefined) {

@@ -79,7 +79,9 @@ function blockquote(post: Post, options: { lang: string; doNotTrack: boolean; om
   ].join(' ');
   const direction = RIGHT_TO_LEFT_LANGUAGES.has(post.lang) ? 'rtl' : 'ltr';
   const statusLink = `https://twitter.com/${post.handle}/status/${post.id}?ref_src=twsrc%5Etfw`;
-  const script = options.omitScript ? '' : '<script async src="https://platform.twitter.com/widgets.js" charset="utf-8"></script>\n';
+  const script = options.omitScript
+    ? ''
+    : '<script async src="https://platform.twitter.com/widgets.js" charset="utf-8"></script>\n';
   return (
     `<blockquote ${attributes}><p lang="${post.lang}" dir="${direction}">${textHtml(post)}</p>` +
     `&mdash; ${escapeHtml(post.name)} (@${post.handle}) <a href="${statusLink}">${printedDate(post.createdAt, options.lang)}</a></blockquote>\n` +
@@ -94,7 +96,9 @@ function textHtml(post: Post): string {
   const anchors: { indices: Indices; html: string }[] = [
     // As in the embed of upstreams.md, a link shows as its t.co URL, a photo link as pic.twitter.com/CODE.
     ...post.links.map((link) => ({ indices: link.indices, html: `<a href="${link.url}">${link.url}</a>` })),
-    ...(post.media === undefined ? [] : [{ indices: post.media.indices, html: `<a href="${post.media.shortLink}">${post.media.displayUrl}</a>` }]),
+    ...(post.media === undefined
+      ? []
+      : [{ indices: post.media.indices, html: `<a href="${post.media.shortLink}">${post.media.displayUrl}</a>` }]),
     ...post.mentions.map((mention) => ({
       indices: mention.indices,
       html: `<a href="https://twitter.com/${mention.screenName}?ref_src=twsrc%5Etfw">@${mention.screenName}</a>`,
@@ -106,7 +110,8 @@ function textHtml(post: Post): string {
   ].sort((a, b) => a.indices[0] - b.indices[0]);
 
   const codePoints = [...post.text];
-  const plain = (from: number, to: number): string => escapeHtml(codePoints.slice(from, to).join('')).replace(/\r?\n/g, '<br>');
+  const plain = (from: number, to: number): string =>
+    escapeHtml(codePoints.slice(from, to).join('')).replace(/\r?\n/g, '<br>');
   let html = '';
   let at = 0;
   for (const anchor of anchors) {

@@ -15,7 +15,12 @@ export async function servePage(request: UpstreamRequest, response: ServerRespon
   if (page.hang) return untilAborted(request.signal);
   await delay(page.delayMs, request.signal);
   if (page.bytes === undefined) {
-    return send(request, response, { status: page.status, headers: page.headers, body: page.body, compressible: page.gzip });
+    return send(request, response, {
+      status: page.status,
+      headers: page.headers,
+      body: page.body,
+      compressible: page.gzip,
+    });
   }
 
   const gzip = page.gzip && acceptsGzip(request.headers);
@@ -25,7 +30,9 @@ export async function servePage(request: UpstreamRequest, response: ServerRespon
     ...page.headers,
   });
   const body = Readable.from(paddedBody(page.body, page.bytes));
-  await (gzip ? pipeline(body, createGzip(), response, { signal: request.signal }) : pipeline(body, response, { signal: request.signal }));
+  await (gzip
+    ? pipeline(body, createGzip(), response, { signal: request.signal })
+    : pipeline(body, response, { signal: request.signal }));
 }
 
 /** `head`, then filler, to exactly `total` bytes, made as the client reads so it never sits in memory. */

@@ -122,11 +122,15 @@ export function buildPost(input: PostInput): Post {
   if (input.mediaShortCode !== undefined && !/^\w+$/.test(input.mediaShortCode)) {
     throw new Error(`addPost: bad mediaShortCode ${JSON.stringify(input.mediaShortCode)}`);
   }
-  if (input.editIds !== undefined && (input.editIds.some((id) => !/^\d{1,19}$/.test(id)) || input.editIds.at(-1) !== input.id)) {
+  if (
+    input.editIds !== undefined &&
+    (input.editIds.some((id) => !/^\d{1,19}$/.test(id)) || input.editIds.at(-1) !== input.id)
+  ) {
     throw new Error(`addPost: editIds must be ids, oldest first, ending with the post's own id ${input.id}`);
   }
   for (const link of input.urls ?? []) {
-    if (!/^https:\/\/t\.co\/\w+$/.test(link.tco)) throw new Error(`addPost: tco must be https://t.co/<code>, got ${JSON.stringify(link.tco)}`);
+    if (!/^https:\/\/t\.co\/\w+$/.test(link.tco))
+      throw new Error(`addPost: tco must be https://t.co/<code>, got ${JSON.stringify(link.tco)}`);
   }
 
   let text = input.text;
@@ -137,7 +141,8 @@ export function buildPost(input: PostInput): Post {
     if (!text.includes(link.tco)) text = appendWord(text, link.tco);
   }
   const photos = (input.photos ?? []).map((photo, index) => parsePhoto(photo, index, input));
-  const shortLink = photos.length > 0 ? `https://t.co/${input.mediaShortCode ?? derivedShortCode(input.id)}` : undefined;
+  const shortLink =
+    photos.length > 0 ? `https://t.co/${input.mediaShortCode ?? derivedShortCode(input.id)}` : undefined;
   if (shortLink !== undefined && !text.includes(shortLink)) text = appendWord(text, shortLink);
 
   // X leaves the trailing photo link out of the displayed range.
@@ -173,7 +178,12 @@ export function buildPost(input: PostInput): Post {
     media:
       shortLink === undefined
         ? undefined
-        : { shortLink, displayUrl: shortLink.replace('https://t.co/', 'pic.twitter.com/'), indices: indicesOf(text, shortLink), photos },
+        : {
+            shortLink,
+            displayUrl: shortLink.replace('https://t.co/', 'pic.twitter.com/'),
+            indices: indicesOf(text, shortLink),
+            photos,
+          },
     quotedId: input.quotedId,
     inReplyToId: input.inReplyToId,
     editIds: input.editIds === undefined || input.editIds.length === 0 ? [input.id] : [...input.editIds],
@@ -210,7 +220,12 @@ function parsePhoto(photo: PhotoInput, index: number, post: PostInput): Photo {
   if (url.hostname !== 'pbs.twimg.com' || match === null) {
     throw new Error(`addPost: photo url must be https://pbs.twimg.com/media/<file>.jpg, got ${photo.url}`);
   }
-  if (!isPositiveInteger(photo.width) || !isPositiveInteger(photo.height) || photo.width > 65535 || photo.height > 65535) {
+  if (
+    !isPositiveInteger(photo.width) ||
+    !isPositiveInteger(photo.height) ||
+    photo.width > 65535 ||
+    photo.height > 65535
+  ) {
     throw new Error(`addPost: photo ${photo.url} needs an integer width and height between 1 and 65535`);
   }
   const fileName = match[1] ?? '';

@@ -68,7 +68,12 @@ export function sendHtml(request: UpstreamRequest, response: ServerResponse, sta
 }
 
 /** A plain-text status answer: what every host gives for a path it does not know. */
-export function sendStatus(request: UpstreamRequest, response: ServerResponse, status: number, headers: OutgoingHttpHeaders = {}): void {
+export function sendStatus(
+  request: UpstreamRequest,
+  response: ServerResponse,
+  status: number,
+  headers: OutgoingHttpHeaders = {},
+): void {
   send(request, response, {
     status,
     headers: { 'content-type': 'text/plain; charset=utf-8', ...headers },

@@ -22,23 +22,30 @@ export function loadScenario(upstream: FakeUpstream, json: unknown): void {
   const scenario = JsonObject.from(json, 'scenario');
   for (const post of scenario.list('posts')) upstream.addPost(readPost(post));
   for (const link of scenario.list('shortLinks')) {
-    upstream.addShortLink(link.string('code'), link.string('target'), optional({
-      unsafe: link.optionalBoolean('unsafe'),
-      withoutHead: link.optionalBoolean('withoutHead'),
-    }));
+    upstream.addShortLink(
+      link.string('code'),
+      link.string('target'),
+      optional({
+        unsafe: link.optionalBoolean('unsafe'),
+        withoutHead: link.optionalBoolean('withoutHead'),
+      }),
+    );
   }
   for (const page of scenario.list('pages')) {
     const base64 = page.optionalString('bodyBase64');
-    upstream.addPage(page.string('url'), optional({
-      status: page.optionalNumber('status'),
-      headers: page.optionalStringRecord('headers'),
-      body: base64 === undefined ? page.optionalString('body') : Buffer.from(base64, 'base64'),
-      charset: page.optionalString('charset'),
-      gzip: page.optionalBoolean('gzip'),
-      delayMs: page.optionalNumber('delayMs'),
-      hang: page.optionalBoolean('hang'),
-      bytes: page.optionalNumber('bytes'),
-    }));
+    upstream.addPage(
+      page.string('url'),
+      optional({
+        status: page.optionalNumber('status'),
+        headers: page.optionalStringRecord('headers'),
+        body: base64 === undefined ? page.optionalString('body') : Buffer.from(base64, 'base64'),
+        charset: page.optionalString('charset'),
+        gzip: page.optionalBoolean('gzip'),
+        delayMs: page.optionalNumber('delayMs'),
+        hang: page.optionalBoolean('hang'),
+        bytes: page.optionalNumber('bytes'),
+      }),
+    );
   }
   for (const redirect of scenario.list('redirects')) {
     upstream.addRedirect(redirect.string('url'), redirect.string('location'), redirect.optionalNumber('status'));
@@ -53,11 +60,21 @@ export function loadScenario(upstream: FakeUpstream, json: unknown): void {
   for (const copy of scenario.list('waybackCopies')) {
     const form = copy.optionalString('form');
     const known = WAYBACK_COPY_FORMS.find((candidate) => candidate === form);
-    if (form !== undefined && known === undefined) throw new Error(`${copy.where}.form: expected one of ${WAYBACK_COPY_FORMS.join(', ')}, got ${JSON.stringify(form)}`);
-    upstream.addWaybackCopy(copy.string('postId'), { timestamp: copy.string('timestamp'), ...(known === undefined ? {} : { form: known }) });
+    if (form !== undefined && known === undefined)
+      throw new Error(
+        `${copy.where}.form: expected one of ${WAYBACK_COPY_FORMS.join(', ')}, got ${JSON.stringify(form)}`,
+      );
+    upstream.addWaybackCopy(copy.string('postId'), {
+      timestamp: copy.string('timestamp'),
+      ...(known === undefined ? {} : { form: known }),
+    });
   }
   for (const failure of scenario.list('failures')) {
-    upstream.failNext(failure.string('target'), failure.numbers('statuses'), optional({ retryAfter: failure.optionalString('retryAfter') }));
+    upstream.failNext(
+      failure.string('target'),
+      failure.numbers('statuses'),
+      optional({ retryAfter: failure.optionalString('retryAfter') }),
+    );
   }
 }
 
@@ -79,14 +96,18 @@ function readPost(post: JsonObject): PostInput {
       inReplyToId: post.optionalString('inReplyToId'),
       state: state as PostState | undefined,
     }),
-    photos: post.list('photos').map((photo) => ({ url: photo.string('url'), width: photo.number('width'), height: photo.number('height') })),
+    photos: post
+      .list('photos')
+      .map((photo) => ({ url: photo.string('url'), width: photo.number('width'), height: photo.number('height') })),
     urls: post.list('urls').map((link) => ({ tco: link.string('tco'), expanded: link.string('expanded') })),
   };
 }
 
 /** Drops the keys whose value is undefined, as exactOptionalPropertyTypes asks of optional options. */
 function optional<T extends Record<string, unknown>>(values: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
-  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as {
+    [K in keyof T]?: Exclude<T[K], undefined>;
+  };
 }
 
 /** One JSON object of the scenario, read field by field; errors name the field's path. */
@@ -97,7 +118,8 @@ class JsonObject {
   ) {}
 
   static from(value: unknown, where: string): JsonObject {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`${where}: expected an object`);
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+      throw new Error(`${where}: expected an object`);
     return new JsonObject(value as Record<string, unknown>, where);
   }
 
@@ -123,12 +145,16 @@ class JsonObject {
 
   optionalStringRecord(key: string): Record<string, string> | undefined {
     const isStringRecord = (value: unknown): value is Record<string, string> =>
-      typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every((v) => typeof v === 'string');
+      typeof value === 'object' &&
+      value !== null &&
+      !Array.isArray(value) &&
+      Object.values(value).every((v) => typeof v === 'string');
     return this.typed(key, 'an object of strings', isStringRecord);
   }
 
   numbers(key: string): number[] {
-    const isNumbers = (value: unknown): value is number[] => Array.isArray(value) && value.every((v) => typeof v === 'number');
+    const isNumbers = (value: unknown): value is number[] =>
+      Array.isArray(value) && value.every((v) => typeof v === 'number');
     return this.required(key, this.typed(key, 'an array of numbers', isNumbers));
   }
 

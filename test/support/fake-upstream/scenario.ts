@@ -165,7 +165,9 @@ export class Scenario {
     if (options.bytes !== undefined && (!Number.isSafeInteger(options.bytes) || options.bytes < 0)) {
       throw new Error(`addPage: bytes must be a non-negative integer, got ${options.bytes}`);
     }
-    const headers = Object.fromEntries(Object.entries(options.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]));
+    const headers = Object.fromEntries(
+      Object.entries(options.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]),
+    );
     headers['content-type'] ??= options.charset === undefined ? 'text/html' : `text/html; charset=${options.charset}`;
     const body = options.body ?? '';
     this.pages.set(pageKey(new URL(url)), {
@@ -230,7 +232,10 @@ export class Scenario {
   }
 
   failNext(target: string, statuses: readonly number[], options: FailureOptions = {}): void {
-    if (statuses.length === 0 || !statuses.every((status) => Number.isInteger(status) && status >= 100 && status <= 599)) {
+    if (
+      statuses.length === 0 ||
+      !statuses.every((status) => Number.isInteger(status) && status >= 100 && status <= 599)
+    ) {
       throw new Error(`failNext: statuses must be HTTP status codes, got ${JSON.stringify(statuses)}`);
     }
     this.failures.set(failureKey(target), { statuses: [...statuses], retryAfter: options.retryAfter });
@@ -250,13 +255,17 @@ export class Scenario {
 
   /** The host names that pages, redirects and failures name, IP literals left out. */
   hosts(): Set<string> {
-    const hosts = [...this.pages.keys(), ...this.failures.keys()].map((key) => (key.includes('://') ? new URL(key).hostname : key));
+    const hosts = [...this.pages.keys(), ...this.failures.keys()].map((key) =>
+      key.includes('://') ? new URL(key).hostname : key,
+    );
     return new Set(hosts.filter((host) => isIP(host.replace(/^\[|\]$/g, '')) === 0));
   }
 
   /** The origins of pages and failures on a port other than 80 and 443: each needs a route of its own. */
   originsOnOtherPorts(): Origin[] {
-    const urls = [...this.pages.keys(), ...this.failures.keys()].filter((key) => key.includes('://')).map((key) => new URL(key));
+    const urls = [...this.pages.keys(), ...this.failures.keys()]
+      .filter((key) => key.includes('://'))
+      .map((key) => new URL(key));
     return urls
       .filter((url) => url.port !== '' && isIP(url.hostname.replace(/^\[|\]$/g, '')) === 0)
       .map((url) => ({ host: url.hostname, port: Number(url.port), secure: url.protocol === 'https:' }));

@@ -16,10 +16,12 @@ export function syndicationToken(id: string): string {
 
 /** The "Learn more" texts of the tombstones logged-out readers get, by post state. */
 const TOMBSTONE_TEXTS: Partial<Record<PostState, (post: Post) => string>> = {
-  protected: () => 'You’re unable to view this Post because this account owner limits who can view their Posts. Learn more',
+  protected: () =>
+    'You’re unable to view this Post because this account owner limits who can view their Posts. Learn more',
   'age-gated': () =>
     'Age-restricted adult content. This content might not be appropriate for people under 18 years old. To view this media, you’ll need to log in to X. Learn more',
-  withheld: (post) => `This Post from @${post.handle} has been withheld in your country in response to a legal demand. Learn more`,
+  withheld: (post) =>
+    `This Post from @${post.handle} has been withheld in your country in response to a legal demand. Learn more`,
   'rules-violation': () => 'This Post violated the X Rules. Learn more',
 };
 
@@ -50,7 +52,12 @@ export const serveSyndication: UpstreamHandler = (request, response, scenario) =
 
   const post = scenario.post(id);
   const tombstoneText = post === undefined ? undefined : TOMBSTONE_TEXTS[post.state]?.(post);
-  if (post === undefined || post.state === 'deleted' || post.state === 'suspended' || post.state === 'syndication-only-404') {
+  if (
+    post === undefined ||
+    post.state === 'deleted' ||
+    post.state === 'suspended' ||
+    post.state === 'syndication-only-404'
+  ) {
     return send(request, response, { status: 404 });
   }
   if (tombstoneText !== undefined) return sendJson(request, response, 200, tombstone(tombstoneText));
@@ -73,7 +80,11 @@ function tombstone(text: string): unknown {
           {
             from_index: text.length - learnMore.length,
             to_index: text.length,
-            ref: { __typename: 'TimelineUrl', url: 'https://help.twitter.com/rules-and-policies/notices-on-twitter', url_type: 'ExternalUrl' },
+            ref: {
+              __typename: 'TimelineUrl',
+              url: 'https://help.twitter.com/rules-and-policies/notices-on-twitter',
+              url_type: 'ExternalUrl',
+            },
           },
         ],
         rtl: false,

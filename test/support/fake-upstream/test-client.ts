@@ -22,7 +22,12 @@ export function createRoutedAgent(ports: { httpsPort: number; httpPort: number }
     connect: (target, callback) => {
       const secure = target.protocol === 'https:';
       connect(
-        { ...target, hostname: '127.0.0.1', port: String(secure ? ports.httpsPort : ports.httpPort), servername: target.hostname },
+        {
+          ...target,
+          hostname: '127.0.0.1',
+          port: String(secure ? ports.httpsPort : ports.httpPort),
+          servername: target.hostname,
+        },
         callback,
       );
     },

@@ -25,18 +25,28 @@ export function waybackCopyOf(post: Post, copy: WaybackCopyInput): { url: string
       snapshot: { timestamp: copy.timestamp, contentType: 'application/json', body: JSON.stringify(oldApiJson(post)) },
     };
   }
-  return { url: `https://x.com/${post.handle}/status/${post.id}`, snapshot: { timestamp: copy.timestamp, body: xPageHtml(post) } };
+  return {
+    url: `https://x.com/${post.handle}/status/${post.id}`,
+    snapshot: { timestamp: copy.timestamp, body: xPageHtml(post) },
+  };
 }
 
 /** The shape of the old REST API's status JSON, which old captures of twitter.com hold. */
 function oldApiJson(post: Post): unknown {
   return {
-    created_at: new Date(post.createdAt).toUTCString().replace(/^(\w+), (\d+) (\w+) (\d+) ([\d:]+) GMT$/, '$1 $3 $2 $5 +0000 $4'),
+    created_at: new Date(post.createdAt)
+      .toUTCString()
+      .replace(/^(\w+), (\d+) (\w+) (\d+) ([\d:]+) GMT$/, '$1 $3 $2 $5 +0000 $4'),
     id_str: post.id,
     full_text: post.text,
     lang: post.lang,
     entities: {
-      urls: post.links.map((link) => ({ url: link.url, expanded_url: link.expandedUrl, display_url: link.displayUrl, indices: link.indices })),
+      urls: post.links.map((link) => ({
+        url: link.url,
+        expanded_url: link.expandedUrl,
+        display_url: link.displayUrl,
+        indices: link.indices,
+      })),
       ...(post.media === undefined
         ? {}
         : {
@@ -57,7 +67,10 @@ function oldApiJson(post: Post): unknown {
  * `tweetText` element, its links as t.co anchors, and the Open Graph tags X serves.
  */
 function xPageHtml(post: Post): string {
-  const textHtml = escapeHtml(post.text).replace(/https:\/\/t\.co\/\w+/g, (link) => `<a href="${link}" rel="noopener">${link}</a>`);
+  const textHtml = escapeHtml(post.text).replace(
+    /https:\/\/t\.co\/\w+/g,
+    (link) => `<a href="${link}" rel="noopener">${link}</a>`,
+  );
   return `<!DOCTYPE html>
 <html dir="ltr" lang="${post.lang}">
 <head>

@@ -96,7 +96,11 @@ const serveCdx: UpstreamHandler = (request, response, scenario) => {
   try {
     query = readCdxQuery(params);
   } catch (error) {
-    return send(request, response, { status: 400, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: `${error instanceof Error ? error.message : String(error)}\n` });
+    return send(request, response, {
+      status: 400,
+      headers: { 'content-type': 'text/plain; charset=utf-8' },
+      body: `${error instanceof Error ? error.message : String(error)}\n`,
+    });
   }
   let rows = (isPrefix ? scenario.snapshotsUnder(pattern.replace(/\*$/, '')) : [...scenario.snapshotsOf(pattern)])
     .filter((snapshot) => snapshot.timestamp.slice(0, from.length) >= from)
@@ -203,11 +207,20 @@ function closestSnapshot(snapshots: readonly WaybackSnapshot[], timestamp: strin
 function waybackTimeMs(timestamp: string): number {
   const digits = timestamp.padEnd(14, '0');
   const part = (from: number, to: number): number => Number(digits.slice(from, to));
-  return Date.UTC(part(0, 4), Math.max(0, part(4, 6) - 1), Math.max(1, part(6, 8)), part(8, 10), part(10, 12), part(12, 14));
+  return Date.UTC(
+    part(0, 4),
+    Math.max(0, part(4, 6) - 1),
+    Math.max(1, part(6, 8)),
+    part(8, 10),
+    part(10, 12),
+    part(12, 14),
+  );
 }
 
 function withWaybackBanner(body: Buffer): Buffer {
-  const banner = Buffer.from('<!-- BEGIN WAYBACK TOOLBAR INSERT --><div id="wm-ipp-base"></div><!-- END WAYBACK TOOLBAR INSERT -->');
+  const banner = Buffer.from(
+    '<!-- BEGIN WAYBACK TOOLBAR INSERT --><div id="wm-ipp-base"></div><!-- END WAYBACK TOOLBAR INSERT -->',
+  );
   const bodyTag = /<body[^>]*>/i.exec(body.toString('latin1'));
   if (bodyTag === null) return Buffer.concat([banner, body]);
   const at = bodyTag.index + bodyTag[0].length;

@@ -19,7 +19,10 @@ export class ArticleServer extends EventEmitter {
     super();
   }
 
-  static async start(body: (path: string) => string = (path) => `<html><head><title>Article ${path}</title></head><body><p>No citations.</p></body></html>`): Promise<ArticleServer> {
+  static async start(
+    body: (path: string) => string = (path) =>
+      `<html><head><title>Article ${path}</title></head><body><p>No citations.</p></body></html>`,
+  ): Promise<ArticleServer> {
     const server = createServer();
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');

@@ -2,7 +2,11 @@ import type { Logger } from '../../../src/ports.js';
 import { createJsonLogger } from '../../../workers/log.js';
 
 /** A logger that keeps its lines, so a test can await a named event. */
-export function captureLogger(): { log: Logger; lines: Record<string, unknown>[]; event(name: string, match?: (line: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> } {
+export function captureLogger(): {
+  log: Logger;
+  lines: Record<string, unknown>[];
+  event(name: string, match?: (line: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
+} {
   const lines: Record<string, unknown>[] = [];
   const waiters = new Set<() => void>();
   const log = createJsonLogger({

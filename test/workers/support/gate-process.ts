@@ -15,7 +15,12 @@ const env = (name: string): string => {
 };
 
 const redis = new Redis(workerConnectionOptions(env('REDIS_URL'), `${env('GATE_PREFIX')}:gate-process`));
-const gate = new RedisHostGate({ redis, hostConcurrency: Number(env('GATE_LIMIT')), prefix: env('GATE_PREFIX'), pollMs: 50 });
+const gate = new RedisHostGate({
+  redis,
+  hostConcurrency: Number(env('GATE_LIMIT')),
+  prefix: env('GATE_PREFIX'),
+  pollMs: 50,
+});
 const host = env('GATE_HOST');
 
 function get(url: string): Promise<void> {

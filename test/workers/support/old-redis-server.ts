@@ -25,7 +25,11 @@ export class OldRedisServer {
     const server = createServer();
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
-    return new OldRedisServer(server, `redis://127.0.0.1:${(server.address() as AddressInfo).port}`, options.hangUp === true);
+    return new OldRedisServer(
+      server,
+      `redis://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      options.hangUp === true,
+    );
   }
 
   get openConnections(): number {

@@ -8,7 +8,14 @@ import { runWorker, type RunWorkerOptions } from '../../../workers/worker.js';
 
 type Knobs = Pick<
   RunWorkerOptions,
-  'concurrency' | 'lockDurationMs' | 'stalledIntervalMs' | 'claimTtlMs' | 'hostGateLeaseMs' | 'maxStalledCount' | 'recheckPartSize' | 'recheckConcurrency'
+  | 'concurrency'
+  | 'lockDurationMs'
+  | 'stalledIntervalMs'
+  | 'claimTtlMs'
+  | 'hostGateLeaseMs'
+  | 'maxStalledCount'
+  | 'recheckPartSize'
+  | 'recheckConcurrency'
 >;
 
 const knobs = JSON.parse(process.env.TEST_WORKER_OPTIONS ?? '{}') as Knobs;
