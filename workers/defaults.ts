@@ -12,7 +12,7 @@ export const WORKER_DEFAULTS = {
   /** Times a job may stall (its worker died) before it fails. */
   maxStalledCount: 2,
   /** Lease of a place in the Redis host gate: how long a dead process holds it. */
-  hostGateLeaseMs: 20_000,
+  hostGateLeaseMs: 5_000,
   /** Lease of a target or document claim. */
   claimTtlMs: 30_000,
   /** How long an archive job waits after the article's host answered 429 or 503 (±20 %). */

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { HostGate } from '../src/net/host-gate.js';
+import { hostPlace, type HostGate } from '../src/net/host-gate.js';
 import type { Fetcher, Logger } from '../src/ports.js';
 import { errorFields, silentLogger } from './log.js';
 import { FetchError } from '../src/errors.js';
@@ -163,12 +163,12 @@ export function instrumentHostGate(gate: HostGate, metrics: WorkerMetrics): Host
       metrics.hostGateWait.observe((granted - asked) / 1000);
       metrics.hostGateRequests.inc({ host: metrics.hostLabel(host) });
       let released = false;
-      return () => {
+      return hostPlace(() => {
         if (released) return;
         released = true;
         metrics.upstreamRequestDuration.observe((performance.now() - granted) / 1000);
         release();
-      };
+      }, release.lost);
     },
     slowDown(host, delayMs) {
       metrics.hostSlowdowns.inc({ host: metrics.hostLabel(host) });

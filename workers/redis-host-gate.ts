@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { HostGate } from '../src/net/host-gate.js';
+import { hostPlace, type HostGate, type HostPlace } from '../src/net/host-gate.js';
 import { errorFields, silentLogger } from './log.js';
 import type { Logger } from '../src/ports.js';
 import { asError } from '../src/errors.js';
@@ -20,8 +20,18 @@ import { asError } from '../src/errors.js';
  * machines' clocks need not agree), refuses while the host is slowed down, drops
  * expired leases, and adds leases while fewer than the limit remain (as many at
  * once as this process has requests waiting for the host). A process
- * renews its leases every third of `leaseMs` while their requests run, so a
- * process that dies (SIGKILL, a lost machine) frees its places within `leaseMs`.
+ * renews its leases every fifth of `leaseMs` while their requests run, so a
+ * process that dies (SIGKILL, a lost machine) frees its places within `leaseMs`
+ * (5 s by default).
+ *
+ * Short leases must never let a place be held twice. A lease Redis has is valid
+ * until at least the moment its command was sent plus `leaseMs` (Redis adds the
+ * lease when the command arrives, later). Each lease is held here only until that
+ * moment less a margin, measured on this process's monotonic clock: a renewal that
+ * comes back in time moves it on; one that does not (Redis stalled, restarted, the
+ * connection lost, the event loop blocked) or that finds the lease gone makes the
+ * place lost, and its request is cut short (HostPlace.lost) before another process
+ * can be given the place.
  * Releasing removes the lease and publishes the host on a channel, which wakes the
  * processes waiting for that host; a short poll covers a lost notice and expiries.
  * Within a process, waiters of one host queue first come, first served, and one
@@ -34,7 +44,7 @@ export interface RedisHostGateOptions {
   hostConcurrency: number;
   /** Key prefix: CITESNAP_QUEUE_PREFIX, as the queue's. */
   prefix: string;
-  /** How long a place is kept without renewal, i.e. after its process died. Default 20000 ms. */
+  /** How long a place is kept without renewal, i.e. after its process died. Default 5000 ms. */
   leaseMs?: number;
   /** Longest wait between two attempts when the host is full. Default 250 ms. */
   pollMs?: number;
@@ -42,10 +52,19 @@ export interface RedisHostGateOptions {
 }
 
 interface Waiter {
-  resolve(release: () => void): void;
+  resolve(place: HostPlace): void;
   reject(reason: unknown): void;
   signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
+}
+
+/** A lease this process holds, and until when (performance.now() ms) it is sure Redis still has it. */
+interface HeldLease {
+  id: string;
+  heldUntil: number;
+  /** Fires at heldUntil: the place is lost unless a renewal moved heldUntil on first. */
+  expiry: NodeJS.Timeout | undefined;
+  lost: AbortController;
 }
 
 interface HostState {
@@ -78,19 +97,24 @@ if taken > 0 then redis.call('PEXPIRE', KEYS[1], leaseMs) end
 return {taken, 0}
 `;
 
+/** Renews the leases still there and unexpired; returns the ids of those that are not (lost). */
 const RENEW_SCRIPT = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local leaseMs = tonumber(ARGV[1])
 local renewed = 0
+local missing = {}
 for i = 2, #ARGV do
-  if redis.call('ZSCORE', KEYS[1], ARGV[i]) then
+  local expiry = redis.call('ZSCORE', KEYS[1], ARGV[i])
+  if expiry and tonumber(expiry) > now then
     redis.call('ZADD', KEYS[1], now + leaseMs, ARGV[i])
     renewed = renewed + 1
+  else
+    missing[#missing + 1] = ARGV[i]
   end
 end
 if renewed > 0 then redis.call('PEXPIRE', KEYS[1], leaseMs) end
-return renewed
+return missing
 `;
 
 const RELEASE_SCRIPT = `
@@ -126,7 +150,7 @@ interface HostGateCommands {
     leaseMs: string,
     ...leaseIds: string[]
   ): Promise<[number, number]>;
-  hostGateRenew(leasesKey: string, leaseMs: string, ...leaseIds: string[]): Promise<number>;
+  hostGateRenew(leasesKey: string, leaseMs: string, ...leaseIds: string[]): Promise<string[]>;
   hostGateRelease(leasesKey: string, leaseId: string, channel: string, host: string): Promise<number>;
   hostGateSlowDown(slowedUntilKey: string, delayMs: string): Promise<number>;
 }
@@ -145,12 +169,14 @@ export class RedisHostGate implements HostGate {
   readonly #limit: number;
   readonly #prefix: string;
   readonly #leaseMs: number;
+  /** How much sooner than its lease this process gives a place up: room for clock drift. */
+  readonly #marginMs: number;
   readonly #pollMs: number;
   readonly #log: Logger;
   readonly #channel: string;
   readonly #hosts = new Map<string, HostState>();
-  /** Leases held by this process, by host: renewed until released. */
-  readonly #held = new Map<string, Set<string>>();
+  /** Leases held by this process, by host and lease id: renewed until released or lost. */
+  readonly #held = new Map<string, Map<string, HeldLease>>();
   readonly #renewTimer: NodeJS.Timeout;
   #closed = false;
 
@@ -161,7 +187,8 @@ export class RedisHostGate implements HostGate {
     this.#redis = withHostGateCommands(options.redis);
     this.#limit = options.hostConcurrency;
     this.#prefix = options.prefix;
-    this.#leaseMs = options.leaseMs ?? 20_000;
+    this.#leaseMs = options.leaseMs ?? 5_000;
+    this.#marginMs = Math.min(1_000, Math.floor(this.#leaseMs / 10));
     this.#pollMs = options.pollMs ?? 250;
     this.#log = options.log ?? silentLogger;
     this.#channel = `${this.#prefix}:host-gate:released`;
@@ -176,15 +203,16 @@ export class RedisHostGate implements HostGate {
       .subscribe(this.#channel)
       .catch((error: unknown) => this.#log.warn('host_gate.subscribe_failed', errorFields(error)));
 
-    this.#renewTimer = setInterval(() => this.#renewAll(), Math.max(100, Math.floor(this.#leaseMs / 3)));
+    // Four renewals a lease: a late one or two still keep the place.
+    this.#renewTimer = setInterval(() => this.#renewAll(), Math.max(50, Math.floor(this.#leaseMs / 5)));
     this.#renewTimer.unref();
   }
 
-  acquire(host: string, signal?: AbortSignal): Promise<() => void> {
+  acquire(host: string, signal?: AbortSignal): Promise<HostPlace> {
     if (this.#closed) return Promise.reject(new Error('the host gate is closed'));
     if (signal?.aborted) return Promise.reject(asError(signal.reason));
     const state = this.#stateOf(host);
-    return new Promise<() => void>((resolve, reject) => {
+    return new Promise<HostPlace>((resolve, reject) => {
       const waiter: Waiter = { resolve, reject, signal, onAbort: undefined };
       if (signal) {
         waiter.onAbort = () => {
@@ -222,9 +250,11 @@ export class RedisHostGate implements HostGate {
     const held = [...this.#held.entries()];
     this.#held.clear();
     this.#subscriber.disconnect();
+    // A request still holding a place stops: once given back, its place is another's.
+    for (const [, leases] of held) for (const lease of leases.values()) this.#forget(lease, 'the host gate closed');
     await Promise.all(
       held.flatMap(([host, leases]) =>
-        [...leases].map((leaseId) =>
+        [...leases.keys()].map((leaseId) =>
           this.#redis
             .hostGateRelease(this.#leasesKey(host), leaseId, this.#channel, host)
             .catch((error: unknown) => this.#log.warn('host_gate.release_failed', { host, ...errorFields(error) })),
@@ -237,6 +267,7 @@ export class RedisHostGate implements HostGate {
   abandon(): void {
     this.#closed = true;
     clearInterval(this.#renewTimer);
+    for (const leases of this.#held.values()) for (const lease of leases.values()) clearTimeout(lease.expiry);
     this.#held.clear();
     this.#subscriber.disconnect();
   }
@@ -264,6 +295,8 @@ export class RedisHostGate implements HostGate {
           const leaseIds = state.waiting.map(() => randomUUID());
           let taken: number;
           let slowedForMs: number;
+          // Before the command goes: Redis's lease runs from a later moment, never an earlier one.
+          const sentAt = performance.now();
           try {
             [taken, slowedForMs] = await this.#tryAcquire(host, leaseIds);
           } catch (error) {
@@ -273,12 +306,15 @@ export class RedisHostGate implements HostGate {
             if (waiter) this.#settle(waiter).reject(error);
             continue;
           }
+          // An answer that took most of a lease to come back leaves no time to use the places.
+          const heldUntil = sentAt + this.#leaseMs - this.#marginMs;
+          const usable = heldUntil - performance.now() > this.#leaseMs / 2;
           for (const leaseId of leaseIds.slice(0, taken)) {
             // A waiter may have given up (aborted) during the round trip: its place goes back.
-            const waiter = state.waiting.shift();
-            this.#hold(host, leaseId);
-            if (waiter === undefined || this.#closed) this.#releaseLease(host, leaseId);
-            else this.#settle(waiter).resolve(this.#releaseFunction(host, leaseId));
+            const waiter = usable && !this.#closed ? state.waiting.shift() : undefined;
+            const lease = this.#hold(host, leaseId, heldUntil);
+            if (waiter === undefined) this.#releaseLease(host, leaseId);
+            else this.#settle(waiter).resolve(this.#placeOf(host, lease));
           }
           if (state.waiting.length === 0) break;
           // Full: wait for a release notice or the poll; slowed down: wait it out.
@@ -317,26 +353,57 @@ export class RedisHostGate implements HostGate {
     });
   }
 
-  #hold(host: string, leaseId: string): void {
+  #hold(host: string, leaseId: string, heldUntil: number): HeldLease {
     let leases = this.#held.get(host);
     if (leases === undefined) {
-      leases = new Set();
+      leases = new Map();
       this.#held.set(host, leases);
     }
-    leases.add(leaseId);
+    const lease: HeldLease = { id: leaseId, heldUntil, expiry: undefined, lost: new AbortController() };
+    leases.set(leaseId, lease);
+    this.#armExpiry(host, lease);
+    return lease;
   }
 
-  #releaseFunction(host: string, leaseId: string): () => void {
+  /** Loses the place at `heldUntil`, unless a renewal moves it on first. */
+  #armExpiry(host: string, lease: HeldLease): void {
+    clearTimeout(lease.expiry);
+    lease.expiry = setTimeout(
+      () => this.#lose(host, lease, 'its lease could not be renewed in time'),
+      Math.max(0, lease.heldUntil - performance.now()),
+    );
+    // The request holding the place keeps the process alive, not this timer.
+    lease.expiry.unref();
+  }
+
+  #placeOf(host: string, lease: HeldLease): HostPlace {
     let released = false;
-    return () => {
+    return hostPlace(() => {
       if (released) return;
       released = true;
-      this.#releaseLease(host, leaseId);
-    };
+      this.#releaseLease(host, lease.id);
+    }, lease.lost.signal);
+  }
+
+  /** The place is no longer surely this process's: its request must stop, and the lease goes. */
+  #lose(host: string, lease: HeldLease, why: string): void {
+    if (this.#held.get(host)?.get(lease.id) !== lease) return;
+    this.#log.warn('host_gate.lease_lost', { host, reason: why });
+    this.#forget(lease, `the place at the host gate for ${host} was lost: ${why}`);
+    this.#releaseLease(host, lease.id);
+  }
+
+  /** Stops the lease's timer and aborts its place; the caller removes it. */
+  #forget(lease: HeldLease, why: string): void {
+    clearTimeout(lease.expiry);
+    lease.expiry = undefined;
+    lease.lost.abort(new Error(why));
   }
 
   #releaseLease(host: string, leaseId: string): void {
     const leases = this.#held.get(host);
+    const lease = leases?.get(leaseId);
+    if (lease) clearTimeout(lease.expiry);
     leases?.delete(leaseId);
     if (leases?.size === 0) this.#held.delete(host);
     const state = this.#hosts.get(host);
@@ -350,14 +417,24 @@ export class RedisHostGate implements HostGate {
 
   #renewAll(): void {
     for (const [host, leases] of this.#held) {
-      const ids = [...leases];
+      const ids = [...leases.keys()];
       if (ids.length === 0) continue;
+      const sentAt = performance.now();
       void this.#redis
         .hostGateRenew(this.#leasesKey(host), String(this.#leaseMs), ...ids)
-        .then((renewed) => {
-          // A lease released while this ran is not lost; one that expired (Redis stalled for leaseMs) is.
-          const stillHeld = ids.filter((id) => this.#held.get(host)?.has(id)).length;
-          if (renewed < stillHeld) this.#log.warn('host_gate.lease_lost', { host, held: stillHeld, renewed });
+        .then((missing) => {
+          const gone = new Set(missing);
+          for (const id of ids) {
+            // A lease released or lost while this ran is not held any more.
+            const lease = this.#held.get(host)?.get(id);
+            if (lease === undefined) continue;
+            if (gone.has(id)) {
+              this.#lose(host, lease, 'its lease was gone from Redis (expired, or Redis lost it)');
+            } else {
+              lease.heldUntil = Math.max(lease.heldUntil, sentAt + this.#leaseMs - this.#marginMs);
+              this.#armExpiry(host, lease);
+            }
+          }
         })
         .catch((error: unknown) => this.#log.warn('host_gate.renew_failed', { host, ...errorFields(error) }));
     }

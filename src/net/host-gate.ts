@@ -1,6 +1,26 @@
 import { asError } from '../errors.js';
 
 /**
+ * A place at a host gate, held from acquire() until it is called (calling it again
+ * does nothing).
+ */
+export interface HostPlace {
+  (): void;
+  /**
+   * Aborts when the place is lost while held: a gate shared through leases could not
+   * renew this one in time, so its lease may run out and another process take the
+   * place. The request holding it must stop at once, or the host would have more than
+   * the limit in flight. The in-process gate never loses a place.
+   */
+  readonly lost: AbortSignal;
+}
+
+/** A place whose release is `release`; `lost` defaults to a signal that never aborts. */
+export function hostPlace(release: () => void, lost: AbortSignal = new AbortController().signal): HostPlace {
+  return Object.assign(() => release(), { lost });
+}
+
+/**
  * Limits requests per host: how many may be in flight at once, and a pause for
  * everyone after the host said "too many requests". The HTTP client holds one
  * for every attempt, from connecting to the last body byte. The in-process gate
@@ -13,7 +33,7 @@ export interface HostGate {
    * response is done with (calling it again does nothing). Rejects with the
    * signal's reason when `signal` aborts first.
    */
-  acquire(host: string, signal?: AbortSignal): Promise<() => void>;
+  acquire(host: string, signal?: AbortSignal): Promise<HostPlace>;
   /**
    * Holds back new requests to `host` for `delayMs` from now (after a 429 or 503).
    * A shorter slowdown never cuts a longer one short.
@@ -52,7 +72,7 @@ export class InProcessHostGate implements HostGate {
     this.#hostConcurrency = hostConcurrency;
   }
 
-  acquire(host: string, signal?: AbortSignal): Promise<() => void> {
+  acquire(host: string, signal?: AbortSignal): Promise<HostPlace> {
     if (signal?.aborted) return Promise.reject(asError(signal.reason));
     const state = this.#stateOf(host);
     if (state.waiting.length === 0 && this.#mayStart(state)) {
@@ -96,14 +116,14 @@ export class InProcessHostGate implements HostGate {
     return state.inFlight < this.#hostConcurrency && Date.now() >= state.slowedUntil;
   }
 
-  #releaseFunction(host: string, state: HostState): () => void {
+  #releaseFunction(host: string, state: HostState): HostPlace {
     let released = false;
-    return () => {
+    return hostPlace(() => {
       if (released) return;
       released = true;
       state.inFlight -= 1;
       this.#update(host, state);
-    };
+    });
   }
 
   /** Admits whoever may start now, arranges to be woken when a slowdown ends, and forgets idle hosts. */

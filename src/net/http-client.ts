@@ -3,7 +3,7 @@ import type { LookupFunction } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Agent } from 'undici';
 import type { Dispatcher } from 'undici';
-import { FetchError } from '../errors.js';
+import { asError, FetchError, messageOf } from '../errors.js';
 import { buildGuardedConnector } from './connector.js';
 import type { DecodeLimits } from './content-encoding.js';
 import { RecordedExchange } from './exchange.js';
@@ -215,90 +215,126 @@ export class HttpClient {
     });
   }
 
-  /** One attempt, holding a place at the host gate until its body is read. */
+  /**
+   * One attempt, holding a place at the host gate until its body is read. A place lost
+   * meanwhile (a shared gate could not renew its lease) cuts the request short, as a
+   * timeout: GET and HEAD are tried again, under a new place.
+   */
   async #attempt(request: PreparedRequest): Promise<RecordedExchange> {
-    const release = await this.#hostGate.acquire(request.target.hostname);
+    const place = await this.#hostGate.acquire(request.target.hostname);
     try {
-      return await this.#dispatch(request);
+      return await this.#dispatch(request, place.lost);
     } catch (error) {
+      if (place.lost.aborted) {
+        throw new FetchError('TIMEOUT', `${request.label}: cut short: ${messageOf(place.lost.reason)}`, {
+          cause: error,
+        });
+      }
       throw toFetchError(error, request.label);
     } finally {
-      release();
+      place();
     }
   }
 
-  #dispatch({ target, method, headers, body }: PreparedRequest): Promise<RecordedExchange> {
+  #dispatch({ target, method, headers, body }: PreparedRequest, lost: AbortSignal): Promise<RecordedExchange> {
+    if (lost.aborted) return Promise.reject(asError(lost.reason));
     return new Promise((resolve, reject) => {
-      const startedAt = new Date();
-      const bodyCapReached = new Error('body cap reached');
-      let sentHead: SentRequestHead | undefined;
-      let response: { status: number; statusText: string; headers: [string, string][] } | undefined;
-      const chunks: Buffer[] = [];
-      let received = 0;
-      let truncated = false;
+      let controller: Dispatcher.DispatchController | undefined;
+      const stopOnLoss = () => controller?.abort(asError(lost.reason));
+      lost.addEventListener('abort', stopOnLoss, { once: true });
+      const settle = {
+        resolve: (exchange: RecordedExchange) => {
+          lost.removeEventListener('abort', stopOnLoss);
+          resolve(exchange);
+        },
+        reject: (error: unknown) => {
+          lost.removeEventListener('abort', stopOnLoss);
+          reject(asError(error));
+        },
+      };
+      this.#dispatchWith({ target, method, headers, body }, settle, (started) => {
+        controller = started;
+        if (lost.aborted) started.abort(asError(lost.reason));
+      });
+    });
+  }
 
-      const finish = () => {
-        if (sentHead === undefined || response === undefined) {
-          reject(new Error('undici finished a request without reporting its head and response'));
+  /** Sends the request through the guarded agent; `onStart` receives undici's controller, to abort it. */
+  #dispatchWith(
+    { target, method, headers, body }: Omit<PreparedRequest, 'label'>,
+    { resolve, reject }: { resolve: (exchange: RecordedExchange) => void; reject: (error: unknown) => void },
+    onStart: (controller: Dispatcher.DispatchController) => void,
+  ): void {
+    const startedAt = new Date();
+    const bodyCapReached = new Error('body cap reached');
+    let sentHead: SentRequestHead | undefined;
+    let response: { status: number; statusText: string; headers: [string, string][] } | undefined;
+    const chunks: Buffer[] = [];
+    let received = 0;
+    let truncated = false;
+
+    const finish = () => {
+      if (sentHead === undefined || response === undefined) {
+        reject(new Error('undici finished a request without reporting its head and response'));
+        return;
+      }
+      resolve(
+        new RecordedExchange({
+          url: target.href,
+          method,
+          startedAt,
+          remoteAddress: sentHead.remoteAddress,
+          requestHeaders: [...sentHead.headers, ...contentLengthField(method, body)],
+          status: response.status,
+          statusText: response.statusText,
+          responseHeaders: response.headers,
+          body: Buffer.concat(chunks, received),
+          truncated,
+          decodeLimits: this.#decodeLimits,
+        }),
+      );
+    };
+
+    const handler: Dispatcher.DispatchHandler = {
+      onRequestStart: (controller) => {
+        this.#requestHeads.receiveNext((head) => {
+          sentHead = head;
+        });
+        onStart(controller);
+      },
+      onResponseStart: (controller, status, _headers, statusText) => {
+        response = { status, statusText: statusText ?? '', headers: headerPairs(controller.rawHeaders) };
+      },
+      onResponseData: (controller, chunk) => {
+        const room = this.#maxBodyBytes - received;
+        if (chunk.length <= room) {
+          chunks.push(chunk);
+          received += chunk.length;
           return;
         }
-        resolve(
-          new RecordedExchange({
-            url: target.href,
-            method,
-            startedAt,
-            remoteAddress: sentHead.remoteAddress,
-            requestHeaders: [...sentHead.headers, ...contentLengthField(method, body)],
-            status: response.status,
-            statusText: response.statusText,
-            responseHeaders: response.headers,
-            body: Buffer.concat(chunks, received),
-            truncated,
-            decodeLimits: this.#decodeLimits,
-          }),
-        );
-      };
+        chunks.push(chunk.subarray(0, room));
+        received += room;
+        truncated = true;
+        // Aborting destroys the socket: the rest of the body is never downloaded.
+        controller.abort(bodyCapReached);
+      },
+      onResponseEnd: finish,
+      onResponseError: (_controller, error) => {
+        if (error === bodyCapReached) finish();
+        else reject(error);
+      },
+    };
 
-      const handler: Dispatcher.DispatchHandler = {
-        onRequestStart: () => {
-          this.#requestHeads.receiveNext((head) => {
-            sentHead = head;
-          });
-        },
-        onResponseStart: (controller, status, _headers, statusText) => {
-          response = { status, statusText: statusText ?? '', headers: headerPairs(controller.rawHeaders) };
-        },
-        onResponseData: (controller, chunk) => {
-          const room = this.#maxBodyBytes - received;
-          if (chunk.length <= room) {
-            chunks.push(chunk);
-            received += chunk.length;
-            return;
-          }
-          chunks.push(chunk.subarray(0, room));
-          received += room;
-          truncated = true;
-          // Aborting destroys the socket: the rest of the body is never downloaded.
-          controller.abort(bodyCapReached);
-        },
-        onResponseEnd: finish,
-        onResponseError: (_controller, error) => {
-          if (error === bodyCapReached) finish();
-          else reject(error);
-        },
-      };
-
-      this.#agent.dispatch(
-        {
-          origin: target.origin,
-          path: `${target.pathname}${target.search}`,
-          method,
-          headers: headers.flat(),
-          body: body ?? null,
-        },
-        handler,
-      );
-    });
+    this.#agent.dispatch(
+      {
+        origin: target.origin,
+        path: `${target.pathname}${target.search}`,
+        method,
+        headers: headers.flat(),
+        body: body ?? null,
+      },
+      handler,
+    );
   }
 }
 

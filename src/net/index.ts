@@ -4,8 +4,8 @@ export type { FetchInit, HttpClientOptions, HttpMethod, RetryOptions } from './h
 export { RecordedExchange } from './exchange.js';
 export type { HttpExchange } from './exchange.js';
 export type { DecodeLimits } from './content-encoding.js';
-export { InProcessHostGate } from './host-gate.js';
-export type { HostGate, InProcessHostGateOptions } from './host-gate.js';
+export { hostPlace, InProcessHostGate } from './host-gate.js';
+export type { HostGate, HostPlace, InProcessHostGateOptions } from './host-gate.js';
 export { parseConnectTo } from './routes.js';
 export type { ConnectRoute } from './routes.js';
 export { backoffDelay, parseRetryAfter } from './retry-timing.js';

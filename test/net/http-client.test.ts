@@ -4,8 +4,8 @@ import type { AddressInfo, LookupFunction } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FetchError } from '../../src/errors.js';
-import { HttpClient, InProcessHostGate, parseConnectTo } from '../../src/net/index.js';
-import type { HttpClientOptions } from '../../src/net/index.js';
+import { hostPlace, HttpClient, InProcessHostGate, parseConnectTo } from '../../src/net/index.js';
+import type { HostGate, HttpClientOptions } from '../../src/net/index.js';
 import {
   answer,
   freePort,
@@ -337,6 +337,50 @@ describe('HttpClient', () => {
       expect(exchange.response.body.toString()).toBe(String(index));
       expect(exchange.request.headers).toContainEqual(['X-Request', String(index)]);
     });
+  });
+
+  it('cuts a request short when its place at the host gate is lost, and sends it again under a new place', async () => {
+    const arrived: string[] = [];
+    let firstClosed = false;
+    const server = await serve((request, response) => {
+      arrived.push(request.url ?? '');
+      if (arrived.length === 1) {
+        // The first copy is never answered: only the lost place can end it.
+        response.on('close', () => (firstClosed = true));
+        loseFirstPlace.abort(new Error('its lease could not be renewed in time'));
+        return;
+      }
+      answer(response, 200, {}, 'second copy');
+    });
+    const loseFirstPlace = new AbortController();
+    const places: AbortSignal[] = [loseFirstPlace.signal, new AbortController().signal];
+    const inner = new InProcessHostGate({ hostConcurrency: 1 });
+    const gate: HostGate = {
+      acquire: async (host, signal) => {
+        const release = await inner.acquire(host, signal);
+        return hostPlace(release, places.shift());
+      },
+      slowDown: (host, delayMs) => inner.slowDown(host, delayMs),
+    };
+    const exchange = await clientFor(server, { hostGate: gate }).fetch('http://t.co/abc');
+    expect(exchange.response.body.toString()).toBe('second copy');
+    expect(arrived).toEqual(['/abc', '/abc']);
+    expect(firstClosed).toBe(true);
+
+    // A POST is not sent twice: the loss is its failure, a TIMEOUT that says why.
+    arrived.length = 0;
+    const lose = new AbortController();
+    places.push(lose.signal);
+    const postServer = await serve((request) => {
+      arrived.push(request.url ?? '');
+      lose.abort(new Error('its lease could not be renewed in time'));
+    });
+    const error = await failure(
+      clientFor(postServer, { hostGate: gate }).fetch('http://t.co/post', { method: 'POST' }),
+    );
+    expect(error).toMatchObject({ code: 'TIMEOUT' });
+    expect(error.message).toBe('POST http://t.co/post: cut short: its lease could not be renewed in time');
+    expect(arrived).toEqual(['/post']);
   });
 
   describe('failures map to stable codes', () => {

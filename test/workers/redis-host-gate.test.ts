@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { workerConnectionOptions } from '../../workers/connection.js';
@@ -8,9 +8,49 @@ import { RedisHostGate } from '../../workers/redis-host-gate.js';
 import { spawnTsx } from './support/processes.js';
 import { adminRedis, deleteKeys, testRedisUrl, uniquePrefix } from './support/redis.js';
 
+/**
+ * A TCP relay to the test Redis that can stop passing bytes on, as a stalled network
+ * or a Redis that stopped answering would look to one process, without stalling the
+ * Redis that other tests share.
+ */
+async function startRedisRelay() {
+  const upstream = new URL(testRedisUrl());
+  const sockets: Socket[] = [];
+  let frozen = false;
+  const server = createTcpServer((client) => {
+    const redis = connect(Number(upstream.port || 6379), upstream.hostname);
+    sockets.push(client, redis);
+    client.pipe(redis);
+    redis.pipe(client);
+    client.on('error', () => redis.destroy());
+    redis.on('error', () => client.destroy());
+    if (frozen) for (const socket of [client, redis]) socket.pause();
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const relayed = new URL(testRedisUrl());
+  relayed.hostname = '127.0.0.1';
+  relayed.port = String((server.address() as AddressInfo).port);
+  return {
+    url: relayed.href,
+    freeze: () => {
+      frozen = true;
+      for (const socket of sockets) socket.pause();
+    },
+    thaw: () => {
+      frozen = false;
+      for (const socket of sockets) socket.resume();
+    },
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
 /** A "process" of the gate: its own connection and its own gate, as another worker would have. */
-function openGate(prefix: string, options: { limit?: number; leaseMs?: number } = {}) {
-  const redis = new Redis(workerConnectionOptions(testRedisUrl(), `${prefix}:gate`));
+function openGate(prefix: string, options: { limit?: number; leaseMs?: number; redisUrl?: string } = {}) {
+  const redis = new Redis(workerConnectionOptions(options.redisUrl ?? testRedisUrl(), `${prefix}:gate`));
   const gate = new RedisHostGate({
     redis,
     hostConcurrency: options.limit ?? 2,
@@ -31,7 +71,7 @@ function openGate(prefix: string, options: { limit?: number; leaseMs?: number } 
 describe('RedisHostGate', () => {
   let prefix = uniquePrefix();
   const opened: { close(): Promise<void> }[] = [];
-  const open = (options?: { limit?: number; leaseMs?: number }) => {
+  const open = (options?: { limit?: number; leaseMs?: number; redisUrl?: string }) => {
     const gate = openGate(prefix, options);
     opened.push(gate);
     return gate;
@@ -117,6 +157,41 @@ describe('RedisHostGate', () => {
     release();
     release();
     (await third.acquire('news.example'))();
+  });
+
+  it('gives a place up, and stops its request, before its lease can run out when renewals do not get through', async () => {
+    const relay = await startRedisRelay();
+    try {
+      const stalled = open({ limit: 1, leaseMs: 1_000, redisUrl: relay.url }).gate;
+      const other = open({ limit: 1, leaseMs: 1_000 }).gate;
+      const place = await stalled.acquire('news.example');
+      const order: string[] = [];
+      place.lost.addEventListener('abort', () => order.push('lost by the stalled process'));
+      relay.freeze();
+      const taken = await other.acquire('news.example');
+      order.push('taken by another');
+      // Never both at once: the stalled process gave the place up before its lease ran out in Redis.
+      expect(order).toEqual(['lost by the stalled process', 'taken by another']);
+      expect(String(place.lost.reason)).toContain('could not be renewed in time');
+      taken();
+      relay.thaw();
+      place();
+    } finally {
+      relay.thaw();
+      await Promise.all(opened.splice(0).map((gate) => gate.close()));
+      await relay.close();
+    }
+  });
+
+  it('loses a place whose lease Redis no longer has (a restart that lost its data)', async () => {
+    const { gate } = open({ limit: 1, leaseMs: 600 });
+    const place = await gate.acquire('news.example');
+    const admin = adminRedis();
+    await admin.del(`${prefix}:host-gate:{news.example}:leases`);
+    await admin.quit();
+    await once(place.lost, 'abort');
+    expect(String(place.lost.reason)).toContain('gone from Redis');
+    place();
   });
 
   it('gives up the places it holds when closed', async () => {

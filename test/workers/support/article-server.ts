@@ -9,7 +9,12 @@ import type { AddressInfo } from 'node:net';
  */
 export class ArticleServer extends EventEmitter {
   holding = false;
+  /** Each answer waits this long first, as a slow site's would. */
+  answerAfterMs = 0;
   readonly requests: string[] = [];
+  /** Requests being answered now, and the most there were at once. */
+  inFlight = 0;
+  maxInFlight = 0;
   private readonly held: (() => void)[] = [];
   private constructor(
     private readonly server: Server,
@@ -55,12 +60,23 @@ export class ArticleServer extends EventEmitter {
   private handle(request: IncomingMessage, response: ServerResponse): void {
     const path = request.url ?? '/';
     this.requests.push(path);
+    this.inFlight += 1;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    let done = false;
+    const finished = () => {
+      if (done) return;
+      done = true;
+      this.inFlight -= 1;
+    };
+    // A client that gives up (or dies) ends its request too.
+    response.on('close', finished);
     const answer = () => {
       if (response.destroyed) return;
       response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(this.body(path));
     };
-    if (this.holding) this.held.push(answer);
-    else answer();
+    const answerInTime = () => (this.answerAfterMs > 0 ? setTimeout(answer, this.answerAfterMs) : answer());
+    if (this.holding) this.held.push(answerInTime);
+    else answerInTime();
     this.emit('request', path);
   }
 }
