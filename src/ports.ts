@@ -134,8 +134,22 @@ export interface Store {
   journals: CheckJournals;
   citing: CitingIndex;
   changes: StatusChangeLog;
+  sources: SourceTexts;
   /** Releases what the store holds open (a connection pool); the data dir holds nothing. */
   close(): Promise<void>;
+}
+
+/**
+ * The decoded text of each archived article, which its record's offsets index into
+ * (the record keeps only the source's sha256): what lets `citesnap serve` show the
+ * article with each occurrence marked. Kept by the sha256 of the source's bytes, so
+ * an article archived under several doc ids, or again unchanged, is kept once.
+ */
+export interface SourceTexts {
+  /** Keeps `text` as the decoded text of the source whose bytes hash to `sha256` (lowercase hex). */
+  keep(sha256: string, text: string): Promise<void>;
+  /** The text kept for `sha256`, or undefined (a record written before texts were kept). */
+  read(sha256: string): Promise<string | undefined>;
 }
 
 /**
