@@ -101,7 +101,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
 class RequestHandler {
   readonly #dataDir: string;
   readonly #documents: DocumentRecords;
-  readonly #sources: SourceTexts;
+  readonly #sources: SourceTexts | undefined;
   readonly #list: DocumentList;
   readonly #wacz: WaczCache;
   readonly #assets: Record<ReplayAsset, string>;
@@ -110,7 +110,7 @@ class RequestHandler {
   constructor(options: {
     dataDir: string;
     documents: DocumentRecords;
-    sources: SourceTexts;
+    sources: SourceTexts | undefined;
     onError: (error: unknown, target: string) => void;
   }) {
     this.#dataDir = options.dataDir;
@@ -188,7 +188,7 @@ class RequestHandler {
       case 'document': {
         const record = await this.#record(route.docId, response);
         if (!record) return;
-        const text = await this.#sources.read(record.record.source.sha256);
+        const text = await this.#sources?.read(record.record.source.sha256);
         const pieces = text === undefined ? undefined : markArticle(record.record, text);
         return this.#html(response, request, renderDocument(documentView(record.record, pieces)));
       }
