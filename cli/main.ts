@@ -24,6 +24,7 @@ const COMMANDS: Record<string, (args: readonly string[], io: CommandIo) => Promi
   export: async (args) => (await import('./export.js')).exportCommand(args),
   migrate: async (args) => (await import('./migrate.js')).migrateCommand(args),
   import: async (args) => (await import('./import.js')).importCommand(args),
+  serve: async (args) => (await import('./serve.js')).serveCommand(args),
   enqueue: async (args) => (await import('./queue-commands.js')).runQueueCommand('enqueue', args),
   worker: async (args) => (await import('./queue-commands.js')).runQueueCommand('worker', args),
   schedule: async (args) => (await import('./queue-commands.js')).runQueueCommand('schedule', args),

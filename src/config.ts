@@ -44,6 +44,10 @@ export interface Config {
    * (contract section 12). Undefined: everything stays in the data dir.
    */
   readonly databaseUrl: string | undefined;
+  /** CITESNAP_SERVE_HOST: the interface `citesnap serve` listens on; loopback unless chosen otherwise. */
+  readonly serveHost: string;
+  /** CITESNAP_SERVE_PORT: the port `citesnap serve` listens on (0: any free port). */
+  readonly servePort: number;
 }
 
 /** A BullMQ prefix starts every Redis key of the queue: kept to characters safe in any key. */
@@ -74,6 +78,8 @@ const VARIABLES = {
   queueSidecars: 'CITESNAP_QUEUE_SIDECARS',
   documentConcurrency: 'CITESNAP_DOCUMENT_CONCURRENCY',
   databaseUrl: 'CITESNAP_DATABASE_URL',
+  serveHost: 'CITESNAP_SERVE_HOST',
+  servePort: 'CITESNAP_SERVE_PORT',
 } as const;
 
 /**
@@ -95,6 +101,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
       );
     }
     return Number(value);
+  };
+
+  const port = (key: keyof typeof VARIABLES, fallback: number): number => {
+    const value = integer(key, fallback, 0);
+    if (value > 65535) throw new UsageError(`${VARIABLES[key]}: expected a port from 0 to 65535, got ${value}`);
+    return value;
   };
 
   const redisUrl = raw('redisUrl') ?? 'redis://127.0.0.1:6379';
@@ -143,5 +155,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
     queueSidecars: queueSidecars === '1',
     documentConcurrency: integer('documentConcurrency', 8, 1),
     databaseUrl,
+    serveHost: raw('serveHost') ?? '127.0.0.1',
+    servePort: port('servePort', 8080),
   });
 }
