@@ -12,6 +12,7 @@ export type CitesnapErrorCode =
   | 'WARC_WRITER_CLOSED'
   | 'INVALID_JOB_DATA'
   | 'REDIS_UNAVAILABLE'
+  | 'DATABASE_UNAVAILABLE'
   | 'HANDED_BACK'
   | ErrorCode;
 
@@ -90,6 +91,14 @@ export class JobDataError extends CitesnapError {
 /** Redis could not be reached, or went away during a command that does not wait for it. The CLI exits 1. */
 export class RedisUnavailableError extends CitesnapError {
   readonly code = 'REDIS_UNAVAILABLE';
+}
+
+/**
+ * PostgreSQL (CITESNAP_DATABASE_URL) could not be reached, refused the connection, or has
+ * no citesnap schema yet (`citesnap migrate` makes it). The CLI exits 1.
+ */
+export class DatabaseUnavailableError extends CitesnapError {
+  readonly code = 'DATABASE_UNAVAILABLE';
 }
 
 /** A worker shutting down asked for a job back before it finished; the job is retried elsewhere. */

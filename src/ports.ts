@@ -94,6 +94,31 @@ export interface CitingIndex {
   targetStates(): Promise<TargetState[]>;
   /** Rebuilds the reverse index, the target states and the change log from the records (`citesnap reindex`). */
   rebuild(): Promise<ReindexResult>;
+  /**
+   * The due targets and the documents citing them, selected by the store itself where
+   * it can do so from indexes (PostgreSQL: SQL over indexed columns). A store without
+   * it (the data dir) is planned from `targetStates` and `documentsCiting`
+   * (pipeline/recheck-targets.ts); both give the same plan.
+   */
+  planDue?(selection: DueSelection): Promise<DuePlan>;
+}
+
+/**
+ * Which targets a recheck run asks about (contract section 10), as a store selects them:
+ * `widening`, the post and link targets due on the widening schedule at `now`
+ * (targets/recheck-schedule.ts); `checked-before`, the post and link targets whose newest
+ * check is older than `before` (`--older-than`); `statuses`, every target whose newest
+ * status is one of these (`retry-failed`). A target never checked is due on both schedules.
+ */
+export type DueSelection =
+  | { kind: 'widening'; now: number }
+  | { kind: 'checked-before'; before: number }
+  | { kind: 'statuses'; statuses: readonly Status[] };
+
+/** The due targets' keys, and each document citing one with the keys of its due targets. */
+export interface DuePlan {
+  targets: string[];
+  documents: { docId: string; targets: string[] }[];
 }
 
 export interface ReindexResult {
@@ -134,6 +159,13 @@ export interface Store {
   journals: CheckJournals;
   citing: CitingIndex;
   changes: StatusChangeLog;
+  /**
+   * Claims on targets and document locks kept by the store itself, beside the state they
+   * guard (PostgreSQL's lease rows), so that every process sharing the store honours them,
+   * with or without Redis. Undefined for the data dir: its processes share claims through
+   * the queue's Redis, or only within one process.
+   */
+  claims?: TargetClaims;
   /** Releases what the store holds open (a connection pool); the data dir holds nothing. */
   close(): Promise<void>;
 }

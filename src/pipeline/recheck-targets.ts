@@ -1,5 +1,5 @@
 import type { DocumentRecord, Status } from '../model/index.js';
-import type { Store, TargetClaims, TargetState } from '../ports.js';
+import type { DueSelection, Store, TargetClaims, TargetState } from '../ports.js';
 import { reverseIndexKey } from '../record/data-dir-index.js';
 import { isDue, type RecheckSchedule } from '../targets/recheck-schedule.js';
 import { concurrencyLimit, type PipelinePorts } from './check-citations.js';
@@ -63,8 +63,13 @@ export function targetsOfRun(states: Iterable<TargetState>, run: RecheckRun, now
   return keys;
 }
 
-/** The due targets of a run and the documents citing them (the reverse index may name one too many: the record decides later). */
+/**
+ * The due targets of a run and the documents citing them (the reverse index may name one
+ * too many: the record decides later). A store that plans by itself (PostgreSQL, one
+ * query over indexed columns) does; otherwise every target state is read and filtered here.
+ */
 export async function planRecheckRun(store: Store, run: RecheckRun, now: number): Promise<RecheckPlan> {
+  if (store.citing.planDue !== undefined) return store.citing.planDue(dueSelectionOf(run, now));
   const targets = targetsOfRun(await store.citing.targetStates(), run, now);
   const byDocument = new Map<string, string[]>();
   for (const key of targets) {
@@ -75,6 +80,13 @@ export async function planRecheckRun(store: Store, run: RecheckRun, now: number)
     }
   }
   return { targets, documents: [...byDocument].map(([docId, keys]) => ({ docId, targets: keys })) };
+}
+
+/** A run as the selection a store's own planner takes (the same targets targetsOfRun picks). */
+export function dueSelectionOf(run: RecheckRun, now: number): DueSelection {
+  if (run.kind === 'retry-failed') return { kind: 'statuses', statuses: [...RETRIED_STATUSES] };
+  if (run.schedule.kind === 'fixed') return { kind: 'checked-before', before: now - run.schedule.olderThanMs };
+  return { kind: 'widening', now };
 }
 
 export interface RecheckDocumentsOptions {
