@@ -1,4 +1,4 @@
-import { messageOf, SidecarError } from '../errors.js';
+import { messageOf, SidecarError, StorageWriteError } from '../errors.js';
 import { extractFromHtml, extractFromText } from '../extract/index.js';
 import { SCHEMA_VERSION, type DocumentRecord } from '../model/index.js';
 import { writeFileAtomic } from '../record/atomic-file.js';
@@ -43,7 +43,7 @@ export async function archiveDocument(request: ArchiveRequest, ports: PipelinePo
       await writeFileAtomic(sidecar, serializeRecord(record));
     } catch (error) {
       throw new SidecarError(
-        `${sidecar}: cannot write the sidecar (${messageOf(error)}); the record is in the data dir`,
+        `${sidecar}: cannot write the sidecar (${error instanceof StorageWriteError ? error.reason : messageOf(error)}); the record is in the data dir`,
         record,
         { cause: error },
       );

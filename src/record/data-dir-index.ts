@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { errnoCode } from '../errors.js';
+import { errnoCode, storageWriteError } from '../errors.js';
 import type { Citation, DocumentRecord, Status } from '../model/index.js';
 import type { StatusChange, TargetState } from '../ports.js';
 import { writeFileAtomic } from './atomic-file.js';
@@ -166,9 +166,13 @@ export class DataDirIndex {
     try {
       await writeFile(path, '');
     } catch (error) {
-      if (errnoCode(error) !== 'ENOENT') throw error;
-      await mkdir(dirname(path), { recursive: true });
-      await writeFile(path, '');
+      if (errnoCode(error) !== 'ENOENT') throw storageWriteError(path, error);
+      await mkdir(dirname(path), { recursive: true }).catch((cause: unknown) => {
+        throw storageWriteError(path, cause);
+      });
+      await writeFile(path, '').catch((cause: unknown) => {
+        throw storageWriteError(path, cause);
+      });
     }
   }
 
@@ -364,6 +368,14 @@ async function readJson(path: string): Promise<Record<string, unknown> | undefin
 
 /** Creates `path` with `content` unless it exists; true when this call created it. */
 async function createOnce(path: string, content: string): Promise<boolean> {
+  try {
+    return await createOnceThroughTemp(path, content);
+  } catch (error) {
+    throw storageWriteError(path, error);
+  }
+}
+
+async function createOnceThroughTemp(path: string, content: string): Promise<boolean> {
   const temp = `${dirname(path)}/.${randomUUID()}.tmp`;
   try {
     await writeFile(temp, content);
