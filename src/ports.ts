@@ -18,13 +18,8 @@ export type ExchangeRecorder = (
   options?: { beforeWrite?: (recorded: RecordedExchange) => Promise<void> },
 ) => Promise<RecordedExchange>;
 
-/** The time, for everything a record or an index stamps; tests pass a fixed or stepping one. */
-export interface Clock {
-  now(): Date;
-}
-
-/** The wall clock. */
-export const systemClock: Clock = { now: () => new Date() };
+// The clock is a port like the others; it is defined on the ground floor so that net/ takes it too.
+export { systemClock, type Clock } from './model/clock.js';
 
 /** The document records: one per doc id, replaced whole on every write. */
 export interface DocumentRecords {

@@ -47,18 +47,19 @@ export interface OpenPipelineOptions {
 }
 
 export function openPipeline(config: Config, options: OpenPipelineOptions = {}): OpenPipeline {
+  const clock = options.clock ?? systemClock;
   const client = new HttpClient({
     routes: config.connectTo,
     userAgent: config.userAgent,
     timeoutMs: config.timeoutMs,
     maxBodyBytes: config.maxBodyBytes,
     hostConcurrency: config.hostConcurrency,
+    clock,
     ...(options.hostGate === undefined ? {} : { hostGate: options.hostGate }),
   });
   const fetcher = options.wrapFetcher === undefined ? client : options.wrapFetcher(client);
   const writer = new WarcWriter({ dataDir: config.dataDir, software: `citesnap/${VERSION}` });
   const record = warcRecorder(writer);
-  const clock = options.clock ?? systemClock;
   const store = openDataDirStore({
     dataDir: config.dataDir,
     ...(options.onStatusChanges === undefined ? {} : { onStatusChanges: options.onStatusChanges }),
