@@ -20,6 +20,8 @@ export const USAGE = `usage: citesnap <command> [options]
   show <doc-id>     print the document record
   export <doc-id> [--out FILE]
                     write the document's WACZ (default <doc-id>.wacz here)
+  serve [--host H] [--port P]
+                    show the archive in a browser, read-only (default 127.0.0.1:8080)
   recheck [--doc-id ID] [--older-than DURATION]
                     ask again about the due targets (widening schedule, or newest check older than
                     DURATION), once each, updating every document citing them; --doc-id alone: all
@@ -84,8 +86,12 @@ export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options'
 }
 
 /** The configuration from the environment, with the command's flags winning. */
-export function configFrom(values: { 'data-dir'?: unknown }, env: NodeJS.ProcessEnv = process.env): Config {
-  const flags: ConfigFlags = {};
+export function configFrom(
+  values: { 'data-dir'?: unknown },
+  env: NodeJS.ProcessEnv = process.env,
+  commandFlags: ConfigFlags = {},
+): Config {
+  const flags: ConfigFlags = { ...commandFlags };
   if (typeof values['data-dir'] === 'string') flags.dataDir = values['data-dir'];
   return loadConfig(env, flags);
 }

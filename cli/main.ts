@@ -22,6 +22,7 @@ const COMMANDS: Record<string, (args: readonly string[], io: CommandIo) => Promi
   reindex: async (args) => (await import('./reindex.js')).reindexCommand(args),
   changes: async (args) => (await import('./changes.js')).changesCommand(args),
   export: async (args) => (await import('./export.js')).exportCommand(args),
+  serve: async (args) => (await import('./serve.js')).serveCommand(args),
   enqueue: async (args) => (await import('./queue-commands.js')).runQueueCommand('enqueue', args),
   worker: async (args) => (await import('./queue-commands.js')).runQueueCommand('worker', args),
   schedule: async (args) => (await import('./queue-commands.js')).runQueueCommand('schedule', args),

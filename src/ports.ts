@@ -155,6 +155,11 @@ export interface Store {
   citing: CitingIndex;
   changes: StatusChangeLog;
   /**
+   * The articles' texts, for the page of `citesnap serve`. Undefined for a store that
+   * does not keep them yet (PostgreSQL): the page then shows each occurrence in its context.
+   */
+  sources?: SourceTexts;
+  /**
    * Claims on targets and document locks kept by the store itself, beside the state they
    * guard (PostgreSQL's lease rows), so that every process sharing the store honours them,
    * with or without Redis. Undefined for the data dir: its processes share claims through
@@ -163,6 +168,19 @@ export interface Store {
   claims?: TargetClaims;
   /** Releases what the store holds open (a connection pool); the data dir holds nothing. */
   close(): Promise<void>;
+}
+
+/**
+ * The decoded text of each archived article, which its record's offsets index into
+ * (the record keeps only the source's sha256): what lets `citesnap serve` show the
+ * article with each occurrence marked. Kept by the sha256 of the source's bytes, so
+ * an article archived under several doc ids, or again unchanged, is kept once.
+ */
+export interface SourceTexts {
+  /** Keeps `text` as the decoded text of the source whose bytes hash to `sha256` (lowercase hex). */
+  keep(sha256: string, text: string): Promise<void>;
+  /** The text kept for `sha256`, or undefined (a record written before texts were kept). */
+  read(sha256: string): Promise<string | undefined>;
 }
 
 /**

@@ -23,13 +23,16 @@ export async function archiveDocument(request: ArchiveRequest, ports: PipelinePo
   const extracted = source.mediaType === 'text/html' ? extractFromHtml(source.text) : extractFromText(source.text);
   const previous = await ports.store.documents.read(request.docId);
   const citations = await checkCitations(extracted.citations, previousById(previous), ports, () => false);
+  const sha256 = sha256Hex(source.bytes);
+  // Before the record, so that a record never names a text that was not kept.
+  await ports.store.sources?.keep(sha256, source.text);
   const record: DocumentRecord = {
     schemaVersion: SCHEMA_VERSION,
     docId: request.docId,
     source: {
       uri: source.uri,
       mediaType: source.mediaType,
-      sha256: sha256Hex(source.bytes),
+      sha256,
       bytes: source.bytes.length,
       ...(extracted.title === undefined ? {} : { title: extracted.title }),
     },
