@@ -161,9 +161,9 @@ export interface Store {
   sources?: SourceTexts;
   /**
    * Claims on targets and document locks kept by the store itself, beside the state they
-   * guard (PostgreSQL's lease rows), so that every process sharing the store honours them,
-   * with or without Redis. Undefined for the data dir: its processes share claims through
-   * the queue's Redis, or only within one process.
+   * guard (PostgreSQL's lease rows, the data dir's lock files), so that every process
+   * sharing the store honours them, with or without Redis. A store without any leaves
+   * the claims to the queue's Redis, or to one process.
    */
   claims?: TargetClaims;
   /** Releases what the store holds open (a connection pool); the data dir holds nothing. */

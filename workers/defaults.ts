@@ -13,8 +13,8 @@ export const WORKER_DEFAULTS = {
   maxStalledCount: 2,
   /** Lease of a place in the Redis host gate: how long a dead process holds it. */
   hostGateLeaseMs: 5_000,
-  /** Lease of a target or document claim. */
-  claimTtlMs: 30_000,
+  /** Lease of a target or document claim: how long a dead process keeps others from a target it was checking. */
+  claimTtlMs: 10_000,
   /** How long an archive job waits after the article's host answered 429 or 503 (±20 %). */
   rateLimitDelayMs: 60_000,
   /** Rate-limit delays before a job counts the next one as a failed attempt. */

@@ -52,7 +52,7 @@ export interface RunWorkerOptions {
   stalledIntervalMs?: number;
   /** Times a job may stall (its worker died) before it fails. Default 2. */
   maxStalledCount?: number;
-  /** Leases of the host gate and target claims: how long a dead process holds its places. Defaults 5000 and 30000 ms. */
+  /** Leases of the host gate and target claims: how long a dead process holds its places. Defaults 5000 and 10000 ms. */
   hostGateLeaseMs?: number;
   claimTtlMs?: number;
   /** Documents in one part of a recheck run (default 100), and documents one part works on at once (default 16). */

@@ -38,8 +38,9 @@ export interface OpenPipelineOptions {
   hostGate?: HostGate;
   /**
    * Shares target checks across processes (the worker's Redis claims); default: none.
-   * A store that keeps claims of its own (PostgreSQL) uses those instead: they guard its
-   * rows, and hold for every process sharing the database, with Redis or without.
+   * A store that keeps claims of its own (PostgreSQL's lease rows, the data dir's lock
+   * files) uses those instead: they guard its state, and hold for every process sharing
+   * the store, with Redis or without.
    */
   claims?: TargetClaims;
   /** Lease of a claim the store keeps (PostgreSQL); default 30 s. */

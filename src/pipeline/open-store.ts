@@ -8,7 +8,7 @@ import { openPostgresStore } from '../store-pg/postgres-store.js';
 export interface OpenStoreOptions {
   /** Told of the status changes each written record brings (the worker's metrics). */
   onStatusChanges?: StatusChangeListener;
-  /** Lease of a claim kept in the database (the worker's claimTtlMs). */
+  /** Lease of a claim the store keeps, in the database or the data dir (the worker's claimTtlMs). */
   claimLeaseMs?: number;
 }
 
@@ -19,12 +19,10 @@ export interface OpenStoreOptions {
  */
 export function openStore(config: Pick<Config, 'dataDir' | 'databaseUrl'>, options: OpenStoreOptions = {}): Store {
   const onStatusChanges = options.onStatusChanges === undefined ? {} : { onStatusChanges: options.onStatusChanges };
-  if (config.databaseUrl === undefined) return openDataDirStore({ dataDir: config.dataDir, ...onStatusChanges });
-  return openPostgresStore({
-    url: config.databaseUrl,
-    ...onStatusChanges,
-    ...(options.claimLeaseMs === undefined ? {} : { claimLeaseMs: options.claimLeaseMs }),
-  });
+  const claimLeaseMs = options.claimLeaseMs === undefined ? {} : { claimLeaseMs: options.claimLeaseMs };
+  if (config.databaseUrl === undefined)
+    return openDataDirStore({ dataDir: config.dataDir, ...onStatusChanges, ...claimLeaseMs });
+  return openPostgresStore({ url: config.databaseUrl, ...onStatusChanges, ...claimLeaseMs });
 }
 
 /**

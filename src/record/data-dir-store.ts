@@ -20,6 +20,7 @@ import type {
   TargetState,
 } from '../ports.js';
 import { writeFileAtomic } from './atomic-file.js';
+import { DataDirClaims } from './data-dir-claims.js';
 import { DataDirIndex } from './data-dir-index.js';
 import { DataDirCheckJournals, DataDirTargetIndex } from './data-dir-target-index.js';
 import { serializeRecord } from './serialize.js';
@@ -29,6 +30,8 @@ export interface DataDirStoreOptions {
   dataDir: string;
   /** Told of the status changes each written record brings. */
   onStatusChanges?: StatusChangeListener;
+  /** How long a claim (a lock file in `claims/`) outlives a holder that died. Default 10000 ms. */
+  claimLeaseMs?: number;
 }
 
 /**
@@ -36,8 +39,9 @@ export interface DataDirStoreOptions {
  * file a target under `index/`, each replaced by an atomic rename, and what is derived
  * from the records in plain files beside them (data-dir-index.ts: the reverse index,
  * the targets' schedule state, the status-change log). No file is ever written in
- * place and nothing takes a lock, so several processes, and several machines that
- * mount one file system, share the folder (contract section 12).
+ * place, so several processes, and several machines that mount one file system, share
+ * the folder (contract section 12); the only locks are the claims on targets being
+ * checked (data-dir-claims.ts), which no read or write of a file waits for.
  */
 export function openDataDirStore(options: DataDirStoreOptions): Store {
   const index = new DataDirIndex({ dataDir: options.dataDir });
@@ -63,6 +67,10 @@ export function openDataDirStore(options: DataDirStoreOptions): Store {
       return index.statusChanges(listOptions);
     },
   };
+  const claims = new DataDirClaims({
+    dataDir: options.dataDir,
+    ...(options.claimLeaseMs === undefined ? {} : { leaseMs: options.claimLeaseMs }),
+  });
   return {
     documents,
     targets: new DataDirTargetIndex({ dataDir: options.dataDir }),
@@ -70,7 +78,8 @@ export function openDataDirStore(options: DataDirStoreOptions): Store {
     citing,
     changes,
     sources: new DataDirSourceTexts({ dataDir: options.dataDir }),
-    close: () => Promise.resolve(),
+    claims,
+    close: () => claims.close(),
   };
 }
 
