@@ -5,7 +5,14 @@ import { Parser, type Handler } from 'htmlparser2';
 import { attributeValueSpan } from './attribute-span.js';
 import { assembleCitations, type EmbeddedPost, type FoundOccurrence } from './citations.js';
 import { hostSuffixPositions } from './link-scan.js';
-import { BLOCK_BREAK, LINE_BREAK, PlainTextBuilder, collapseWhitespace, positionsOf } from './plain-text.js';
+import {
+  BLOCK_BREAK,
+  LINE_BREAK,
+  PlainTextBuilder,
+  collapseWhitespace,
+  positionsOf,
+  printedText,
+} from './plain-text.js';
 import { findPlainTextCitations } from './plain-text-citations.js';
 import type { PostReference } from '../model/index.js';
 import { normalizePostId, parseLinkTarget } from './post-url.js';
@@ -320,7 +327,7 @@ class CitationReader implements Partial<Handler> {
 
   private closeEmbed(embed: OpenEmbed): void {
     const trailer = parseEmbedTrailer(embed.trailerText);
-    const text = embed.paragraph === 'not-seen' ? trailer.textBefore : collapseWhitespace(embed.paragraphText.join(''));
+    const text = embed.paragraph === 'not-seen' ? trailer.textBefore : printedText(embed.paragraphText.join(''));
     const { post } = embed;
     if (trailer.authorName !== undefined) post.embed.authorName = trailer.authorName;
     if (trailer.handle !== undefined) post.embed.handle = trailer.handle;

@@ -36,6 +36,23 @@ export function collapseWhitespace(text: string): string {
   return text.trim().replace(/\s+/g, ' ');
 }
 
+const PERCENT_U_ESCAPE = /%u([0-9a-fA-F]{4})/g;
+
+/** What an article printed of a post (its text, its author's name) as it reads: escapes decoded, whitespace collapsed. */
+export function printedText(text: string): string {
+  return collapseWhitespace(decodePercentUEscapes(text));
+}
+
+/**
+ * `text` with JavaScript `escape()` sequences of characters past Latin-1 decoded
+ * (`%u2014` is `—`, `%u201C` is `“`): some CMSs store what a post printed so. Only
+ * the `%uXXXX` form is read; `%XX` is a URL's and stays as written.
+ */
+export function decodePercentUEscapes(text: string): string {
+  if (!text.includes('%u')) return text;
+  return text.replace(PERCENT_U_ESCAPE, (_escape, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
+}
+
 /** Whether `text` is all white space (as \s): looked at for every text after a break, so a loop that stops at the first word, not a regex. */
 function isBlank(text: string): boolean {
   for (let index = 0; index < text.length; index++) {

@@ -1,7 +1,7 @@
 // Embed residue: what an embedded post leaves when its article is stored as text,
 // a passage ending `— Name (@handle) <printed date>`; in markdown sources, a quote
 // whose every line starts with `> ` and whose date links to the post.
-import { collapseWhitespace, type TextSlices } from './plain-text.js';
+import { printedText, type TextSlices } from './plain-text.js';
 import {
   HANDLE_SPAN,
   MAX_ATTRIBUTION_SPAN,
@@ -108,17 +108,17 @@ const SPACE_AND_MARKERS = /^[\s>]*/;
  */
 function readPassage(text: TextSlices, from: number, to: number): { start: number; text: string } {
   const raw = text.slice(from, to);
-  if (!raw.includes('>')) return { start: from + (raw.length - raw.trimStart().length), text: collapseWhitespace(raw) };
+  if (!raw.includes('>')) return { start: from + (raw.length - raw.trimStart().length), text: printedText(raw) };
   const lineStarts = [0, ...[...raw.matchAll(LINE_BREAKS)].map((match) => match.index + match[0].length)];
   let first = lineStarts.length - 1;
   const lineAt = (index: number): string => raw.slice(lineStarts[index] ?? 0, lineStarts[index + 1] ?? raw.length);
   if (!QUOTED_LINE.test(lineAt(first))) {
     const leadingSpace = raw.length - raw.trimStart().length;
-    return { start: from + leadingSpace, text: collapseWhitespace(raw) };
+    return { start: from + leadingSpace, text: printedText(raw) };
   }
   while (first > 0 && QUOTED_LINE.test(lineAt(first - 1))) first--;
   const quoted = raw.slice(lineStarts[first] ?? 0);
-  const passageText = collapseWhitespace(quoted.replace(QUOTE_MARKERS, '$1'));
+  const passageText = printedText(quoted.replace(QUOTE_MARKERS, '$1'));
   if (passageText === '') return { start: to, text: '' };
   return { start: to - quoted.length + (SPACE_AND_MARKERS.exec(quoted)?.[0].length ?? 0), text: passageText };
 }

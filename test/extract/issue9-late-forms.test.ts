@@ -1,0 +1,79 @@
+// The forms of issue 9, items 5 to 8, where an occurrence's exact place matters:
+// which dash a trailer's name starts after, the frame a rendered embed leaves,
+// and where a residue's passage (its `raw` and `post.embed.text`) starts.
+// test/extract/forms.test.ts checks the same fixtures for what they cite.
+import { describe, expect, it } from 'vitest';
+import { extractFromHtml, extractFromText, type ExtractedCitation } from '../../src/extract/index.js';
+import { expectOffsetsHold, offsetOf, readFixture } from './helpers.js';
+
+function postByHandle(citations: readonly ExtractedCitation[], handle: string): ExtractedCitation {
+  const found = citations.filter((citation) => citation.post?.handle === handle);
+  expect(found, `one citation of @${handle}`).toHaveLength(1);
+  const [citation] = found;
+  if (citation === undefined) throw new Error(`no citation of @${handle}`);
+  return citation;
+}
+
+describe('a display name with a spaced hyphen', () => {
+  it('starts after the em dash earlier on the line, in text, in a markdown quote and in an embed', () => {
+    const text = extractFromText(readFixture('spaced-hyphen-names.txt')).citations;
+    expect(postByHandle(text, 'partido_ejemplo').post?.embed?.authorName).toBe('Partido Ejemplo - PE');
+    expect(postByHandle(text, 'union_exemple').post?.embed?.authorName).toBe('Union Exemple - UE');
+    expect(postByHandle(text, 'gep_north_ex').post?.embed?.authorName).toBe(
+      'Green Example Party - Northern Branch – NB',
+    );
+    const markdown = extractFromText(readFixture('spaced-hyphen-names.md')).citations;
+    expect(postByHandle(markdown, 'partido_ejemplo').post?.embed?.authorName).toBe('Partido Ejemplo - PE');
+    const html = extractFromHtml(readFixture('spaced-hyphen-names.html')).citations;
+    expect(postByHandle(html, 'partido_ejemplo').post?.embed?.authorName).toBe('Partido Ejemplo - PE');
+    expect(postByHandle(html, 'liga_ejemplo').post?.embed?.authorName).toBe('Liga Ejemplo – LE – Coalición');
+  });
+
+  it('leaves the spaced hyphen the dash where an em dash before it would make no display name', () => {
+    const source = readFixture('spaced-hyphen-names.txt');
+    const citations = extractFromText(source).citations;
+    // The em dash is the post's own: what follows it holds a link, or is longer than a name can be.
+    const townHall = postByHandle(citations, 'townhall_ex');
+    expect(townHall.post?.embed).toMatchObject({
+      authorName: 'Town Hall Example',
+      text: 'Great news — the town hall is open again! pic.twitter.com/PeHyTx0003',
+    });
+    expect(postByHandle(citations, 'townclerk_ex').post?.embed?.authorName).toBe('Town Clerk Example');
+    expect(postByHandle(citations, 'county_elect_ex').post?.embed?.authorName).toBe('County Elections Office');
+    expectOffsetsHold(source, citations);
+  });
+});
+
+describe('a dash stored as %u2014', () => {
+  it('is the trailer dash, and the escaped quotes of the text read as quotes', () => {
+    const source = readFixture('escaped-dashes.txt');
+    const citations = extractFromText(source).citations;
+    const airline = postByHandle(citations, 'cia_aerea_ex');
+    expect(airline.post?.embed).toEqual({
+      authorName: 'Companhia Aérea Exemplo',
+      handle: 'cia_aerea_ex',
+      dateText: '5 de outubro de 2018',
+      date: '2018-10-05',
+      text: '“Todas as partidas estão suspensas até as 18h”, diz a nota. https://t.co/PtEsTx0002',
+    });
+    // The occurrence is the text as written, escapes and all.
+    const raw =
+      '%u201CTodas as partidas estão suspensas até as 18h%u201D, diz a nota. https://t.co/PtEsTx0002 %u2014 Companhia Aérea Exemplo (@cia_aerea_ex) 5 de outubro de 2018';
+    expect(airline.occurrences).toMatchObject([{ form: 'attribution', raw, offset: offsetOf(source, raw) }]);
+    expect(postByHandle(citations, 'aeroporto_t2_ex').post?.embed?.authorName).toBe('Aeroporto Exemplo - Terminal 2');
+    expect(postByHandle(citations, 'porto_ex').post?.embed?.authorName).toBe('Porto Exemplo');
+    expect(citations.some((citation) => citation.post?.handle === 'sindicato_ex')).toBe(false);
+    expectOffsetsHold(source, citations);
+  });
+
+  it('is the dash of an embed trailer in HTML', () => {
+    const citations = extractFromHtml(readFixture('escaped-dashes.html')).citations;
+    expect(citations.find((citation) => citation.id === 'post:1048300000000000002')?.post?.embed).toEqual({
+      authorName: 'Companhia Aérea Exemplo',
+      handle: 'cia_aerea_ex',
+      dateText: '5 de outubro de 2018',
+      date: '2018-10-05',
+      text: '“Voos retomados a partir das 19h” pic.twitter.com/PtEsHt0002',
+    });
+  });
+});
