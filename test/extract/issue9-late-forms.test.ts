@@ -77,3 +77,43 @@ describe('a dash stored as %u2014', () => {
     });
   });
 });
+
+describe('an embed saved after widgets.js ran', () => {
+  const source = readFixture('rendered-embeds.html');
+  const citations = extractFromHtml(source).citations;
+
+  it('cites the post of each frame, the frame tag its occurrence', () => {
+    const frame = (id: string): string => {
+      const start = source.indexOf('<iframe', source.indexOf(`id=${id}`) - 700);
+      return source.slice(start, source.indexOf('>', start) + 1);
+    };
+    for (const id of ['1712000000000000071', '1712000000000000072']) {
+      const raw = frame(id);
+      expect(raw).toContain(`id=${id}`);
+      const citation = citations.find((candidate) => candidate.id === `post:${id}`);
+      expect(citation?.occurrences).toMatchObject([{ form: 'embed', raw, offset: offsetOf(source, raw) }]);
+      expect(citation?.post).toEqual({
+        platform: 'twitter',
+        id,
+        url: `https://x.com/i/status/${id}`,
+        media: [],
+        links: [],
+      });
+    }
+    const widget = citations.find((citation) => citation.id === 'post:915000000000000073');
+    expect(widget?.occurrences[0]?.raw).toMatch(/^<twitter-widget class="twitter-tweet twitter-tweet-rendered"/);
+    expectOffsetsHold(source, citations);
+  });
+
+  it('joins the frame to the blockquote of the same post, and cites no timeline, template or other frame', () => {
+    const coast = citations.find((citation) => citation.id === 'post:1712000000000000074');
+    expect(coast?.occurrences.map((occurrence) => occurrence.form)).toEqual(['embed', 'post-url', 'embed']);
+    expect(coast?.post?.handle).toBe('coast_roads_ex');
+    expect(citations.filter((citation) => citation.type === 'post').map((citation) => citation.id)).toEqual([
+      'post:1712000000000000071',
+      'post:1712000000000000072',
+      'post:915000000000000073',
+      'post:1712000000000000074',
+    ]);
+  });
+});
