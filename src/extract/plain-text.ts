@@ -95,6 +95,8 @@ export class PlainTextBuilder implements TextSlices {
   /** Where each paragraph after the first starts: just after a block break. */
   private readonly paragraphStarts: number[] = [];
   private endsWithBreak = true;
+  /** The last break added: a second <br> after it makes it a paragraph break. */
+  private lastBreak: Piece | undefined;
   length = 0;
 
   /** Adds `text`, which the parser read from markup[markupStart, markupEnd). */
@@ -108,10 +110,22 @@ export class PlainTextBuilder implements TextSlices {
     this.endsWithBreak = false;
   }
 
-  /** Adds a break standing for the tag at `markupPosition`; a run of breaks counts as one. */
+  /**
+   * Adds a break standing for the tag at `markupPosition`. A run of breaks counts
+   * as one, a paragraph break where any of them is one (`<br></p>`) or where two
+   * line breaks meet (`<br><br>`, the blank line of a text kept in HTML).
+   */
   addBreak(marker: typeof BLOCK_BREAK | typeof LINE_BREAK, markupPosition: number): void {
-    if (this.endsWithBreak) return;
-    this.pieces.push({ plainStart: this.length, markupStart: markupPosition, markupEnd: markupPosition, text: marker });
+    if (this.endsWithBreak) {
+      const last = this.lastBreak;
+      if (last?.text === LINE_BREAK) {
+        last.text = BLOCK_BREAK;
+        this.paragraphStarts.push(last.plainStart + 1);
+      }
+      return;
+    }
+    this.lastBreak = { plainStart: this.length, markupStart: markupPosition, markupEnd: markupPosition, text: marker };
+    this.pieces.push(this.lastBreak);
     this.length += 1;
     this.endsWithBreak = true;
     if (marker === BLOCK_BREAK) this.paragraphStarts.push(this.length);

@@ -117,3 +117,77 @@ describe('an embed saved after widgets.js ran', () => {
     ]);
   });
 });
+
+describe('a residue passage is the post, not the article', () => {
+  it('stops at a line break in a text stored without blank lines, and at a heading line', () => {
+    const source = readFixture('passage-bounds-no-blank-lines.txt');
+    const citations = extractFromText(source).citations;
+    const raw =
+      'Cycle counters on the bridge passed a million this year — Bridge Trust Example (@bridge_trust_ex) March 7, 2024';
+    expect(postByHandle(citations, 'bridge_trust_ex').occurrences).toMatchObject([
+      { form: 'attribution', raw, offset: offsetOf(source, raw) },
+    ]);
+    // A trailer alone under `#2` had no text to keep.
+    const ferries = postByHandle(citations, 'example_ferries');
+    expect(ferries.post?.embed?.text).toBeUndefined();
+    expect(ferries.occurrences[0]?.raw).toBe('— Example Ferries (@example_ferries) March 5, 2024');
+    expect(postByHandle(citations, 'harbour_rail_ex').post?.embed?.text).toBe(
+      'Trains run every ten minutes from today on the Harbour line. pic.twitter.com/PassTx0001',
+    );
+    expectOffsetsHold(source, citations);
+  });
+
+  it('keeps a post’s own line breaks in a text with blank lines, up to the length a post can have', () => {
+    const source = readFixture('passage-bounds.txt');
+    const citations = extractFromText(source).citations;
+    const [nightBuses, drivers] = citations.filter((citation) => citation.post?.handle === 'airport_bus_ex');
+    expect(nightBuses?.post?.embed?.text).toBe(
+      'Night buses return on the airport route from Friday. pic.twitter.com/PassTx0011',
+    );
+    // The prose line above would make the passage longer than any post.
+    expect(drivers?.occurrences[0]?.raw).toMatch(/^Forty new drivers have finished/);
+    expect(postByHandle(citations, 'ring_road_ex').post?.embed?.text).toBe(
+      'Road works on the ring road: Lane 2 closed northbound until Sunday. Expect delays at junctions 4 to 6. https://t.co/PassTx0014',
+    );
+    expectOffsetsHold(source, citations);
+  });
+
+  it('cuts a line of prose and residue at the sentence after which the rest fits a post', () => {
+    const source = readFixture('passage-bounds.txt');
+    const ferries = postByHandle(extractFromText(source).citations, 'example_ferries');
+    const raw =
+      'We are sorry. Every cancelled crossing since March 1 will be refunded in full. pic.twitter.com/PassTx0013 — Example Ferries (@example_ferries) April 3, 2024';
+    expect(ferries.occurrences).toMatchObject([{ form: 'attribution', raw, offset: offsetOf(source, raw) }]);
+  });
+
+  it('starts at a markdown list item, its marker left out', () => {
+    const source = readFixture('passage-bounds.md');
+    const citations = extractFromText(source).citations;
+    const transport = postByHandle(citations, 'city_transport_ex');
+    expect(transport.post?.embed?.text).toBe('Bus lane on Main Street opens Monday https://t.co/PassMd0002');
+    expect(transport.occurrences[0]?.raw).toMatch(/^Bus lane on Main Street/);
+    expect(postByHandle(citations, 'example_ferries').post?.embed?.text).toBeUndefined();
+    expectOffsetsHold(source, citations);
+  });
+
+  it('in HTML, stops at <br><br>, at <br> then a line too long for the post, and at a heading element', () => {
+    const source = readFixture('passage-bounds.html');
+    const citations = extractFromHtml(source).citations;
+    const [nightBuses, drivers] = citations.filter((citation) => citation.post?.handle === 'airport_bus_ex');
+    expect(nightBuses?.occurrences[0]?.raw).toMatch(/^Night buses return/);
+    expect(drivers?.occurrences[0]?.raw).toMatch(/^Forty new drivers/);
+    expect(postByHandle(citations, 'example_ferries').post?.embed?.text).toBe(
+      'We are sorry. Every cancelled crossing since March 1 will be refunded in full. pic.twitter.com/PassHt0003',
+    );
+    expect(postByHandle(citations, 'harbour_rail_ex').post?.embed?.text).toBeUndefined();
+    expectOffsetsHold(source, citations);
+  });
+
+  it('makes <br></p> a paragraph break, so a trailer in the next <p> takes the paragraph before it only', () => {
+    const html =
+      '<p>Article prose that is not the post.<br></p><p>The post itself, kept as text<br></p>' +
+      '<p>&mdash; Example Ferries (@example_ferries) April 3, 2024</p>';
+    const [ferries] = extractFromHtml(html).citations;
+    expect(ferries?.post?.embed?.text).toBe('The post itself, kept as text');
+  });
+});

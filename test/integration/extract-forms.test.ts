@@ -105,4 +105,17 @@ describe('citesnap archive on the forms of issue 9', () => {
       expect(citation?.post?.handle).toBe('coast_guard_ex');
     }
   });
+
+  it('keeps a residue passage to the post in a text stored without blank lines', async () => {
+    const record = await archive('passage-bounds-no-blank-lines.txt');
+    const bridge = record.citations.find((citation) => citation.post?.handle === 'bridge_trust_ex');
+    expect(bridge?.post?.embed?.text).toBe('Cycle counters on the bridge passed a million this year');
+    const ferries = record.citations.find((citation) => citation.post?.handle === 'example_ferries');
+    expect(ferries?.post?.embed).toEqual({
+      authorName: 'Example Ferries',
+      handle: 'example_ferries',
+      dateText: 'March 5, 2024',
+      date: '2024-03-05',
+    });
+  });
 });
