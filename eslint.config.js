@@ -32,11 +32,29 @@ const FLOORS = {
     paths: ['src/targets'],
     may: ['model', 'util', 'net', 'ports', 'extract', 'source', 'resolve', 'capture'],
   },
-  // The document record and the stores behind the Store port (the data dir; a PostgreSQL one goes here too).
+  // The document record and the data dir's store behind the Store port.
   record: { paths: ['src/record'], may: ['model', 'util', 'net', 'ports', 'extract', 'resolve', 'capture', 'targets'] },
+  // The Store port in PostgreSQL (CITESNAP_DATABASE_URL): its tables, lease claims, migrations and import.
+  'store-pg': {
+    paths: ['src/store-pg'],
+    may: ['model', 'util', 'net', 'ports', 'extract', 'resolve', 'capture', 'targets', 'record'],
+  },
   pipeline: {
     paths: ['src/pipeline'],
-    may: ['model', 'util', 'net', 'config', 'ports', 'source', 'extract', 'resolve', 'capture', 'targets', 'record'],
+    may: [
+      'model',
+      'util',
+      'net',
+      'config',
+      'ports',
+      'source',
+      'extract',
+      'resolve',
+      'capture',
+      'targets',
+      'record',
+      'store-pg',
+    ],
   },
   // WARC export and the read-only web server: above the pipeline, below the shells; serve may use export.
   export: {
@@ -53,6 +71,7 @@ const FLOORS = {
       'capture',
       'targets',
       'record',
+      'store-pg',
       'pipeline',
     ],
   },
@@ -70,6 +89,7 @@ const FLOORS = {
       'capture',
       'targets',
       'record',
+      'store-pg',
       'pipeline',
       'export',
     ],
