@@ -12,7 +12,7 @@ import send from 'send';
 import { errnoCode, messageOf, RecordUnreadableError } from '../errors.js';
 import type { DocumentRecord } from '../model/index.js';
 import { openDataDirStore } from '../record/data-dir-store.js';
-import type { DocumentRecords, SourceTexts } from '../ports.js';
+import type { DocumentRecords, SourceTexts, Store } from '../ports.js';
 import { markArticle } from './article-text.js';
 import { DocumentList } from './document-list.js';
 import { readPhoto } from './photos.js';
@@ -24,6 +24,8 @@ import { WaczCache } from './wacz-cache.js';
 
 export interface ServeOptions {
   dataDir: string;
+  /** Where the records and article texts are read (the configured store); default: the data dir's. Not closed here. */
+  store?: Store;
   /** The interface to listen on. Default 127.0.0.1: another one is the operator's explicit choice. */
   host?: string;
   /** Default 8080; 0 takes a free port. */
@@ -52,7 +54,7 @@ const PAGE_POLICY =
  * from another origin; its components set inline styles.
  */
 const REPLAY_POLICY =
-  "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; media-src 'self' blob:; connect-src 'self'; worker-src 'self'; frame-src 'self'; manifest-src 'self'; base-uri 'self'; form-action 'none'; frame-ancestors 'self'";
+  "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; media-src 'self' blob:; connect-src 'self' data:; worker-src 'self'; frame-src 'self'; manifest-src 'self'; base-uri 'self'; form-action 'none'; frame-ancestors 'self'";
 /** What the server sends that is not a page (the record, a photo, the WACZ): never a document that runs anything. */
 const DATA_POLICY = "default-src 'none'; sandbox; frame-ancestors 'none'";
 
@@ -60,7 +62,7 @@ const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1']);
 
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const host = options.host ?? '127.0.0.1';
-  const store = openDataDirStore({ dataDir: options.dataDir });
+  const store = options.store ?? openDataDirStore({ dataDir: options.dataDir });
   const documents = store.documents;
   const handler = new RequestHandler({
     dataDir: options.dataDir,
