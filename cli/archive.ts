@@ -1,6 +1,6 @@
 import { checkSources, configFrom, EXIT, parseCommandArgs, reportError, sourceSpecOf } from './command-line.js';
 import { deriveDocId } from '../src/model/index.js';
-import { archiveDocument, openPipeline } from '../src/pipeline/index.js';
+import { archiveDocument, migrateConfiguredDatabase, openPipeline } from '../src/pipeline/index.js';
 import { loadSource } from '../src/source.js';
 import { StorageWriteError } from '../src/errors.js';
 import { summarize } from './summary.js';
@@ -14,6 +14,8 @@ export async function archiveCommand(args: readonly string[], io: { stdoutClosed
   });
   checkSources('archive', positionals, values['doc-id']);
   const config = configFrom(values);
+  // With a database, its schema is made or upgraded first (contract section 12).
+  await migrateConfiguredDatabase(config);
   const pipeline = openPipeline(config);
   const showProgress = process.stderr.isTTY;
 

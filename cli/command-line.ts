@@ -27,6 +27,8 @@ export const USAGE = `usage: citesnap <command> [options]
                     DURATION), once each, updating every document citing them; --doc-id alone: all
                     of that document's citations, now
   reindex           rebuild the reverse index and the change log from the records
+  migrate           create or upgrade the database's schema (CITESNAP_DATABASE_URL)
+  import <data dir> load a data dir's records and target index into the database (CITESNAP_DATABASE_URL)
   changes [--since DURATION] [--status STATUS] [--json]
                     list the citations whose status changed (default: the last 24h)
   enqueue <source>... [--doc-id ID] [--by-path]

@@ -1,17 +1,26 @@
 import { configFrom, EXIT, parseCommandArgs } from './command-line.js';
 import { UsageError } from '../src/errors.js';
 import { exportDocument } from '../src/export/export-document.js';
+import { openStore } from '../src/pipeline/open-store.js';
 
 /** `citesnap export <doc-id> [--out FILE]`: write the document's WACZ. */
 export async function exportCommand(args: readonly string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs('export', args, { out: { type: 'string' } });
   if (positionals.length !== 1 || positionals[0] === undefined)
     throw new UsageError('export: expected exactly one doc id');
-  const exported = await exportDocument({
-    dataDir: configFrom(values).dataDir,
-    docId: positionals[0],
-    ...(values.out === undefined ? {} : { outPath: values.out }),
-  });
+  const config = configFrom(values);
+  const store = openStore(config);
+  let exported;
+  try {
+    exported = await exportDocument({
+      dataDir: config.dataDir,
+      documents: store.documents,
+      docId: positionals[0],
+      ...(values.out === undefined ? {} : { outPath: values.out }),
+    });
+  } finally {
+    await store.close();
+  }
   process.stdout.write(
     `${exported.path}: ${exported.pages} page${exported.pages === 1 ? '' : 's'}, ${exported.records} WARC records\n`,
   );

@@ -39,6 +39,11 @@ export interface Config {
   readonly queueSidecars: boolean;
   /** CITESNAP_DOCUMENT_CONCURRENCY: documents one `archive` command works on at once. */
   readonly documentConcurrency: number;
+  /**
+   * CITESNAP_DATABASE_URL: PostgreSQL for the records, indexes, checks and claims
+   * (contract section 12). Undefined: everything stays in the data dir.
+   */
+  readonly databaseUrl: string | undefined;
   /** CITESNAP_SERVE_HOST: the interface `citesnap serve` listens on; loopback unless chosen otherwise. */
   readonly serveHost: string;
   /** CITESNAP_SERVE_PORT: the port `citesnap serve` listens on (0: any free port). */
@@ -72,6 +77,7 @@ const VARIABLES = {
   sourceRoot: 'CITESNAP_SOURCE_ROOT',
   queueSidecars: 'CITESNAP_QUEUE_SIDECARS',
   documentConcurrency: 'CITESNAP_DOCUMENT_CONCURRENCY',
+  databaseUrl: 'CITESNAP_DATABASE_URL',
   serveHost: 'CITESNAP_SERVE_HOST',
   servePort: 'CITESNAP_SERVE_PORT',
 } as const;
@@ -125,6 +131,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
     );
   }
 
+  const databaseUrl = raw('databaseUrl');
+  if (databaseUrl !== undefined && (!/^postgres(ql)?:\/\/[^\s]+$/.test(databaseUrl) || !URL.canParse(databaseUrl))) {
+    throw new UsageError(
+      `CITESNAP_DATABASE_URL: expected a postgres:// or postgresql:// URL, got ${JSON.stringify(databaseUrl.replace(/:[^:@/]*@/, ':***@'))}`,
+    );
+  }
+
   return Object.freeze({
     dataDir: resolve(raw('dataDir') ?? './citesnap-data'),
     redisUrl,
@@ -141,6 +154,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
     sourceRoot: sourceRoot === undefined ? undefined : resolve(sourceRoot),
     queueSidecars: queueSidecars === '1',
     documentConcurrency: integer('documentConcurrency', 8, 1),
+    databaseUrl,
     serveHost: raw('serveHost') ?? '127.0.0.1',
     servePort: port('servePort', 8080),
   });

@@ -190,6 +190,8 @@ export interface SourceTexts {
 export interface TargetClaims {
   /** Waits until this process holds the claim on `key`; resolves to its release. */
   acquire(key: string): Promise<() => Promise<void>>;
+  /** Refuses new claims and gives up those held (a worker handing its jobs back as it stops). */
+  close?(): Promise<void>;
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';

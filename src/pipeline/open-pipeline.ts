@@ -5,13 +5,13 @@ import type { Config } from '../config.js';
 import { FetchError, UsageError } from '../errors.js';
 import { defaultDecodeLimits, HttpClient, type HostGate } from '../net/index.js';
 import { systemClock, type Clock, type Fetcher, type StatusChangeListener, type TargetClaims } from '../ports.js';
-import { openDataDirStore } from '../record/data-dir-store.js';
 import { resolveLink } from '../resolve/resolve-link.js';
 import type { FetchArticle } from '../source.js';
 import { CheckJournal } from '../targets/check-journal.js';
 import { TargetChecker } from '../targets/target-checker.js';
 import { VERSION } from '../version.js';
 import type { PipelinePorts } from './check-citations.js';
+import { openStore } from './open-store.js';
 
 /**
  * t.co answers a browser with an HTML page and anything else with a plain 301, so it
@@ -29,15 +29,21 @@ export interface OpenPipeline {
 
 /**
  * Builds the pipeline's ports from the configuration: one guarded HTTP client, one
- * WARC writer for this process, the store and the index in the data dir. The CLI
+ * WARC writer for this process, the store (the data dir, or PostgreSQL). The CLI
  * and the worker both start here; the worker passes `hostGate` and `claims` to
  * share host limits and target checks across processes.
  */
 export interface OpenPipelineOptions {
   /** Shares host limits across processes (the worker's Redis gate); default: this process only. */
   hostGate?: HostGate;
-  /** Shares target checks across processes (the worker's Redis claims); default: none. */
+  /**
+   * Shares target checks across processes (the worker's Redis claims); default: none.
+   * A store that keeps claims of its own (PostgreSQL) uses those instead: they guard its
+   * rows, and hold for every process sharing the database, with Redis or without.
+   */
   claims?: TargetClaims;
+  /** Lease of a claim the store keeps (PostgreSQL); default 30 s. */
+  claimLeaseMs?: number;
   /** Wraps the HTTP client, e.g. to count upstream requests for metrics. */
   wrapFetcher?: (fetcher: Fetcher) => Fetcher;
   /** The time every record and index entry is stamped with; default: the wall clock. */
@@ -60,10 +66,11 @@ export function openPipeline(config: Config, options: OpenPipelineOptions = {}):
   const fetcher = options.wrapFetcher === undefined ? client : options.wrapFetcher(client);
   const writer = new WarcWriter({ dataDir: config.dataDir, software: `citesnap/${VERSION}` });
   const record = warcRecorder(writer);
-  const store = openDataDirStore({
-    dataDir: config.dataDir,
+  const store = openStore(config, {
     ...(options.onStatusChanges === undefined ? {} : { onStatusChanges: options.onStatusChanges }),
+    ...(options.claimLeaseMs === undefined ? {} : { claimLeaseMs: options.claimLeaseMs }),
   });
+  const claims = store.claims ?? options.claims;
   const checker = new TargetChecker({
     fetcher,
     record,
@@ -77,7 +84,7 @@ export function openPipeline(config: Config, options: OpenPipelineOptions = {}):
       readRecorded: (location) => readResponseRecord(config.dataDir, location),
       decodeLimits: defaultDecodeLimits(config.maxBodyBytes),
     }),
-    ...(options.claims === undefined ? {} : { claims: options.claims }),
+    ...(claims === undefined ? {} : { claims }),
   });
   const fetchArticle: FetchArticle = async (url) => {
     const resolution = await resolveLink(url, {

@@ -37,8 +37,9 @@ const RETRIED_STATUSES: ReadonlySet<Status> = new Set<Status>(['failed', 'uniden
 
 /**
  * The targets a run asks about, from the store's target states (no record is read).
- * An unidentified post has no target to ask: `retry-failed` identifies it again from
- * its links, while a scheduled recheck leaves it to them (they are targets of their own).
+ * An unidentified post (key `embed:…`) is due like any target: rechecking it looks it
+ * up again from its links and in the Wayback CDX (contract 6a), where a copy may have
+ * appeared since; `retry-failed` takes every one, a scheduled recheck those due.
  */
 export function targetsOfRun(states: Iterable<TargetState>, run: RecheckRun, now: number): string[] {
   const keys: string[] = [];
@@ -47,7 +48,8 @@ export function targetsOfRun(states: Iterable<TargetState>, run: RecheckRun, now
       if (RETRIED_STATUSES.has(state.status)) keys.push(state.key);
       continue;
     }
-    if (!(state.key.startsWith('post:') || state.key.startsWith('link:'))) continue;
+    const unidentifiedPost = state.key.startsWith('embed:') && state.status === 'unidentified';
+    if (!(state.key.startsWith('post:') || state.key.startsWith('link:') || unidentifiedPost)) continue;
     const history =
       state.firstCheckedAt === undefined || state.lastCheckedAt === undefined
         ? undefined

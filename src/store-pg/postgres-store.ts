@@ -401,7 +401,8 @@ class PostgresJournals implements CheckJournals {
  * reverse index for the documents citing them; no record is read.
  */
 async function planDue(database: Database, selection: DueSelection): Promise<DuePlan> {
-  const postOrLink = `(t.target_key LIKE 'post:%' OR t.target_key LIKE 'link:%')`;
+  // Posts, links, and the unidentified posts looked up again (targetsOfRun's choice).
+  const postOrLink = `(t.target_key LIKE 'post:%' OR t.target_key LIKE 'link:%' OR (t.target_key LIKE 'embed:%' AND t.status = 'unidentified'))`;
   let where: string;
   let value: unknown;
   switch (selection.kind) {

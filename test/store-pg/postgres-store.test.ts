@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Citation } from '../../src/model/index.js';
 import type { Store } from '../../src/ports.js';
 import { migrate } from '../../src/store-pg/migrate.js';
 import { openPostgresStore, type PostgresStore } from '../../src/store-pg/postgres-store.js';
@@ -122,6 +123,21 @@ describe('the PostgreSQL store', () => {
       // A second document citing the same post: one target, two documents.
       if (n % 3 === 0) await store.documents.write(record(`also-${name}`, [citations[0]!]));
     }
+    // Posts known only from an article, still unidentified: due like any target (looked up again).
+    for (const [name, daysAgo] of [
+      ['unidentified-due', 6],
+      ['unidentified-not-yet', 0.5],
+    ] as const) {
+      const embed: Citation = {
+        id: `embed:${name}`,
+        type: 'post',
+        status: 'unidentified',
+        occurrences: [{ form: 'attribution', raw: name, offset: 0, context: '' }],
+        post: { platform: 'twitter', media: [], links: [], embed: { handle: 'a', date: '2024-03-05' } },
+        checks: [{ at: at(daysAgo), status: 'unidentified' }],
+      };
+      await store.documents.write(record(`doc-${name}`, [embed]));
+    }
     const runs: [RecheckRun, number][] = [
       [{ kind: 'recheck', schedule: WIDENING }, now],
       [{ kind: 'recheck', schedule: { kind: 'fixed', olderThanMs: 5 * day } }, now],
@@ -131,6 +147,7 @@ describe('the PostgreSQL store', () => {
       const fromStates = targetsOfRun(await store.citing.targetStates(), run, plannedAt).sort();
       const plan = await planRecheckRun(store, run, plannedAt);
       expect(plan.targets).toEqual(fromStates);
+      expect(plan.targets).toContain('embed:unidentified-due');
       expect(plan.targets.length).toBeGreaterThan(0);
       // Every document citing a due target, with exactly its due targets.
       for (const key of fromStates)
