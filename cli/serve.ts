@@ -1,5 +1,6 @@
 import { configFrom, EXIT, parseCommandArgs } from './command-line.js';
 import { errnoCode, UsageError } from '../src/errors.js';
+import { openStore } from '../src/pipeline/open-store.js';
 import { startServer } from '../src/serve/server.js';
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
@@ -20,10 +21,12 @@ export async function serveCommand(args: readonly string[]): Promise<number> {
     ...(values.host === undefined ? {} : { serveHost: values.host }),
     ...(values.port === undefined ? {} : { servePort: values.port }),
   });
+  const store = openStore(config);
   let server;
   try {
-    server = await startServer({ dataDir: config.dataDir, host: config.serveHost, port: config.servePort });
+    server = await startServer({ dataDir: config.dataDir, store, host: config.serveHost, port: config.servePort });
   } catch (error) {
+    await store.close();
     const code = errnoCode(error);
     if (code === 'EADDRINUSE' || code === 'EADDRNOTAVAIL' || code === 'EACCES')
       throw new UsageError(`serve: cannot listen on ${config.serveHost}:${config.servePort} (${code})`);
@@ -39,5 +42,6 @@ export async function serveCommand(args: readonly string[]): Promise<number> {
     process.once('SIGTERM', resolve);
   });
   await server.close();
+  await store.close();
   return EXIT.ok;
 }
