@@ -34,9 +34,24 @@ const FLOORS = {
   },
   // The document record and the stores behind the Store port (the data dir; a PostgreSQL one goes here too).
   record: { paths: ['src/record'], may: ['model', 'util', 'net', 'ports', 'extract', 'resolve', 'capture', 'targets'] },
+  // The WARC stores behind the WarcStore port: a folder, S3 (section 12).
+  warcstore: { paths: ['src/warc-store'], may: ['model', 'util', 'config', 'ports'] },
   pipeline: {
     paths: ['src/pipeline'],
-    may: ['model', 'util', 'net', 'config', 'ports', 'source', 'extract', 'resolve', 'capture', 'targets', 'record'],
+    may: [
+      'model',
+      'util',
+      'net',
+      'config',
+      'ports',
+      'source',
+      'extract',
+      'resolve',
+      'capture',
+      'targets',
+      'record',
+      'warcstore',
+    ],
   },
   // WARC export and the read-only web server: above the pipeline, below the shells; serve may use export.
   export: {
@@ -53,6 +68,7 @@ const FLOORS = {
       'capture',
       'targets',
       'record',
+      'warcstore',
       'pipeline',
     ],
   },
@@ -70,6 +86,7 @@ const FLOORS = {
       'capture',
       'targets',
       'record',
+      'warcstore',
       'pipeline',
       'export',
     ],
