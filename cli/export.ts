@@ -1,17 +1,21 @@
 import { configFrom, EXIT, parseCommandArgs } from './command-line.js';
 import { UsageError } from '../src/errors.js';
 import { exportDocument } from '../src/export/export-document.js';
+import { openWarcFiles } from '../src/pipeline/index.js';
 
 /** `citesnap export <doc-id> [--out FILE]`: write the document's WACZ. */
 export async function exportCommand(args: readonly string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs('export', args, { out: { type: 'string' } });
   if (positionals.length !== 1 || positionals[0] === undefined)
     throw new UsageError('export: expected exactly one doc id');
+  const config = configFrom(values);
+  const warcFiles = openWarcFiles(config);
   const exported = await exportDocument({
-    dataDir: configFrom(values).dataDir,
+    dataDir: config.dataDir,
+    warcFiles: warcFiles.reader,
     docId: positionals[0],
     ...(values.out === undefined ? {} : { outPath: values.out }),
-  });
+  }).finally(() => warcFiles.store.close());
   process.stdout.write(
     `${exported.path}: ${exported.pages} page${exported.pages === 1 ? '' : 's'}, ${exported.records} WARC records\n`,
   );

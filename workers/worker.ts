@@ -21,7 +21,11 @@ import { closeOnSignals } from './signals.js';
 import { watchConnection, watchWorker } from './worker-events.js';
 
 /** A pipeline a worker can run and close: openPipeline's result, or a test's. */
-export type WorkerPipeline = PipelineHandle & { close(): Promise<void> };
+export type WorkerPipeline = PipelineHandle & {
+  close(): Promise<void>;
+  /** The WARC store checked and a killed run's files put in it (openPipeline's); a test's may have none. */
+  ready?(): Promise<void>;
+};
 
 export interface RunWorkerOptions {
   /**
@@ -134,6 +138,8 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunningWorke
     options.openPipeline ? options.openPipeline(shares) : openPipeline(config, shares),
   );
   opened.push(() => pipeline.close());
+  // A misconfigured WARC store stops the worker before it takes a job.
+  await startStep(() => pipeline.ready?.());
 
   // Read for the metrics when scraped; planning jobs also put their parts on the maintenance queue.
   const depth = watchQueueDepth({ shared, prefix, metrics, log });
