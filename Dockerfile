@@ -23,6 +23,8 @@ COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/bin ./bin
+# The database's schema, applied by `citesnap migrate` (and worker and archive at start).
+COPY migrations ./migrations
 RUN ln -s /app/bin/citesnap.js /usr/local/bin/citesnap \
  && mkdir -p /data \
  && chown node:node /data

@@ -32,10 +32,15 @@ const FLOORS = {
     paths: ['src/targets'],
     may: ['model', 'util', 'net', 'ports', 'extract', 'source', 'resolve', 'capture'],
   },
-  // The document record and the stores behind the Store port (the data dir; a PostgreSQL one goes here too).
+  // The document record and the data dir's store behind the Store port.
   record: { paths: ['src/record'], may: ['model', 'util', 'net', 'ports', 'extract', 'resolve', 'capture', 'targets'] },
   // The WARC stores behind the WarcStore port: a folder, S3 (section 12).
   warcstore: { paths: ['src/warc-store'], may: ['model', 'util', 'config', 'ports'] },
+  // The Store port in PostgreSQL (CITESNAP_DATABASE_URL): its tables, lease claims, migrations and import.
+  'store-pg': {
+    paths: ['src/store-pg'],
+    may: ['model', 'util', 'net', 'ports', 'extract', 'resolve', 'capture', 'targets', 'record'],
+  },
   pipeline: {
     paths: ['src/pipeline'],
     may: [
@@ -51,6 +56,7 @@ const FLOORS = {
       'targets',
       'record',
       'warcstore',
+      'store-pg',
     ],
   },
   // WARC export and the read-only web server: above the pipeline, below the shells; serve may use export.
@@ -69,6 +75,7 @@ const FLOORS = {
       'targets',
       'record',
       'warcstore',
+      'store-pg',
       'pipeline',
     ],
   },
@@ -87,6 +94,7 @@ const FLOORS = {
       'targets',
       'record',
       'warcstore',
+      'store-pg',
       'pipeline',
       'export',
     ],

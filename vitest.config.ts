@@ -25,5 +25,7 @@ export default defineConfig({
     // Integration tests start servers and child processes; give them room on a 2-core machine.
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    // A test that makes no assertion fails: a check that cannot fail is a defect.
+    expect: { requireAssertions: true },
   },
 });

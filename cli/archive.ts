@@ -8,8 +8,9 @@ import {
   sourceSpecOf,
 } from './command-line.js';
 import { deriveDocId } from '../src/model/index.js';
-import { archiveDocument, openPipeline } from '../src/pipeline/index.js';
+import { archiveDocument, migrateConfiguredDatabase, openPipeline } from '../src/pipeline/index.js';
 import { loadSource } from '../src/source.js';
+import { StorageWriteError } from '../src/errors.js';
 import { summarize } from './summary.js';
 
 /** `citesnap archive <source>... [--doc-id ID] [--json] [--no-sidecar]`: the whole pipeline in this process. */
@@ -21,6 +22,8 @@ export async function archiveCommand(args: readonly string[], io: { stdoutClosed
   });
   checkSources('archive', positionals, values['doc-id']);
   const config = configFrom(values);
+  // With a database, its schema is made or upgraded first (contract section 12).
+  await migrateConfiguredDatabase(config);
   const pipeline = openPipeline(config);
   await readyOrClosed(pipeline);
   const showProgress = process.stderr.isTTY;
@@ -33,12 +36,14 @@ export async function archiveCommand(args: readonly string[], io: { stdoutClosed
     while (next < positionals.length) {
       const index = next++;
       const source = positionals[index] ?? '';
+      // Known before the source is read except for stdin: a failed write names it.
+      let docId: string | undefined;
       try {
         if (showProgress) process.stderr.write(`citesnap: [${index + 1}/${positionals.length}] ${source}\n`);
         const spec = sourceSpecOf(source);
+        docId = values['doc-id'] ?? ('stdin' in spec ? undefined : deriveDocId(spec));
         const loaded = await loadSource(spec, { fetchArticle: pipeline.fetchArticle, maxBytes: config.maxSourceBytes });
-        const docId =
-          values['doc-id'] ?? deriveDocId('path' in spec ? spec : 'url' in spec ? spec : { content: loaded.bytes });
+        docId ??= deriveDocId({ content: loaded.bytes });
         const record = await archiveDocument(
           { docId, source: loaded, sidecar: values['no-sidecar'] !== true },
           pipeline.ports,
@@ -47,7 +52,8 @@ export async function archiveCommand(args: readonly string[], io: { stdoutClosed
           line: values.json === true ? JSON.stringify(record) : summarize(record, pipeline.ports.store.documents),
         });
       } catch (error) {
-        outcomes[index]?.resolve({ error });
+        const named = error instanceof StorageWriteError && docId !== undefined ? error.forDocument(docId) : error;
+        outcomes[index]?.resolve({ error: named });
       }
     }
   };

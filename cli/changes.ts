@@ -2,7 +2,7 @@ import { configFrom, EXIT, parseCommandArgs } from './command-line.js';
 import { parseDuration } from '../src/duration.js';
 import { UsageError } from '../src/errors.js';
 import type { Status } from '../src/model/index.js';
-import { openDataDirStore } from '../src/record/data-dir-store.js';
+import { openStore } from '../src/pipeline/open-store.js';
 
 const STATUSES: readonly Status[] = [
   'archived',
@@ -29,7 +29,7 @@ export async function changesCommand(args: readonly string[]): Promise<number> {
   const status = wanted === undefined ? undefined : STATUSES.find((candidate) => candidate === wanted);
   if (wanted !== undefined && status === undefined)
     throw new UsageError(`--status: expected one of ${STATUSES.join(', ')}, got ${JSON.stringify(wanted)}`);
-  const store = openDataDirStore({ dataDir: configFrom(values).dataDir });
+  const store = openStore(configFrom(values));
   try {
     const since = new Date(Date.now() - sinceMs).toISOString();
     const changes = await store.changes.list(status === undefined ? { since } : { since, status });

@@ -21,11 +21,15 @@ export const USAGE = `usage: citesnap <command> [options]
   show <doc-id>     print the document record
   export <doc-id> [--out FILE]
                     write the document's WACZ (default <doc-id>.wacz here)
+  serve [--host H] [--port P]
+                    show the archive in a browser, read-only (default 127.0.0.1:8080)
   recheck [--doc-id ID] [--older-than DURATION]
                     ask again about the due targets (widening schedule, or newest check older than
                     DURATION), once each, updating every document citing them; --doc-id alone: all
                     of that document's citations, now
   reindex           rebuild the reverse index and the change log from the records
+  migrate           create or upgrade the database's schema (CITESNAP_DATABASE_URL)
+  import <data dir> load a data dir's records and target index into the database (CITESNAP_DATABASE_URL)
   changes [--since DURATION] [--status STATUS] [--json]
                     list the citations whose status changed (default: the last 24h)
   enqueue <source>... [--doc-id ID] [--by-path]
@@ -85,8 +89,12 @@ export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options'
 }
 
 /** The configuration from the environment, with the command's flags winning. */
-export function configFrom(values: { 'data-dir'?: unknown }, env: NodeJS.ProcessEnv = process.env): Config {
-  const flags: ConfigFlags = {};
+export function configFrom(
+  values: { 'data-dir'?: unknown },
+  env: NodeJS.ProcessEnv = process.env,
+  commandFlags: ConfigFlags = {},
+): Config {
+  const flags: ConfigFlags = { ...commandFlags };
   if (typeof values['data-dir'] === 'string') flags.dataDir = values['data-dir'];
   return loadConfig(env, flags);
 }

@@ -1,7 +1,8 @@
 import { configFrom, EXIT, parseCommandArgs } from './command-line.js';
 import { UsageError } from '../src/errors.js';
 import { exportDocument } from '../src/export/export-document.js';
-import { openWarcFiles } from '../src/pipeline/index.js';
+import { openWarcFiles } from '../src/pipeline/open-pipeline.js';
+import { openStore } from '../src/pipeline/open-store.js';
 
 /** `citesnap export <doc-id> [--out FILE]`: write the document's WACZ. */
 export async function exportCommand(args: readonly string[]): Promise<number> {
@@ -9,13 +10,21 @@ export async function exportCommand(args: readonly string[]): Promise<number> {
   if (positionals.length !== 1 || positionals[0] === undefined)
     throw new UsageError('export: expected exactly one doc id');
   const config = configFrom(values);
+  const store = openStore(config);
   const warcFiles = openWarcFiles(config);
-  const exported = await exportDocument({
-    dataDir: config.dataDir,
-    warcFiles: warcFiles.reader,
-    docId: positionals[0],
-    ...(values.out === undefined ? {} : { outPath: values.out }),
-  }).finally(() => warcFiles.store.close());
+  let exported;
+  try {
+    exported = await exportDocument({
+      dataDir: config.dataDir,
+      documents: store.documents,
+      warcFiles: warcFiles.reader,
+      docId: positionals[0],
+      ...(values.out === undefined ? {} : { outPath: values.out }),
+    });
+  } finally {
+    await store.close();
+    await warcFiles.store.close();
+  }
   process.stdout.write(
     `${exported.path}: ${exported.pages} page${exported.pages === 1 ? '' : 's'}, ${exported.records} WARC records\n`,
   );

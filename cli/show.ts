@@ -1,7 +1,7 @@
 import { configFrom, EXIT, parseCommandArgs } from './command-line.js';
 import { UsageError } from '../src/errors.js';
 import { validateDocId } from '../src/model/index.js';
-import { openDataDirStore } from '../src/record/data-dir-store.js';
+import { openStore } from '../src/pipeline/open-store.js';
 
 /** `citesnap show <doc-id>`: print the document record. */
 export async function showCommand(args: readonly string[]): Promise<number> {
@@ -9,7 +9,7 @@ export async function showCommand(args: readonly string[]): Promise<number> {
   if (positionals.length !== 1 || positionals[0] === undefined)
     throw new UsageError('show: expected exactly one doc id');
   const docId = validateDocId(positionals[0], 'show');
-  const store = openDataDirStore({ dataDir: configFrom(values).dataDir });
+  const store = openStore(configFrom(values));
   try {
     const record = await store.documents.read(docId);
     if (!record)

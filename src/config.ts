@@ -45,6 +45,15 @@ export interface Config {
   readonly warcRollBytes: number;
   /** CITESNAP_WARC_ROLL_AFTER in milliseconds: a WARC file is closed this long after it was opened; undefined: never by age. */
   readonly warcRollAfterMs: number | undefined;
+  /**
+   * CITESNAP_DATABASE_URL: PostgreSQL for the records, indexes, checks and claims
+   * (contract section 12). Undefined: everything stays in the data dir.
+   */
+  readonly databaseUrl: string | undefined;
+  /** CITESNAP_SERVE_HOST: the interface `citesnap serve` listens on; loopback unless chosen otherwise. */
+  readonly serveHost: string;
+  /** CITESNAP_SERVE_PORT: the port `citesnap serve` listens on (0: any free port). */
+  readonly servePort: number;
 }
 
 /** CITESNAP_WARC_STORE, parsed: a folder, or a bucket and key prefix on S3-compatible storage. */
@@ -107,6 +116,9 @@ const VARIABLES = {
   warcStore: 'CITESNAP_WARC_STORE',
   warcRollBytes: 'CITESNAP_WARC_ROLL_BYTES',
   warcRollAfterMs: 'CITESNAP_WARC_ROLL_AFTER',
+  databaseUrl: 'CITESNAP_DATABASE_URL',
+  serveHost: 'CITESNAP_SERVE_HOST',
+  servePort: 'CITESNAP_SERVE_PORT',
 } as const;
 
 /**
@@ -128,6 +140,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
       );
     }
     return Number(value);
+  };
+
+  const port = (key: keyof typeof VARIABLES, fallback: number): number => {
+    const value = integer(key, fallback, 0);
+    if (value > 65535) throw new UsageError(`${VARIABLES[key]}: expected a port from 0 to 65535, got ${value}`);
+    return value;
   };
 
   const redisUrl = raw('redisUrl') ?? 'redis://127.0.0.1:6379';
@@ -155,6 +173,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
   const dataDir = resolve(raw('dataDir') ?? './citesnap-data');
   const warcStore = parseWarcStore(raw('warcStore'), dataDir, env);
   const warcRollAfter = raw('warcRollAfterMs');
+  const databaseUrl = raw('databaseUrl');
+  if (databaseUrl !== undefined && (!/^postgres(ql)?:\/\/[^\s]+$/.test(databaseUrl) || !URL.canParse(databaseUrl))) {
+    throw new UsageError(
+      `CITESNAP_DATABASE_URL: expected a postgres:// or postgresql:// URL, got ${JSON.stringify(databaseUrl.replace(/:[^:@/]*@/, ':***@'))}`,
+    );
+  }
 
   return Object.freeze({
     dataDir,
@@ -180,6 +204,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
           ? S3_WARC_ROLL_AFTER_MS
           : undefined
         : parseDuration(warcRollAfter, 'CITESNAP_WARC_ROLL_AFTER'),
+    databaseUrl,
+    serveHost: raw('serveHost') ?? '127.0.0.1',
+    servePort: port('servePort', 8080),
   });
 }
 

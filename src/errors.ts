@@ -13,7 +13,9 @@ export type CitesnapErrorCode =
   | 'WARC_STORE_UNAVAILABLE'
   | 'INVALID_JOB_DATA'
   | 'REDIS_UNAVAILABLE'
+  | 'DATABASE_UNAVAILABLE'
   | 'HANDED_BACK'
+  | 'STORAGE_WRITE'
   | ErrorCode;
 
 /**
@@ -98,9 +100,64 @@ export class RedisUnavailableError extends CitesnapError {
   readonly code = 'REDIS_UNAVAILABLE';
 }
 
+/**
+ * PostgreSQL (CITESNAP_DATABASE_URL) could not be reached, refused the connection, or has
+ * no citesnap schema yet (`citesnap migrate` makes it). The CLI exits 1.
+ */
+export class DatabaseUnavailableError extends CitesnapError {
+  readonly code = 'DATABASE_UNAVAILABLE';
+}
+
 /** A worker shutting down asked for a job back before it finished; the job is retried elsewhere. */
 export class HandBack extends CitesnapError {
   readonly code = 'HANDED_BACK';
+}
+
+/**
+ * A file of the data dir (a WARC file, a record, an index entry) could not be written:
+ * a full disk, a lost mount, a read-only folder. The message names the file, which
+ * Node's own write errors do not (`ENOSPC: no space left on device, write`); the CLI
+ * adds the document. `cause` is the system error.
+ */
+export class StorageWriteError extends CitesnapError {
+  readonly code = 'STORAGE_WRITE';
+  /** The file that was being written. */
+  readonly path: string;
+  /** The system error's code (ENOSPC, EROFS, EACCES…), when it has one. */
+  readonly systemCode: string | undefined;
+  /** What went wrong, without the file: `no space left on device (ENOSPC)`. */
+  readonly reason: string;
+  /** The document whose work wrote it, once known (see forDocument). */
+  readonly docId: string | undefined;
+  constructor(path: string, cause: unknown, docId?: string) {
+    const reason = systemErrorText(cause);
+    super(`${docId === undefined ? '' : `${docId}: `}cannot write ${path}: ${reason}`, { cause });
+    this.path = path;
+    this.systemCode = errnoCode(cause);
+    this.reason = reason;
+    this.docId = docId;
+  }
+
+  /** The same error, its message starting with the document it stopped (`<docId>: cannot write …`). */
+  forDocument(docId: string): StorageWriteError {
+    return this.docId === undefined ? new StorageWriteError(this.path, this.cause, docId) : this;
+  }
+}
+
+/** `error` as a StorageWriteError naming `path`; one that already names a file is kept as it is. */
+export function storageWriteError(path: string, error: unknown): StorageWriteError {
+  return error instanceof StorageWriteError ? error : new StorageWriteError(path, error);
+}
+
+/** `no space left on device (ENOSPC)` from Node's `ENOSPC: no space left on device, write`. */
+function systemErrorText(error: unknown): string {
+  const message = messageOf(error);
+  const code = errnoCode(error);
+  if (code === undefined) return message;
+  const description = message.startsWith(`${code}: `)
+    ? message.slice(code.length + 2).replace(/, \w+( '.*')?$/, '')
+    : message;
+  return `${description} (${code})`;
 }
 
 /** Narrows an unknown error to a Node system error (one with a string `code` such as ENOENT). */

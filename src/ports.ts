@@ -18,13 +18,8 @@ export type ExchangeRecorder = (
   options?: { beforeWrite?: (recorded: RecordedExchange) => Promise<void> },
 ) => Promise<RecordedExchange>;
 
-/** The time, for everything a record or an index stamps; tests pass a fixed or stepping one. */
-export interface Clock {
-  now(): Date;
-}
-
-/** The wall clock. */
-export const systemClock: Clock = { now: () => new Date() };
+// The clock is a port like the others; it is defined on the ground floor so that net/ takes it too.
+export { systemClock, type Clock } from './model/clock.js';
 
 /** The document records: one per doc id, replaced whole on every write. */
 export interface DocumentRecords {
@@ -94,6 +89,31 @@ export interface CitingIndex {
   targetStates(): Promise<TargetState[]>;
   /** Rebuilds the reverse index, the target states and the change log from the records (`citesnap reindex`). */
   rebuild(): Promise<ReindexResult>;
+  /**
+   * The due targets and the documents citing them, selected by the store itself where
+   * it can do so from indexes (PostgreSQL: SQL over indexed columns). A store without
+   * it (the data dir) is planned from `targetStates` and `documentsCiting`
+   * (pipeline/recheck-targets.ts); both give the same plan.
+   */
+  planDue?(selection: DueSelection): Promise<DuePlan>;
+}
+
+/**
+ * Which targets a recheck run asks about (contract section 10), as a store selects them:
+ * `widening`, the post and link targets due on the widening schedule at `now`
+ * (targets/recheck-schedule.ts); `checked-before`, the post and link targets whose newest
+ * check is older than `before` (`--older-than`); `statuses`, every target whose newest
+ * status is one of these (`retry-failed`). A target never checked is due on both schedules.
+ */
+export type DueSelection =
+  | { kind: 'widening'; now: number }
+  | { kind: 'checked-before'; before: number }
+  | { kind: 'statuses'; statuses: readonly Status[] };
+
+/** The due targets' keys, and each document citing one with the keys of its due targets. */
+export interface DuePlan {
+  targets: string[];
+  documents: { docId: string; targets: string[] }[];
 }
 
 export interface ReindexResult {
@@ -134,8 +154,33 @@ export interface Store {
   journals: CheckJournals;
   citing: CitingIndex;
   changes: StatusChangeLog;
+  /**
+   * The articles' texts, for the page of `citesnap serve`. Undefined for a store that
+   * does not keep them yet (PostgreSQL): the page then shows each occurrence in its context.
+   */
+  sources?: SourceTexts;
+  /**
+   * Claims on targets and document locks kept by the store itself, beside the state they
+   * guard (PostgreSQL's lease rows), so that every process sharing the store honours them,
+   * with or without Redis. Undefined for the data dir: its processes share claims through
+   * the queue's Redis, or only within one process.
+   */
+  claims?: TargetClaims;
   /** Releases what the store holds open (a connection pool); the data dir holds nothing. */
   close(): Promise<void>;
+}
+
+/**
+ * The decoded text of each archived article, which its record's offsets index into
+ * (the record keeps only the source's sha256): what lets `citesnap serve` show the
+ * article with each occurrence marked. Kept by the sha256 of the source's bytes, so
+ * an article archived under several doc ids, or again unchanged, is kept once.
+ */
+export interface SourceTexts {
+  /** Keeps `text` as the decoded text of the source whose bytes hash to `sha256` (lowercase hex). */
+  keep(sha256: string, text: string): Promise<void>;
+  /** The text kept for `sha256`, or undefined (a record written before texts were kept). */
+  read(sha256: string): Promise<string | undefined>;
 }
 
 /**
@@ -145,6 +190,8 @@ export interface Store {
 export interface TargetClaims {
   /** Waits until this process holds the claim on `key`; resolves to its release. */
   acquire(key: string): Promise<() => Promise<void>>;
+  /** Refuses new claims and gives up those held (a worker handing its jobs back as it stops). */
+  close?(): Promise<void>;
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';

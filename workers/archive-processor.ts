@@ -1,6 +1,6 @@
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { Logger, TargetClaims } from '../src/ports.js';
-import { FetchError, SidecarError, UsageError } from '../src/errors.js';
+import { FetchError, SidecarError, StorageWriteError, UsageError } from '../src/errors.js';
 import { archiveDocument, type OpenPipeline } from '../src/pipeline/index.js';
 import { countStatuses } from '../src/record/citation-stats.js';
 import type { DocumentRecord } from '../src/model/index.js';
@@ -113,8 +113,21 @@ export function createArchiveProcessor(options: ArchiveProcessorOptions) {
   };
 }
 
-/** Loads the source and archives it under the document's lock. */
+/** Loads the source and archives it under the document's lock; a failed write names the document in the job's failure. */
 async function archive(
+  data: ArchiveJobData,
+  options: ArchiveProcessorOptions,
+  log: Logger,
+  signal: AbortSignal | undefined,
+): Promise<ArchiveResult> {
+  try {
+    return await archiveUnderLock(data, options, log, signal);
+  } catch (error) {
+    throw error instanceof StorageWriteError ? error.forDocument(data.docId) : error;
+  }
+}
+
+async function archiveUnderLock(
   data: ArchiveJobData,
   options: ArchiveProcessorOptions,
   log: Logger,

@@ -4,8 +4,8 @@ import { Worker, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../src/config.js';
 import { asError } from '../src/errors.js';
-import { openPipeline, type OpenPipelineOptions } from '../src/pipeline/index.js';
-import type { Fetcher, Logger, StatusChange } from '../src/ports.js';
+import { migrateConfiguredDatabase, openPipeline, type OpenPipelineOptions } from '../src/pipeline/index.js';
+import type { Fetcher, Logger, StatusChange, TargetClaims } from '../src/ports.js';
 import { createArchiveProcessor, type ArchiveResult, type PipelineHandle } from './archive-processor.js';
 import { connectProducerRedis, createWorkerRedis, redactRedisUrl, workerConnectionOptions } from './connection.js';
 import { WORKER_DEFAULTS } from './defaults.js';
@@ -16,6 +16,7 @@ import { instrumentFetcher, instrumentHostGate, WorkerMetrics } from './metrics.
 import { openDocumentsQueue, openMaintenanceQueue, QUEUE, RETENTION } from './queues.js';
 import { RedisHostGate } from './redis-host-gate.js';
 import { RedisTargetClaims } from './redis-target-claims.js';
+import { redactDatabaseUrl } from '../src/store-pg/database.js';
 import { createShutdown } from './shutdown.js';
 import { closeOnSignals } from './signals.js';
 import { watchConnection, watchWorker } from './worker-events.js';
@@ -99,6 +100,10 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunningWorke
   // Fail fast on a wrong REDIS_URL or a Redis that is not up: exit 1 with one line, not a silent retry loop.
   const probe = await connectProducerRedis(config.redisUrl, { connectionName: `${prefix}:probe` });
   probe.disconnect();
+  // With a database, its schema is made or upgraded before any job runs (contract section 12).
+  const migrated = await migrateConfiguredDatabase(config);
+  if (migrated !== undefined && migrated.applied.length > 0)
+    log.info('database.migrated', { database: migrated.database, applied: migrated.applied });
 
   // What start-up has opened so far, to close if a later step fails: the command is
   // about to return its exit code, and anything left open would keep the process alive.
@@ -135,11 +140,19 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunningWorke
     onStatusChanges: (changes: readonly StatusChange[]) => metrics.recordStatusChanges(changes),
   };
   const pipeline = await startStep(() =>
-    options.openPipeline ? options.openPipeline(shares) : openPipeline(config, shares),
+    options.openPipeline
+      ? options.openPipeline(shares)
+      : openPipeline(config, {
+          ...shares,
+          claimLeaseMs: options.claimTtlMs ?? WORKER_DEFAULTS.claimTtlMs,
+        }),
   );
   opened.push(() => pipeline.close());
   // A misconfigured WARC store stops the worker before it takes a job.
   await startStep(() => pipeline.ready?.());
+  // Document locks guard records: in the database beside them when there is one (its
+  // lease rows, as the target claims), else in Redis.
+  const documentLocks: TargetClaims = pipeline.ports.store.claims ?? claims;
 
   // Read for the metrics when scraped; planning jobs also put their parts on the maintenance queue.
   const depth = watchQueueDepth({ shared, prefix, metrics, log });
@@ -150,7 +163,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunningWorke
     workerName,
     concurrency,
     pipeline,
-    claims,
+    documentLocks,
     maintenanceQueue: depth.maintenance,
     log,
     metrics,
@@ -172,13 +185,17 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunningWorke
     concurrency,
     hostConcurrency: config.hostConcurrency,
     dataDir: config.dataDir,
+    ...(config.databaseUrl === undefined ? {} : { database: redactDatabaseUrl(config.databaseUrl) }),
     ...(metricsServer ? { metricsPort: metricsServer.address.port } : {}),
   });
 
   const shutdown = createShutdown({
     workers: [documents, maintenance],
     shutdownGraceMs: config.shutdownGraceMs,
-    closeClaims: () => claims.close(),
+    closeClaims: async () => {
+      await claims.close();
+      await documentLocks.close?.();
+    },
     closePipeline: () => pipeline.close(),
     closeRest: [
       { part: 'host gate', close: () => gate.close() },
@@ -213,12 +230,12 @@ function createQueueWorkers(parts: {
   workerName: string;
   concurrency: number;
   pipeline: WorkerPipeline;
-  claims: RedisTargetClaims;
+  documentLocks: TargetClaims;
   maintenanceQueue: MaintenanceQueue;
   log: Logger;
   metrics: WorkerMetrics;
 }): { documents: Worker<unknown, ArchiveResult>; maintenance: Worker<unknown, MaintenanceResult> } {
-  const { options, prefix, pipeline, claims, log, metrics } = parts;
+  const { options, prefix, pipeline, documentLocks, log, metrics } = parts;
   const workerOptions = {
     connection: workerConnectionOptions(options.config.redisUrl, `${prefix}:worker`),
     prefix,
@@ -233,7 +250,7 @@ function createQueueWorkers(parts: {
   const { config } = options;
   const archive = createArchiveProcessor({
     pipeline,
-    documentLocks: claims,
+    documentLocks,
     sources: { sourceRoot: config.sourceRoot, maxSourceBytes: config.maxSourceBytes, sidecars: config.queueSidecars },
     log,
     metrics,
@@ -246,7 +263,7 @@ function createQueueWorkers(parts: {
   const maintain = createMaintenanceProcessor({
     pipeline,
     maintenanceQueue: parts.maintenanceQueue,
-    documentLocks: claims,
+    documentLocks,
     log,
     metrics,
     ...(options.recheckPartSize === undefined ? {} : { partSize: options.recheckPartSize }),

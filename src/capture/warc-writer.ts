@@ -1,10 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, open, rm, type FileHandle } from 'node:fs/promises';
+import { link, mkdir, open, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
-import { asError, isErrnoException, messageOf, WarcStoreUnavailableError, WarcWriterClosedError } from '../errors.js';
+import {
+  asError,
+  errnoCode,
+  messageOf,
+  storageWriteError,
+  WarcStoreUnavailableError,
+  WarcWriterClosedError,
+} from '../errors.js';
 import { recordedWarcFile, WARC_FILE_FOLDER, type WarcLocation } from '../model/index.js';
 import type { WarcStore } from '../ports.js';
 import { VERSION } from '../version.js';
@@ -17,6 +24,13 @@ export { outboxFolder } from './warc-outbox.js';
 const DEFAULT_MAX_FILE_BYTES = 1024 ** 3;
 
 const gzipAsync = promisify(gzip);
+
+/**
+ * Names given to the writers of this process. A name is taken when its file is first
+ * written, so two writers of one process (same host, pid and clock) must not both
+ * pick a name that is still free on disk; other processes differ in host or pid.
+ */
+const namesGivenInThisProcess = new Set<string>();
 
 export interface WarcWriterOptions {
   /** Without `store`, WARC files go to `<dataDir>/warc/`, created when missing. */
@@ -73,14 +87,17 @@ interface PendingExchange {
 interface OpenWarcFile {
   /** Relative to the data dir, with forward slashes on every platform: what a WarcLocation names. */
   relativePath: string;
+  /** Where it is on this machine: what an error names. */
+  path: string;
+  /** Open once the file exists under its name, i.e. once its first exchange is written with its warcinfo. */
+  handle: FileHandle | undefined;
+  /** The gzipped warcinfo record, until the file exists: it is written with the first exchange, in one go. */
+  warcinfo: Buffer | undefined;
   /** The file's name in the store. */
   name: string;
-  /** Where it is written on this machine. */
-  localPath: string;
-  handle: FileHandle;
   /** Closes the file when it has been open for maxFileAgeMs. */
   ageTimer: NodeJS.Timeout | undefined;
-  /** Bytes written so far, which is where the next gzip member starts. */
+  /** Bytes written so far (the warcinfo counted from the start), which is where the next gzip member starts. */
   size: number;
   /** False while the file holds only its warcinfo record: such a file takes the next exchange, however big. */
   holdsExchanges: boolean;
@@ -101,7 +118,13 @@ interface UnstoredFile {
  * Make one writer a process. Writes go through a queue inside the writer, so
  * concurrent calls never interleave bytes and every offset is exact. Processes
  * sharing a data dir never share a file: names carry host, pid and a sequence
- * number, files are created with 'wx', and a name that already exists is skipped.
+ * number, a name that already exists is skipped, and a file comes into being under
+ * its name by a hard link, which never replaces another.
+ *
+ * A WARC file appears only whole: its warcinfo record and its first exchange are
+ * written to a hidden temp file, flushed, and linked into place; a write that fails
+ * (a full disk) removes the temp file, so no empty or warcinfo-only file is left, and
+ * a failed append to an existing file is cut off again.
  *
  * With a store that takes whole files (S3), a file goes there once closed, under the
  * name it was written as, and `stored()` is what a record waits on before it names a
@@ -251,6 +274,11 @@ export class WarcWriter {
     if (this.currentFile !== file) return;
     this.currentFile = undefined;
     clearTimeout(file.ageTimer);
+    if (file.handle === undefined) {
+      // Named but never written: no file, nothing to store.
+      writingNow.delete(file.path);
+      return;
+    }
     await file.handle.close();
     this.sendToStore(file);
   }
@@ -258,7 +286,7 @@ export class WarcWriter {
   /** A closed file starts on its way to the store at once; a failure is retried by the next `stored()` or `close()`. */
   private sendToStore(file: OpenWarcFile): void {
     if (this.uploadTo === undefined) return;
-    this.unstored.set(file.relativePath, { name: file.name, localPath: file.localPath, attempt: undefined });
+    this.unstored.set(file.relativePath, { name: file.name, localPath: file.path, attempt: undefined });
     this.putInStore(file.relativePath).catch(() => undefined);
   }
 
@@ -358,34 +386,44 @@ export class WarcWriter {
       return current;
     }
     if (current) await this.closeFile(current);
-    this.currentFile = await this.openNextFile();
+    this.currentFile = await this.nextFile();
     return this.currentFile;
   }
 
-  private async openNextFile(): Promise<OpenWarcFile> {
-    await mkdir(this.warcDir, { recursive: true });
+  /**
+   * The next file, named but not created yet: its name is free now (one taken by
+   * another process is skipped), and the first append creates it.
+   */
+  private async nextFile(): Promise<OpenWarcFile> {
+    try {
+      await mkdir(this.warcDir, { recursive: true });
+    } catch (error) {
+      throw storageWriteError(this.warcDir, error);
+    }
     const date = this.now();
     for (;;) {
       const name = this.fileName(date, this.nextFileSequence++);
-      const localPath = join(this.warcDir, name);
+      const path = join(this.warcDir, name);
+      if (namesGivenInThisProcess.has(path)) continue;
+      namesGivenInThisProcess.add(path);
+      if (await exists(path)) continue;
       // Mine from before it exists until it is in the store: no other writer of this process takes it for a leftover.
-      if (this.uploadTo !== undefined) writingNow.add(localPath);
-      let handle: FileHandle;
-      try {
-        // 'wx' fails where the name exists: never append to another process's file.
-        handle = await open(localPath, 'wx');
-      } catch (error) {
-        writingNow.delete(localPath);
-        if (isAlreadyExistsError(error)) continue;
-        throw error;
-      }
+      if (this.uploadTo !== undefined) writingNow.add(path);
+      const warcinfo = buildWarcinfoRecord({
+        recordId: this.newRecordId(),
+        date,
+        filename: name,
+        fields: this.warcinfoFields(),
+      });
+      const member = await gzipAsync(warcinfo);
       const file: OpenWarcFile = {
         relativePath: recordedWarcFile(name),
         name,
-        localPath,
-        handle,
+        path,
+        handle: undefined,
+        warcinfo: member,
         ageTimer: undefined,
-        size: 0,
+        size: member.byteLength,
         holdsExchanges: false,
       };
       if (this.maxFileAgeMs !== undefined) {
@@ -396,13 +434,6 @@ export class WarcWriter {
         // The timer alone keeps no process alive: close() closes the file anyway.
         file.ageTimer.unref();
       }
-      const warcinfo = buildWarcinfoRecord({
-        recordId: this.newRecordId(),
-        date,
-        filename: name,
-        fields: this.warcinfoFields(),
-      });
-      await this.appendToFile(file, await gzipAsync(warcinfo));
       return file;
     }
   }
@@ -424,34 +455,63 @@ export class WarcWriter {
     ];
   }
 
+  /** Appends `bytes` (whole gzip members) and flushes them; the first append creates the file. Errors name the file. */
   private async appendToFile(file: OpenWarcFile, bytes: Uint8Array): Promise<void> {
+    if (file.handle === undefined) {
+      await this.createFile(file, bytes);
+      return;
+    }
     try {
       await writeFully(file.handle, bytes, file.size);
       await file.handle.datasync();
     } catch (error) {
       await this.abandonFile(file);
-      throw error;
+      throw storageWriteError(file.path, error);
     }
     file.size += bytes.byteLength;
   }
 
   /**
-   * After a failed write (a full disk, a lost mount): cut the partial member off so
+   * Writes the warcinfo record and the first exchanges to a hidden temp file, flushes
+   * it, and links it under the file's name: the file never exists without them. The
+   * temp file's handle then serves the appends (a hard link is the same file).
+   */
+  private async createFile(file: OpenWarcFile, bytes: Uint8Array): Promise<void> {
+    const warcinfo = file.warcinfo ?? Buffer.alloc(0);
+    const temp = join(this.warcDir, `.${basename(file.path)}.${randomUUID()}.tmp`);
+    let handle: FileHandle | undefined;
+    try {
+      handle = await open(temp, 'wx');
+      await writeFully(handle, Buffer.concat([warcinfo, bytes]), 0);
+      await handle.datasync();
+      // Fails with EEXIST where the name was taken since: never someone else's file.
+      await link(temp, file.path);
+    } catch (error) {
+      if (this.currentFile === file) this.currentFile = undefined;
+      clearTimeout(file.ageTimer);
+      writingNow.delete(file.path);
+      await handle?.close().catch(() => undefined);
+      await unlink(temp).catch(() => undefined);
+      throw storageWriteError(file.path, error);
+    }
+    await unlink(temp).catch(() => undefined);
+    file.handle = handle;
+    file.warcinfo = undefined;
+    file.size = warcinfo.byteLength + bytes.byteLength;
+  }
+
+  /**
+   * After a failed append (a full disk, a lost mount): cut the partial member off so
    * the file stays a valid WARC, and start the next write in a new file. Errors
    * here are dropped because the write's own error is the one the caller needs.
    */
   private async abandonFile(file: OpenWarcFile): Promise<void> {
     if (this.currentFile === file) this.currentFile = undefined;
     clearTimeout(file.ageTimer);
-    await file.handle.truncate(file.size).catch(() => undefined);
-    await file.handle.close().catch(() => undefined);
-    // What it held before the failed write is captures all the same: it goes to the
-    // store. One whose warcinfo could not be written holds nothing and goes away.
-    if (file.size > 0) this.sendToStore(file);
-    else if (this.uploadTo !== undefined) {
-      writingNow.delete(file.localPath);
-      await rm(file.localPath, { force: true }).catch(() => undefined);
-    }
+    await file.handle?.truncate(file.size).catch(() => undefined);
+    await file.handle?.close().catch(() => undefined);
+    // What it held before the failed append is captures all the same: it goes to the store.
+    if (file.handle !== undefined) this.sendToStore(file);
   }
 }
 
@@ -464,6 +524,12 @@ async function writeFully(handle: FileHandle, bytes: Uint8Array, position: numbe
   }
 }
 
-function isAlreadyExistsError(error: unknown): boolean {
-  return isErrnoException(error) && error.code === 'EEXIST';
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return false;
+    throw error;
+  }
 }

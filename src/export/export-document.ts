@@ -4,12 +4,15 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { dataDirWarcReader, type WarcFileReader } from '../capture/warc-reader.js';
 import { UsageError } from '../errors.js';
 import { validateDocId } from '../model/index.js';
+import type { DocumentRecords } from '../ports.js';
 import { openDataDirStore } from '../record/data-dir-store.js';
 import { writeWacz, type WaczSummary } from './wacz.js';
 
 export interface ExportDocumentOptions {
   dataDir: string;
-  /** Reads the WARC files of the captures; default: the data dir's `warc` folder. */
+  /** Where the record is read (the configured store); default: the data dir's records. */
+  documents?: DocumentRecords;
+  /** Reads the WARC files of the captures (the configured WARC store); default: the data dir's `warc` folder. */
   warcFiles?: WarcFileReader;
   docId: string;
   /** Where the WACZ goes. Default: `<docId>.wacz` in the current folder. */
@@ -24,7 +27,7 @@ export interface ExportDocumentOptions {
  */
 export async function exportDocument(options: ExportDocumentOptions): Promise<WaczSummary & { path: string }> {
   const docId = validateDocId(options.docId, 'export');
-  const { documents } = openDataDirStore({ dataDir: options.dataDir });
+  const documents = options.documents ?? openDataDirStore({ dataDir: options.dataDir }).documents;
   const record = await documents.read(docId);
   if (!record) throw new UsageError(`export: no record for doc id ${JSON.stringify(docId)} in ${documents.location()}`);
 

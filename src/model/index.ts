@@ -1,6 +1,7 @@
 // The ground floor: the record's types, ids, post URLs and what a target check
 // finds. Every other folder reads these; this folder imports nothing above it.
 export * from './record.js';
+export { systemClock, type Clock } from './clock.js';
 export * from './target-check.js';
 export { isDocumentRecord, recordProblem, type RecordProblem } from './record-schema.js';
 export { postUrl, type PostHost, type PostReference } from './post-url.js';

@@ -1,4 +1,5 @@
 import { asError } from '../errors.js';
+import { systemClock, type Clock } from '../model/clock.js';
 
 /**
  * Limits requests per host: how many may be in flight at once, and a pause for
@@ -24,6 +25,8 @@ export interface HostGate {
 export interface InProcessHostGateOptions {
   /** Requests in flight to one host at once; an integer of 1 or more. */
   hostConcurrency: number;
+  /** What "now" is for slowdowns. Default: the wall clock. */
+  clock?: Clock;
 }
 
 interface Waiter {
@@ -44,12 +47,14 @@ interface HostState {
 export class InProcessHostGate implements HostGate {
   readonly #hostConcurrency: number;
   readonly #hosts = new Map<string, HostState>();
+  readonly #clock: Clock;
 
-  constructor({ hostConcurrency }: InProcessHostGateOptions) {
+  constructor({ hostConcurrency, clock = systemClock }: InProcessHostGateOptions) {
     if (!Number.isInteger(hostConcurrency) || hostConcurrency < 1) {
       throw new RangeError(`hostConcurrency must be an integer of 1 or more, not ${hostConcurrency}`);
     }
     this.#hostConcurrency = hostConcurrency;
+    this.#clock = clock;
   }
 
   acquire(host: string, signal?: AbortSignal): Promise<() => void> {
@@ -79,8 +84,12 @@ export class InProcessHostGate implements HostGate {
 
   slowDown(host: string, delayMs: number): void {
     const state = this.#stateOf(host);
-    state.slowedUntil = Math.max(state.slowedUntil, Date.now() + delayMs);
+    state.slowedUntil = Math.max(state.slowedUntil, this.#now() + delayMs);
     this.#update(host, state);
+  }
+
+  #now(): number {
+    return this.#clock.now().getTime();
   }
 
   #stateOf(host: string): HostState {
@@ -93,7 +102,7 @@ export class InProcessHostGate implements HostGate {
   }
 
   #mayStart(state: HostState): boolean {
-    return state.inFlight < this.#hostConcurrency && Date.now() >= state.slowedUntil;
+    return state.inFlight < this.#hostConcurrency && this.#now() >= state.slowedUntil;
   }
 
   #releaseFunction(host: string, state: HostState): () => void {
@@ -112,7 +121,7 @@ export class InProcessHostGate implements HostGate {
       state.inFlight += 1;
       state.waiting.shift()?.admit();
     }
-    const slowedForMs = state.slowedUntil - Date.now();
+    const slowedForMs = state.slowedUntil - this.#now();
     if (slowedForMs > 0 && state.wakeTimer === undefined) {
       state.wakeTimer = setTimeout(() => {
         state.wakeTimer = undefined;

@@ -4,6 +4,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { Agent } from 'undici';
 import type { Dispatcher } from 'undici';
 import { FetchError } from '../errors.js';
+import { systemClock, type Clock } from '../model/clock.js';
 import { buildGuardedConnector } from './connector.js';
 import type { DecodeLimits } from './content-encoding.js';
 import { RecordedExchange } from './exchange.js';
@@ -51,6 +52,8 @@ export interface HttpClientOptions {
   lookup?: LookupFunction;
   /** Waits before retrying a timed-out request. Default: a real timer. */
   sleep?: (ms: number) => Promise<void>;
+  /** Stamps each exchange's start (its WARC-Date) and reads a Retry-After date against it. Default: the wall clock. */
+  clock?: Clock;
 }
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST';
@@ -101,6 +104,7 @@ export class HttpClient {
   readonly #decodeLimits: DecodeLimits;
   readonly #retries: Required<RetryOptions>;
   readonly #sleep: (ms: number) => Promise<void>;
+  readonly #clock: Clock;
 
   constructor(options: HttpClientOptions) {
     this.#retries = {
@@ -118,7 +122,9 @@ export class HttpClient {
       maxContentEncodings: options.maxContentEncodings ?? defaults.maxContentEncodings,
       maxDecodedBytes: options.maxDecodedBytes ?? defaults.maxDecodedBytes,
     };
-    this.#hostGate = options.hostGate ?? new InProcessHostGate({ hostConcurrency: options.hostConcurrency });
+    this.#clock = options.clock ?? systemClock;
+    this.#hostGate =
+      options.hostGate ?? new InProcessHostGate({ hostConcurrency: options.hostConcurrency, clock: this.#clock });
     this.#sleep = options.sleep ?? ((ms) => delay(ms));
     this.#agent = new Agent({
       connect: buildGuardedConnector({
@@ -157,7 +163,7 @@ export class HttpClient {
       }
       if (!SLOW_DOWN_STATUSES.has(exchange.response.status)) return exchange;
 
-      const retryAfterMs = parseRetryAfter(exchange.header('retry-after'), new Date());
+      const retryAfterMs = parseRetryAfter(exchange.header('retry-after'), this.#clock.now());
       const waitMs = Math.min(retryAfterMs ?? this.#backoff(attempt), maxDelayMs);
       // The gate holds back every request to this host, this one's retry included.
       await this.#hostGate.slowDown(host, waitMs);
@@ -229,7 +235,7 @@ export class HttpClient {
 
   #dispatch({ target, method, headers, body }: PreparedRequest): Promise<RecordedExchange> {
     return new Promise((resolve, reject) => {
-      const startedAt = new Date();
+      const startedAt = this.#clock.now();
       const bodyCapReached = new Error('body cap reached');
       let sentHead: SentRequestHead | undefined;
       let response: { status: number; statusText: string; headers: [string, string][] } | undefined;

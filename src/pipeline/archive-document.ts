@@ -1,4 +1,4 @@
-import { messageOf, SidecarError } from '../errors.js';
+import { messageOf, SidecarError, StorageWriteError } from '../errors.js';
 import { extractFromHtml, extractFromText } from '../extract/index.js';
 import { SCHEMA_VERSION, type DocumentRecord } from '../model/index.js';
 import { writeFileAtomic } from '../record/atomic-file.js';
@@ -23,13 +23,16 @@ export async function archiveDocument(request: ArchiveRequest, ports: PipelinePo
   const extracted = source.mediaType === 'text/html' ? extractFromHtml(source.text) : extractFromText(source.text);
   const previous = await ports.store.documents.read(request.docId);
   const citations = await checkCitations(extracted.citations, previousById(previous), ports, () => false);
+  const sha256 = sha256Hex(source.bytes);
+  // Before the record, so that a record never names a text that was not kept.
+  await ports.store.sources?.keep(sha256, source.text);
   const record: DocumentRecord = {
     schemaVersion: SCHEMA_VERSION,
     docId: request.docId,
     source: {
       uri: source.uri,
       mediaType: source.mediaType,
-      sha256: sha256Hex(source.bytes),
+      sha256,
       bytes: source.bytes.length,
       ...(extracted.title === undefined ? {} : { title: extracted.title }),
     },
@@ -43,7 +46,7 @@ export async function archiveDocument(request: ArchiveRequest, ports: PipelinePo
       await writeFileAtomic(sidecar, serializeRecord(record));
     } catch (error) {
       throw new SidecarError(
-        `${sidecar}: cannot write the sidecar (${messageOf(error)}); the record is in the data dir`,
+        `${sidecar}: cannot write the sidecar (${error instanceof StorageWriteError ? error.reason : messageOf(error)}); the record is in the data dir`,
         record,
         { cause: error },
       );

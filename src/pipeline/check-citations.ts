@@ -24,16 +24,33 @@ export interface PipelinePorts {
 
 const DEFAULT_CONCURRENCY = 8;
 
+export interface CheckCitationsOptions {
+  /**
+   * A recheck run's planned time (ms since the epoch): a Wayback CDX lookup made since
+   * then is reused by every document of the run, even past the refresh window, so a
+   * run asks once a handle and printed date.
+   */
+  reuseLookupsSince?: number;
+  /**
+   * True for a recheck: a post with nothing to ask (no account, no link) gets a check
+   * at this run's time. Otherwise its first check stands, so that archiving a document
+   * again leaves the same citations.
+   */
+  rechecking?: boolean;
+}
+
 /**
  * The resolve and capture stages over a list of citations, merged with their previous
  * versions. `force` says which targets (by index key) must be asked again even when a
- * recent check of theirs could be reused.
+ * recent check of theirs could be reused. A post still without an id is looked up in
+ * the Wayback CDX again (contract 6a), reusing a lookup made within the refresh window.
  */
 export async function checkCitations(
   extracted: readonly ExtractedCitation[],
   previous: ReadonlyMap<string, Citation>,
   ports: PipelinePorts,
   force: (targetKey: string) => Force,
+  options: CheckCitationsOptions = {},
 ): Promise<Citation[]> {
   const limit = concurrencyLimit(ports.concurrency ?? DEFAULT_CONCURRENCY);
   const postChecks = new Map<string, Promise<TimedPostCheck>>();
@@ -62,20 +79,33 @@ export async function checkCitations(
   );
   // Posts the article printed without a link to them are looked up in the Wayback CDX (6a).
   const { citations: resolved, unidentified } = await identifyUnknownPosts(resolveCitations(extracted, linkChecks), {
-    lookupCdx: (target) => limit(() => ports.checker.lookupCdx(target)),
+    lookupCdx: (target) =>
+      limit(() =>
+        ports.checker.lookupCdx(
+          target,
+          options.reuseLookupsSince === undefined ? {} : { reuseCheckedSince: options.reuseLookupsSince },
+        ),
+      ),
     checkPost,
     clock: ports.clock,
   });
+  // A post identified only now carries on the history of the citation it was while unidentified.
+  const previousOf = (citation: ResolvedCitation): Citation | undefined =>
+    previous.get(citation.id) ?? (citation.formerId === undefined ? undefined : previous.get(citation.formerId));
+  const now = ports.clock.now().toISOString();
   const findings = await Promise.all(
     resolved.map(async (citation) => {
       const target = postTargetOf(citation);
       const postCheck = target === undefined ? undefined : await checkPost(target);
-      return findingsFor(citation, { siblings: resolved, postCheck, lookup: unidentified.get(citation.id) });
+      const lookedAt = options.rechecking === true ? now : (previousOf(citation)?.checks.at(-1)?.at ?? now);
+      return findingsFor(citation, {
+        siblings: resolved,
+        postCheck,
+        lookup: unidentified.get(citation.id),
+        lookedAt,
+      });
     }),
   );
-  // A post identified only now carries on the history of the citation it was while unidentified.
-  const previousOf = (citation: ResolvedCitation): Citation | undefined =>
-    previous.get(citation.id) ?? (citation.formerId === undefined ? undefined : previous.get(citation.formerId));
   return resolved.map((citation, index) => buildCitation(citation, findings[index]!, previousOf(citation)));
 }
 

@@ -2,6 +2,7 @@
 export { archiveDocument, type ArchiveRequest } from './archive-document.js';
 export type { PipelinePorts } from './check-citations.js';
 export { openPipeline, openWarcFiles, type OpenPipeline, type OpenPipelineOptions } from './open-pipeline.js';
+export { migrateConfiguredDatabase, openStore, type OpenStoreOptions } from './open-store.js';
 export { recheckDocument } from './recheck.js';
 export {
   planRecheckRun,

@@ -12,7 +12,6 @@ import {
   type TargetClaims,
   type WarcStore,
 } from '../ports.js';
-import { openDataDirStore } from '../record/data-dir-store.js';
 import { resolveLink } from '../resolve/resolve-link.js';
 import type { FetchArticle } from '../source.js';
 import { CheckJournal } from '../targets/check-journal.js';
@@ -21,6 +20,7 @@ import { VERSION } from '../version.js';
 import { openWarcStore } from '../warc-store/index.js';
 import { capturesStoredFirst } from './captures-stored-first.js';
 import type { PipelinePorts } from './check-citations.js';
+import { openStore } from './open-store.js';
 
 /**
  * t.co answers a browser with an HTML page and anything else with a plain 301, so it
@@ -56,15 +56,21 @@ export function openWarcFiles(config: Config): { store: WarcStore; reader: WarcF
 
 /**
  * Builds the pipeline's ports from the configuration: one guarded HTTP client, one
- * WARC writer for this process, the store and the index in the data dir. The CLI
+ * WARC writer for this process, the store (the data dir, or PostgreSQL). The CLI
  * and the worker both start here; the worker passes `hostGate` and `claims` to
  * share host limits and target checks across processes.
  */
 export interface OpenPipelineOptions {
   /** Shares host limits across processes (the worker's Redis gate); default: this process only. */
   hostGate?: HostGate;
-  /** Shares target checks across processes (the worker's Redis claims); default: none. */
+  /**
+   * Shares target checks across processes (the worker's Redis claims); default: none.
+   * A store that keeps claims of its own (PostgreSQL) uses those instead: they guard its
+   * rows, and hold for every process sharing the database, with Redis or without.
+   */
   claims?: TargetClaims;
+  /** Lease of a claim the store keeps (PostgreSQL); default 30 s. */
+  claimLeaseMs?: number;
   /** Wraps the HTTP client, e.g. to count upstream requests for metrics. */
   wrapFetcher?: (fetcher: Fetcher) => Fetcher;
   /** The time every record and index entry is stamped with; default: the wall clock. */
@@ -74,12 +80,14 @@ export interface OpenPipelineOptions {
 }
 
 export function openPipeline(config: Config, options: OpenPipelineOptions = {}): OpenPipeline {
+  const clock = options.clock ?? systemClock;
   const client = new HttpClient({
     routes: config.connectTo,
     userAgent: config.userAgent,
     timeoutMs: config.timeoutMs,
     maxBodyBytes: config.maxBodyBytes,
     hostConcurrency: config.hostConcurrency,
+    clock,
     ...(options.hostGate === undefined ? {} : { hostGate: options.hostGate }),
   });
   const fetcher = options.wrapFetcher === undefined ? client : options.wrapFetcher(client);
@@ -94,14 +102,14 @@ export function openPipeline(config: Config, options: OpenPipelineOptions = {}):
   // Started now, so a killed run's files are on their way to the store before anything waits on them.
   writer.recover().catch(() => undefined);
   const record = warcRecorder(writer);
-  const clock = options.clock ?? systemClock;
   const store = capturesStoredFirst(
-    openDataDirStore({
-      dataDir: config.dataDir,
+    openStore(config, {
       ...(options.onStatusChanges === undefined ? {} : { onStatusChanges: options.onStatusChanges }),
+      ...(options.claimLeaseMs === undefined ? {} : { claimLeaseMs: options.claimLeaseMs }),
     }),
     (files) => writer.stored(files),
   );
+  const claims = store.claims ?? options.claims;
   const checker = new TargetChecker({
     fetcher,
     record,
@@ -115,7 +123,7 @@ export function openPipeline(config: Config, options: OpenPipelineOptions = {}):
       readRecorded: (location) => readResponseRecord(warcFiles.reader, location),
       decodeLimits: defaultDecodeLimits(config.maxBodyBytes),
     }),
-    ...(options.claims === undefined ? {} : { claims: options.claims }),
+    ...(claims === undefined ? {} : { claims }),
   });
   const fetchArticle: FetchArticle = async (url) => {
     const resolution = await resolveLink(url, {

@@ -1,5 +1,5 @@
 import type { DocumentRecord, Status } from '../model/index.js';
-import type { Store, TargetClaims, TargetState } from '../ports.js';
+import type { DueSelection, Store, TargetClaims, TargetState } from '../ports.js';
 import { reverseIndexKey } from '../record/data-dir-index.js';
 import { isDue, type RecheckSchedule } from '../targets/recheck-schedule.js';
 import { concurrencyLimit, type PipelinePorts } from './check-citations.js';
@@ -37,8 +37,9 @@ const RETRIED_STATUSES: ReadonlySet<Status> = new Set<Status>(['failed', 'uniden
 
 /**
  * The targets a run asks about, from the store's target states (no record is read).
- * An unidentified post has no target to ask: `retry-failed` identifies it again from
- * its links, while a scheduled recheck leaves it to them (they are targets of their own).
+ * An unidentified post (key `embed:…`) is due like any target: rechecking it looks it
+ * up again from its links and in the Wayback CDX (contract 6a), where a copy may have
+ * appeared since; `retry-failed` takes every one, a scheduled recheck those due.
  */
 export function targetsOfRun(states: Iterable<TargetState>, run: RecheckRun, now: number): string[] {
   const keys: string[] = [];
@@ -47,7 +48,8 @@ export function targetsOfRun(states: Iterable<TargetState>, run: RecheckRun, now
       if (RETRIED_STATUSES.has(state.status)) keys.push(state.key);
       continue;
     }
-    if (!(state.key.startsWith('post:') || state.key.startsWith('link:'))) continue;
+    const unidentifiedPost = state.key.startsWith('embed:') && state.status === 'unidentified';
+    if (!(state.key.startsWith('post:') || state.key.startsWith('link:') || unidentifiedPost)) continue;
     const history =
       state.firstCheckedAt === undefined || state.lastCheckedAt === undefined
         ? undefined
@@ -61,8 +63,13 @@ export function targetsOfRun(states: Iterable<TargetState>, run: RecheckRun, now
   return keys;
 }
 
-/** The due targets of a run and the documents citing them (the reverse index may name one too many: the record decides later). */
+/**
+ * The due targets of a run and the documents citing them (the reverse index may name one
+ * too many: the record decides later). A store that plans by itself (PostgreSQL, one
+ * query over indexed columns) does; otherwise every target state is read and filtered here.
+ */
 export async function planRecheckRun(store: Store, run: RecheckRun, now: number): Promise<RecheckPlan> {
+  if (store.citing.planDue !== undefined) return store.citing.planDue(dueSelectionOf(run, now));
   const targets = targetsOfRun(await store.citing.targetStates(), run, now);
   const byDocument = new Map<string, string[]>();
   for (const key of targets) {
@@ -73,6 +80,13 @@ export async function planRecheckRun(store: Store, run: RecheckRun, now: number)
     }
   }
   return { targets, documents: [...byDocument].map(([docId, keys]) => ({ docId, targets: keys })) };
+}
+
+/** A run as the selection a store's own planner takes (the same targets targetsOfRun picks). */
+export function dueSelectionOf(run: RecheckRun, now: number): DueSelection {
+  if (run.kind === 'retry-failed') return { kind: 'statuses', statuses: [...RETRIED_STATUSES] };
+  if (run.schedule.kind === 'fixed') return { kind: 'checked-before', before: now - run.schedule.olderThanMs };
+  return { kind: 'widening', now };
 }
 
 export interface RecheckDocumentsOptions {

@@ -34,8 +34,13 @@ export async function recheckDocument(
 
   const again = record.citations.filter((citation) => selected.has(citation.id)).map(asExtracted);
   const force = options.force ?? true;
-  const rechecked = await checkCitations(again, previousById(record), ports, (key) =>
-    forced.has(key) ? force : false,
+  // An unidentified post is looked up again; within a run, one lookup a handle and date serves every document.
+  const rechecked = await checkCitations(
+    again,
+    previousById(record),
+    ports,
+    (key) => (forced.has(key) ? force : false),
+    force === true ? { rechecking: true } : { rechecking: true, reuseLookupsSince: force.unlessCheckedSince },
   );
   // An unidentified embed that changes its id is rechecked with its children, so no
   // citation kept as it is can lose its parent. A link that now leads to a post

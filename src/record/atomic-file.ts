@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join, basename } from 'node:path';
-import { errnoCode } from '../errors.js';
+import { errnoCode, storageWriteError } from '../errors.js';
 
 /**
  * Writes a file so that a reader, in this process or another, sees either the old
@@ -15,6 +15,15 @@ export async function writeFileAtomic(
   content: string | Uint8Array,
   options: { durable?: boolean } = {},
 ): Promise<void> {
+  try {
+    await writeThroughTemp(path, content, options);
+  } catch (error) {
+    // Node names the temp file, or no file at all (`ENOSPC: …, write`): name the one being written.
+    throw storageWriteError(path, error);
+  }
+}
+
+async function writeThroughTemp(path: string, content: string | Uint8Array, options: { durable?: boolean }) {
   const directory = dirname(path);
   const temp = join(directory, `.${basename(path)}.${process.pid}.${randomUUID()}.tmp`);
   const handle = await openCreatingDirectory(temp);

@@ -116,6 +116,10 @@ export function postTargetOf(citation: {
   return handle === undefined ? { id } : { id, handle };
 }
 
+/** Why an embed that names no account and holds no link stays unidentified (contract 6a needs a handle). */
+export const NO_HANDLE_MESSAGE =
+  'no-handle: the embed names no account (no "— Name (@handle) Date" trailer) and holds no link, so there is nothing to look its post up by';
+
 /**
  * The folding rules: how the checks of a resolved citation become its findings. A
  * post known by id has its own check (`postCheck`, of `postTargetOf(citation)`); an
@@ -128,6 +132,11 @@ export function findingsFor(
     siblings: readonly ResolvedCitation[];
     postCheck?: TimedPostCheck | undefined;
     lookup?: Unidentified | undefined;
+    /**
+     * When this run looked at the citation, for a post with nothing to ask (no account
+     * to look up, no link inside): that look is its check, since every citation has one.
+     */
+    lookedAt?: string | undefined;
   },
 ): CitationFindings {
   const check = checks.postCheck;
@@ -161,9 +170,13 @@ export function findingsFor(
       .filter((other) => other.parent === citation.id && other.linkCheckedAt !== undefined)
       .map((other) => other.linkCheckedAt!);
     const latest = childChecks.sort().at(-1);
-    return latest === undefined
-      ? { status: 'unidentified' }
-      : { status: 'unidentified', check: { at: latest, status: 'unidentified' } };
+    if (latest !== undefined) return { status: 'unidentified', check: { at: latest, status: 'unidentified' } };
+    if (checks.lookedAt === undefined) return { status: 'unidentified' };
+    return {
+      status: 'unidentified',
+      check: { at: checks.lookedAt, status: 'unidentified' },
+      error: { code: 'BAD_RESPONSE', message: NO_HANDLE_MESSAGE },
+    };
   }
   const end = citation.linkEnd;
   const at = citation.linkCheckedAt;

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { errnoCode } from '../errors.js';
+import { errnoCode, storageWriteError } from '../errors.js';
 import type { Citation, DocumentRecord, Status } from '../model/index.js';
 import type { StatusChange, TargetState } from '../ports.js';
 import { writeFileAtomic } from './atomic-file.js';
@@ -166,9 +166,13 @@ export class DataDirIndex {
     try {
       await writeFile(path, '');
     } catch (error) {
-      if (errnoCode(error) !== 'ENOENT') throw error;
-      await mkdir(dirname(path), { recursive: true });
-      await writeFile(path, '');
+      if (errnoCode(error) !== 'ENOENT') throw storageWriteError(path, error);
+      await mkdir(dirname(path), { recursive: true }).catch((cause: unknown) => {
+        throw storageWriteError(path, cause);
+      });
+      await writeFile(path, '').catch((cause: unknown) => {
+        throw storageWriteError(path, cause);
+      });
     }
   }
 
@@ -213,32 +217,33 @@ export class DataDirIndex {
   /** Logs the status changes among a citation's checks from index `from` on; returns those not logged before. */
   async #logChanges(docId: string, citation: Citation, from: number): Promise<StatusChange[]> {
     const added: StatusChange[] = [];
-    const url = citationUrl(citation);
-    for (let i = Math.max(1, from); i < citation.checks.length; i++) {
-      const before = citation.checks[i - 1];
-      const check = citation.checks[i];
-      if (
-        before === undefined ||
-        check === undefined ||
-        before.status === check.status ||
-        !Number.isFinite(Date.parse(check.at))
-      )
-        continue;
-      const change: StatusChange = {
-        at: check.at,
-        docId,
-        citationId: citation.id,
-        url,
-        from: before.status,
-        to: check.status,
-      };
-      const at = new Date(check.at).toISOString();
+    for (const change of statusChangesOf(docId, citation, from)) {
+      const at = new Date(change.at).toISOString();
       const name = `${at.replace(/[-:.]/g, '')}-${createHash('sha256').update(`${docId}\n${citation.id}\n${at}`).digest('hex').slice(0, 16)}.json`;
       const path = join(this.#changes, at.slice(0, 10), name);
       if (await createOnce(path, `${JSON.stringify(change)}\n`)) added.push(change);
     }
     return added;
   }
+}
+
+/** The status changes among a citation's checks from index `from` on (each check whose status differs from the one before). */
+export function statusChangesOf(docId: string, citation: Citation, from = 1): StatusChange[] {
+  const changes: StatusChange[] = [];
+  const url = citationUrl(citation);
+  for (let i = Math.max(1, from); i < citation.checks.length; i++) {
+    const before = citation.checks[i - 1];
+    const check = citation.checks[i];
+    if (
+      before === undefined ||
+      check === undefined ||
+      before.status === check.status ||
+      !Number.isFinite(Date.parse(check.at))
+    )
+      continue;
+    changes.push({ at: check.at, docId, citationId: citation.id, url, from: before.status, to: check.status });
+  }
+  return changes;
 }
 
 /**
@@ -251,18 +256,18 @@ export function reverseIndexKey(citation: Citation): string {
   return citation.link === undefined ? citation.id : `link:${citation.link.url}`;
 }
 
-function keysOf(record: DocumentRecord): string[] {
+export function keysOf(record: DocumentRecord): string[] {
   return [...new Set(record.citations.map(reverseIndexKey))];
 }
 
 /** The URL a status change names: the post's canonical URL or the cited link. */
-function citationUrl(citation: Citation): string {
+export function citationUrl(citation: Citation): string {
   if (citation.post?.url !== undefined) return citation.post.url;
   if (citation.link !== undefined) return citation.link.url;
   return citation.post?.id === undefined ? '' : `https://x.com/i/status/${citation.post.id}`;
 }
 
-function stateOfCitation(key: string, citation: Citation): TargetState {
+export function stateOfCitation(key: string, citation: Citation): TargetState {
   const times = citation.checks.map((check) => Date.parse(check.at)).filter((time) => Number.isFinite(time));
   const last = citation.checks.at(-1);
   const beforeLast = citation.checks.at(-2);
@@ -276,7 +281,7 @@ function stateOfCitation(key: string, citation: Citation): TargetState {
 }
 
 /** One target cited by several documents: the earliest first check; the newest check's time, status and change. */
-function mergeStates(mine: TargetState, stored: TargetState): TargetState {
+export function mergeStates(mine: TargetState, stored: TargetState): TargetState {
   const firsts = [mine.firstCheckedAt, stored.firstCheckedAt].filter((time) => time !== undefined);
   const mineIsNewer =
     stored.lastCheckedAt === undefined ||
@@ -303,7 +308,7 @@ const STATUSES: readonly Status[] = [
   'failed',
 ];
 
-function statusOf(value: unknown): Status | undefined {
+export function statusOf(value: unknown): Status | undefined {
   return STATUSES.find((status) => status === value);
 }
 
@@ -363,6 +368,14 @@ async function readJson(path: string): Promise<Record<string, unknown> | undefin
 
 /** Creates `path` with `content` unless it exists; true when this call created it. */
 async function createOnce(path: string, content: string): Promise<boolean> {
+  try {
+    return await createOnceThroughTemp(path, content);
+  } catch (error) {
+    throw storageWriteError(path, error);
+  }
+}
+
+async function createOnceThroughTemp(path: string, content: string): Promise<boolean> {
   const temp = `${dirname(path)}/.${randomUUID()}.tmp`;
   try {
     await writeFile(temp, content);

@@ -23,6 +23,7 @@ import { writeFileAtomic } from './atomic-file.js';
 import { DataDirIndex } from './data-dir-index.js';
 import { DataDirCheckJournals, DataDirTargetIndex } from './data-dir-target-index.js';
 import { serializeRecord } from './serialize.js';
+import { DataDirSourceTexts } from './data-dir-source-texts.js';
 
 export interface DataDirStoreOptions {
   dataDir: string;
@@ -68,6 +69,7 @@ export function openDataDirStore(options: DataDirStoreOptions): Store {
     journals: new DataDirCheckJournals({ dataDir: options.dataDir }),
     citing,
     changes,
+    sources: new DataDirSourceTexts({ dataDir: options.dataDir }),
     close: () => Promise.resolve(),
   };
 }

@@ -97,21 +97,29 @@ export class TargetChecker implements CheckTargets {
    * The Wayback CDX lookup of an account's posts around one printed date (contract 6a),
    * kept in the index like a target: one lookup serves every citation, document, run and
    * worker within the refresh window, and the claim keeps two workers from both asking.
+   * A recheck run passes `reuseCheckedSince`, the time it was planned: a lookup made
+   * since then serves the rest of the run too, however short the refresh window.
    */
-  async lookupCdx(target: { handle: string; date: string; window: SnowflakeWindow }): Promise<CdxLookup> {
+  async lookupCdx(
+    target: { handle: string; date: string; window: SnowflakeWindow },
+    options: { reuseCheckedSince?: number } = {},
+  ): Promise<CdxLookup> {
     const key = cdxTargetKey(target.handle, target.date);
-    const outcome = await this.check(key, false, async ({ fetcher, record }) => ({
+    const fresh = async ({ fetcher, record }: CheckPorts): Promise<TargetOutcome> => ({
       kind: 'cdx',
       check: await lookupCdxPosts(target, { fetcher, record, clock: this.options.clock }),
-    }));
+    });
+    const outcome = await this.check(key, false, fresh, options.reuseCheckedSince);
     if (outcome.kind !== 'cdx') throw new Error(`index entry ${key} holds a ${outcome.kind}`);
     return outcome.check;
   }
 
+  /** `reuseCheckedSince` (with `force` false): an entry made at or after it is reused even past the refresh window. */
   private async check(
     key: string,
     force: Force,
     fresh: (ports: CheckPorts) => Promise<TargetOutcome>,
+    reuseCheckedSince?: number,
   ): Promise<TargetOutcome> {
     // A forced check must ask upstream: it does not join a plain one that may reuse the index.
     const flightKey =
@@ -119,12 +127,13 @@ export class TargetChecker implements CheckTargets {
     const running = this.inFlight.get(flightKey);
     if (running) return running;
     const work = (async () => {
-      const before = force === true ? undefined : await this.reusable(key, force);
+      const before = force === true ? undefined : await this.reusable(key, force, reuseCheckedSince);
       if (before) return before.outcome;
       const release = await this.options.claims?.acquire(key);
       try {
         // Another process may have checked it while this one waited for the claim.
-        const reusable = release === undefined || force === true ? undefined : await this.reusable(key, force);
+        const reusable =
+          release === undefined || force === true ? undefined : await this.reusable(key, force, reuseCheckedSince);
         if (reusable) return reusable.outcome;
         const ports: CheckPorts = { fetcher: this.options.fetcher, record: this.options.record };
         const journal = await this.beginJournal(key, force);
@@ -160,11 +169,14 @@ export class TargetChecker implements CheckTargets {
   private async reusable(
     key: string,
     force: false | { unlessCheckedSince: number },
+    reuseCheckedSince?: number,
   ): Promise<TargetIndexEntry | undefined> {
     const entry = await this.options.index.get(key);
     if (!entry) return undefined;
     // Checked since the run began: whatever it found is this run's answer (a failure too, or a rerun would hammer).
-    if (force !== false) return Date.parse(entry.checkedAt) >= force.unlessCheckedSince ? entry : undefined;
+    const since = force === false ? reuseCheckedSince : force.unlessCheckedSince;
+    if (since !== undefined && Date.parse(entry.checkedAt) >= since) return entry;
+    if (force !== false) return undefined;
     return isReusable(entry, { now: this.options.clock.now(), refreshAfterMs: this.options.refreshAfterMs })
       ? entry
       : undefined;

@@ -22,18 +22,29 @@ afterEach(async () => {
 describe('WarcWriter beforeWrite', () => {
   it('tells where the response record goes before a byte of it is in the file, and the write waits for it', async () => {
     const writer = new WarcWriter({ dataDir });
-    let sizeWhenTold = -1;
+    const sizesWhenTold: (number | 'absent')[] = [];
     let placed: WrittenExchange | undefined;
+    const sizeOf = (file: string) =>
+      stat(join(dataDir, file)).then(
+        (stats) => stats.size,
+        () => 'absent' as const,
+      );
     const written = await writer.writeExchange(textExchange('https://example.com/a', 'first answer'), {
       beforeWrite: async (where) => {
         placed = where;
-        sizeWhenTold = (await stat(join(dataDir, where.response.file))).size;
+        sizesWhenTold.push(await sizeOf(where.response.file));
+      },
+    });
+    const second = await writer.writeExchange(textExchange('https://example.com/b', 'second answer'), {
+      beforeWrite: async (where) => {
+        sizesWhenTold.push(await sizeOf(where.response.file));
       },
     });
     await writer.close();
     expect(placed).toEqual(written);
-    // Only the warcinfo record was in the file then: the exchange starts where it ended.
-    expect(sizeWhenTold).toBeLessThan(written.response.offset);
+    // A new file appears with its warcinfo and first exchange at once; later ones are appended after.
+    expect(sizesWhenTold).toEqual(['absent', written.response.offset + written.response.length]);
+    expect(second.response.offset).toBeGreaterThan(written.response.offset + written.response.length);
     expect((await readResponseRecord(dataDir, written.response)).targetUri).toBe('https://example.com/a');
   });
 

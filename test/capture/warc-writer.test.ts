@@ -394,7 +394,9 @@ describe('WarcWriter', () => {
       Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' }),
     );
     await expect(writer.writeExchange(textExchange('https://example.com/lost', 'lost'))).rejects.toMatchObject({
-      code: 'ENOSPC',
+      code: 'STORAGE_WRITE',
+      systemCode: 'ENOSPC',
+      message: `cannot write ${join(dataDir, first.response.file)}: no space left on device (ENOSPC)`,
     });
 
     const third = await writer.writeExchange(textExchange('https://example.com/third', 'third'));

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { InProcessHostGate } from '../../src/net/host-gate.js';
 
 /** Resolves true when `promise` settles within a turn of the event loop, false otherwise. */
@@ -33,15 +33,49 @@ describe('InProcessHostGate', () => {
     expect(admitted).toEqual(['third', 'fourth']);
   });
 
-  it('holds everyone back while a host is slowed down, and never shortens a slowdown', async () => {
-    const gate = new InProcessHostGate({ hostConcurrency: 4 });
-    gate.slowDown('x.com', 300);
-    gate.slowDown('x.com', 10);
-    const startedAt = Date.now();
-    const release = await gate.acquire('x.com');
-    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(290);
-    release();
-    expect(await settlesNow(gate.acquire('t.co'))).toBe(true);
+  describe('on fake time', () => {
+    beforeEach(() => {
+      // setImmediate stays real: settlesNow() needs a real turn of the event loop.
+      vi.useFakeTimers({ now: new Date('2026-11-30T12:00:00Z'), toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    });
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it('holds everyone back while a host is slowed down, and never shortens a slowdown', async () => {
+      const gate = new InProcessHostGate({ hostConcurrency: 4 });
+      gate.slowDown('x.com', 300);
+      gate.slowDown('x.com', 10);
+      const waiting = gate.acquire('x.com');
+      expect(await settlesNow(waiting)).toBe(false);
+      await vi.advanceTimersByTimeAsync(299);
+      expect(await settlesNow(waiting)).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(await settlesNow(waiting)).toBe(true);
+      // Another host was never held back.
+      expect(await settlesNow(gate.acquire('t.co'))).toBe(true);
+    });
+
+    it('lets the waiting in one after another as places free up once a slowdown ends', async () => {
+      const gate = new InProcessHostGate({ hostConcurrency: 1 });
+      gate.slowDown('x.com', 1_000);
+      const first = gate.acquire('x.com');
+      const second = gate.acquire('x.com');
+      await vi.advanceTimersByTimeAsync(1_000);
+      const release = await first;
+      expect(await settlesNow(second)).toBe(false);
+      release();
+      expect(await settlesNow(second)).toBe(true);
+    });
+  });
+
+  it('reads "now" from the clock it is given', async () => {
+    let now = new Date('2026-11-30T12:00:00Z');
+    const gate = new InProcessHostGate({ hostConcurrency: 1, clock: { now: () => now } });
+    gate.slowDown('x.com', 60_000);
+    // An hour later by the gate's clock the minute's slowdown is over, whatever the wall clock says.
+    now = new Date('2026-11-30T13:00:00Z');
+    expect(await settlesNow(gate.acquire('x.com'))).toBe(true);
   });
 
   it('gives up waiting when the signal aborts, without losing the place of the next in line', async () => {

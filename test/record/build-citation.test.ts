@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { Capture, Check, Citation, LinkCheckEnd, TimedPostCheck } from '../../src/model/index.js';
-import { buildCitation, findingsFor, type CitationFindings } from '../../src/record/build-citation.js';
+import {
+  buildCitation,
+  findingsFor,
+  NO_HANDLE_MESSAGE,
+  type CitationFindings,
+} from '../../src/record/build-citation.js';
 import type { ResolvedCitation } from '../../src/resolve/resolve-citations.js';
 
 const AT = '2026-11-29T12:00:00.000Z';
@@ -101,7 +106,16 @@ describe('findingsFor (the folding rules)', () => {
         capturedPost: { id: '20', media: [], links: [] },
       },
     ],
-    ['an embed with no link inside is unidentified, unchecked', embed, { siblings: [] }, { status: 'unidentified' }],
+    [
+      'an embed with no account to look up and no link inside: the look at it is its check, and says why',
+      embed,
+      { siblings: [], lookedAt: AT },
+      {
+        status: 'unidentified',
+        check: { at: AT, status: 'unidentified' },
+        error: { code: 'BAD_RESPONSE', message: NO_HANDLE_MESSAGE },
+      },
+    ],
     [
       'an embed takes the newest check of the links inside it',
       embed,

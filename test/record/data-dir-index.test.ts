@@ -2,7 +2,7 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Citation, DocumentRecord, Status, TargetIndexEntry } from '../../src/model/index.js';
+import type { Citation, DocumentRecord, Status } from '../../src/model/index.js';
 import type { Store } from '../../src/ports.js';
 import { openDataDirStore } from '../../src/record/data-dir-store.js';
 import { DataDirIndex } from '../../src/record/data-dir-index.js';
@@ -47,20 +47,6 @@ const DAY1 = '2026-11-01T03:00:00.000Z';
 const DAY2 = '2026-11-02T03:00:00.000Z';
 
 describe('the reverse index', () => {
-  it('names every document citing a target, follows records that drop one, and rebuilds from the records', async () => {
-    const { store } = await newStore();
-    await store.documents.write(record('a', [post('1', [[DAY1, 'archived']]), post('2', [[DAY1, 'archived']])]));
-    await store.documents.write(record('b', [post('1', [[DAY1, 'archived']])]));
-    expect(await store.citing.documentsCiting('post:1')).toEqual(['a', 'b']);
-    expect(await store.citing.documentsCiting('post:2')).toEqual(['a']);
-    // document a, archived again, no longer cites post 2
-    await store.documents.write(record('a', [post('1', [[DAY1, 'archived']])]));
-    expect(await store.citing.documentsCiting('post:2')).toEqual([]);
-    const counts = await store.citing.rebuild();
-    expect(counts).toMatchObject({ documents: 2, targets: 1 });
-    expect(await store.citing.documentsCiting('post:1')).toEqual(['a', 'b']);
-  });
-
   it('a process that died between noting the targets and writing the record leaves a document too many, never one too few', async () => {
     const { store, index } = await newStore();
     const first = record('a', [post('1', [[DAY1, 'archived']])]);
@@ -102,77 +88,5 @@ describe('the reverse index', () => {
     expect(await store.citing.targetStates()).toEqual([]);
     await store.citing.rebuild();
     expect((await store.citing.targetStates()).map((state) => state.key)).toEqual(['post:1']);
-  });
-});
-
-describe('target states and status changes', () => {
-  it('merges the checks of every document citing a target and logs each change once', async () => {
-    const seen: unknown[] = [];
-    const { store } = await newStore({ onStatusChanges: (changes) => seen.push(...changes) });
-    await store.documents.write(record('a', [post('1', [[DAY1, 'archived']])]));
-    await store.documents.write(
-      record('b', [
-        post('1', [
-          [DAY1, 'archived'],
-          [DAY2, 'deleted'],
-        ]),
-      ]),
-    );
-    // Writing the same record again adds no change.
-    await store.documents.write(
-      record('b', [
-        post('1', [
-          [DAY1, 'archived'],
-          [DAY2, 'deleted'],
-        ]),
-      ]),
-    );
-    const [state] = await store.citing.targetStates();
-    expect(state).toEqual({
-      key: 'post:1',
-      firstCheckedAt: Date.parse(DAY1),
-      lastCheckedAt: Date.parse(DAY2),
-      status: 'deleted',
-      changedAtLastCheck: true,
-    });
-    const change = {
-      at: DAY2,
-      docId: 'b',
-      citationId: 'post:1',
-      url: 'https://x.com/a/status/1',
-      from: 'archived',
-      to: 'deleted',
-    };
-    expect(seen).toEqual([change]);
-    expect(await store.changes.list({ since: DAY1 })).toEqual([change]);
-    expect(await store.changes.list({ since: DAY1, status: 'archived' })).toEqual([]);
-    expect(await store.changes.list({ since: '2026-11-03T00:00:00.000Z' })).toEqual([]);
-    // The log is derived from the records' checks: a rebuild has the same.
-    await store.citing.rebuild();
-    expect(await store.changes.list({ since: DAY1 })).toEqual([change]);
-  });
-});
-
-describe('the target index', () => {
-  it('keeps the newest outcome of a target', async () => {
-    const { store } = await newStore();
-    const checkedAt = '2026-11-29T00:00:00.000Z';
-    const entry: TargetIndexEntry = {
-      key: 'link:https://t.co/x',
-      checkedAt,
-      outcome: {
-        kind: 'link',
-        check: {
-          checkedAt,
-          link: { url: 'https://t.co/x', hops: [] },
-          end: { kind: 'error', status: 'dead', error: { code: 'DNS', message: 'x' } },
-        },
-      },
-    };
-    expect(await store.targets.get(entry.key)).toBeUndefined();
-    await store.targets.put(entry);
-    const newer = { ...entry, checkedAt: '2026-11-30T00:00:00.000Z' };
-    await store.targets.put(newer);
-    expect(await store.targets.get(entry.key)).toEqual(newer);
   });
 });

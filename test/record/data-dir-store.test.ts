@@ -6,6 +6,7 @@ import type { Store } from '../../src/ports.js';
 import { openDataDirStore } from '../../src/record/data-dir-store.js';
 import { sidecarPathFor } from '../../src/record/serialize.js';
 import type { DocumentRecord } from '../../src/model/index.js';
+import { storeContract } from './store-contract.js';
 
 const opened: Store[] = [];
 afterEach(async () => {
@@ -28,6 +29,12 @@ function record(docId: string, marker: string): DocumentRecord {
     citations: [],
   };
 }
+
+storeContract('the data dir', async (options = {}) => {
+  const store = openDataDirStore({ dataDir: await mkdtemp(join(tmpdir(), 'citesnap-store-')), ...options });
+  opened.push(store);
+  return store;
+});
 
 describe('DataDirDocuments', () => {
   it('writes, reads and lists records', async () => {
