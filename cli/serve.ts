@@ -1,6 +1,7 @@
 import { configFrom, EXIT, parseCommandArgs } from './command-line.js';
 import { errnoCode, UsageError } from '../src/errors.js';
 import { openWarcFiles } from '../src/pipeline/open-pipeline.js';
+import { openStore } from '../src/pipeline/open-store.js';
 import { startServer } from '../src/serve/server.js';
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
@@ -21,16 +22,19 @@ export async function serveCommand(args: readonly string[]): Promise<number> {
     ...(values.host === undefined ? {} : { serveHost: values.host }),
     ...(values.port === undefined ? {} : { servePort: values.port }),
   });
+  const store = openStore(config);
   const warcFiles = openWarcFiles(config);
   let server;
   try {
     server = await startServer({
       dataDir: config.dataDir,
+      store,
       warcFiles: warcFiles.reader,
       host: config.serveHost,
       port: config.servePort,
     });
   } catch (error) {
+    await store.close();
     await warcFiles.store.close();
     const code = errnoCode(error);
     if (code === 'EADDRINUSE' || code === 'EADDRNOTAVAIL' || code === 'EACCES')
@@ -47,6 +51,7 @@ export async function serveCommand(args: readonly string[]): Promise<number> {
     process.once('SIGTERM', resolve);
   });
   await server.close();
+  await store.close();
   await warcFiles.store.close();
   return EXIT.ok;
 }

@@ -155,8 +155,9 @@ export interface Store {
   citing: CitingIndex;
   changes: StatusChangeLog;
   /**
-   * The articles' texts, for the page of `citesnap serve`. Undefined for a store that
-   * does not keep them yet (PostgreSQL): the page then shows each occurrence in its context.
+   * The articles' texts, for the page of `citesnap serve` (both stores keep them). Where
+   * one is missing (a record from before texts were kept), the page shows each occurrence
+   * in its context.
    */
   sources?: SourceTexts;
   /**

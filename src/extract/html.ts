@@ -5,7 +5,14 @@ import { Parser, type Handler } from 'htmlparser2';
 import { attributeValueSpan } from './attribute-span.js';
 import { assembleCitations, type EmbeddedPost, type FoundOccurrence } from './citations.js';
 import { hostSuffixPositions } from './link-scan.js';
-import { BLOCK_BREAK, LINE_BREAK, PlainTextBuilder, collapseWhitespace, positionsOf } from './plain-text.js';
+import {
+  BLOCK_BREAK,
+  LINE_BREAK,
+  PlainTextBuilder,
+  collapseWhitespace,
+  positionsOf,
+  printedText,
+} from './plain-text.js';
 import { findPlainTextCitations } from './plain-text-citations.js';
 import type { PostReference } from '../model/index.js';
 import { normalizePostId, parseLinkTarget } from './post-url.js';
@@ -80,7 +87,7 @@ const BLOCK_ELEMENTS = [
 /** Elements whose text is not part of the article's text. */
 const HIDDEN_ELEMENTS = ['script', 'style', 'template', 'title'];
 /** Elements that may cite something, or say something about an embed or the title. */
-const CANDIDATE_ELEMENTS = ['a', 'amp-twitter', 'blockquote', 'br', 'meta', 'p'];
+const CANDIDATE_ELEMENTS = ['a', 'amp-twitter', 'blockquote', 'br', 'iframe', 'meta', 'p', 'twitter-widget'];
 /** What an element's name alone says about it: one lookup a tag, and most tags stop there. */
 const ROLES_BY_TAG_NAME = new Map<string, number>();
 for (const [names, role] of [
@@ -188,6 +195,12 @@ class CitationReader implements Partial<Handler> {
         this.plain.addBreak(LINE_BREAK, this.parser.startIndex);
         if (embed?.paragraph === 'open') embed.paragraphText.push('\n');
         break;
+      case 'iframe':
+      case 'twitter-widget': {
+        const id = renderedEmbedPostId(name, attributes);
+        if (id !== undefined) this.addRenderedEmbed(id);
+        break;
+      }
       case 'meta': {
         const ogTitle = attributes['property'] === 'og:title' ? collapseWhitespace(attributes['content'] ?? '') : '';
         if (ogTitle !== '') this.ogTitle ??= ogTitle;
@@ -318,9 +331,27 @@ class CitationReader implements Partial<Handler> {
     this.embedStretches.set(this.plain.length, post);
   }
 
+  /**
+   * An embed as widgets.js leaves it once it has run: the post's frame, which holds
+   * nothing a saved page keeps (its text, author and date are inside the frame's
+   * own document), so the citation has the id alone.
+   */
+  private addRenderedEmbed(id: string): void {
+    const outer = this.openEmbeds.at(-1);
+    const { startIndex, endIndex } = this.parser;
+    this.found.push({
+      form: 'embed',
+      raw: this.markup.slice(startIndex, endIndex + 1),
+      offset: startIndex,
+      plainPosition: this.plain.length,
+      target: { kind: 'embedded-post', post: { id, embed: {} } },
+      ...(outer === undefined ? {} : { container: outer.post }),
+    });
+  }
+
   private closeEmbed(embed: OpenEmbed): void {
     const trailer = parseEmbedTrailer(embed.trailerText);
-    const text = embed.paragraph === 'not-seen' ? trailer.textBefore : collapseWhitespace(embed.paragraphText.join(''));
+    const text = embed.paragraph === 'not-seen' ? trailer.textBefore : printedText(embed.paragraphText.join(''));
     const { post } = embed;
     if (trailer.authorName !== undefined) post.embed.authorName = trailer.authorName;
     if (trailer.handle !== undefined) post.embed.handle = trailer.handle;
@@ -333,4 +364,28 @@ class CitationReader implements Partial<Handler> {
 
 function isEmbedBlockquote(classAttribute: string | undefined): boolean {
   return classAttribute?.split(/[ \t\n\f\r]+/).some((name) => EMBED_CLASSES.has(name)) ?? false;
+}
+
+/** The page widgets.js frames a post in: `https://platform.twitter.com/embed/Tweet.html?…&id=<id>&…`. */
+const RENDERED_EMBED_PAGE = /^(?:https?:)?\/\/platform\.(?:twitter|x)\.com\/embed\/Tweet\.html\?/i;
+const ID_PARAMETER = /[?&]id=(\d{1,20})(?:&|#|$)/;
+
+/**
+ * The post of an embed widgets.js has rendered: an <iframe> of its Tweet.html
+ * page, or (2016 to 2018) a <twitter-widget class="twitter-tweet …">, whose
+ * `data-tweet-id` names it. widgets.js writes the id twice, in the attribute and in
+ * the page's `id` parameter, and a frame is read only where the two agree: a frame
+ * of any other page (a timeline, a template's `id={id}`), or one written by hand
+ * with the page's URL alone, is not an embed this reader vouches for.
+ */
+function renderedEmbedPostId(name: string, attributes: Record<string, string>): string | undefined {
+  const dataId = attributes['data-tweet-id']?.trim();
+  if (dataId === undefined || !TWEET_ID.test(dataId)) return undefined;
+  if (name === 'twitter-widget') return isEmbedBlockquote(attributes['class']) ? normalizePostId(dataId) : undefined;
+  const src = attributes['src']?.trim() ?? '';
+  if (!RENDERED_EMBED_PAGE.test(src)) return undefined;
+  const srcId = ID_PARAMETER.exec(src)?.[1];
+  return srcId !== undefined && normalizePostId(srcId) === normalizePostId(dataId)
+    ? normalizePostId(dataId)
+    : undefined;
 }

@@ -36,6 +36,23 @@ export function collapseWhitespace(text: string): string {
   return text.trim().replace(/\s+/g, ' ');
 }
 
+const PERCENT_U_ESCAPE = /%u([0-9a-fA-F]{4})/g;
+
+/** What an article printed of a post (its text, its author's name) as it reads: escapes decoded, whitespace collapsed. */
+export function printedText(text: string): string {
+  return collapseWhitespace(decodePercentUEscapes(text));
+}
+
+/**
+ * `text` with JavaScript `escape()` sequences of characters past Latin-1 decoded
+ * (`%u2014` is `—`, `%u201C` is `“`): some CMSs store what a post printed so. Only
+ * the `%uXXXX` form is read; `%XX` is a URL's and stays as written.
+ */
+export function decodePercentUEscapes(text: string): string {
+  if (!text.includes('%u')) return text;
+  return text.replace(PERCENT_U_ESCAPE, (_escape, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
+}
+
 /** Whether `text` is all white space (as \s): looked at for every text after a break, so a loop that stops at the first word, not a regex. */
 function isBlank(text: string): boolean {
   for (let index = 0; index < text.length; index++) {
@@ -78,6 +95,8 @@ export class PlainTextBuilder implements TextSlices {
   /** Where each paragraph after the first starts: just after a block break. */
   private readonly paragraphStarts: number[] = [];
   private endsWithBreak = true;
+  /** The last break added: a second <br> after it makes it a paragraph break. */
+  private lastBreak: Piece | undefined;
   length = 0;
 
   /** Adds `text`, which the parser read from markup[markupStart, markupEnd). */
@@ -91,10 +110,22 @@ export class PlainTextBuilder implements TextSlices {
     this.endsWithBreak = false;
   }
 
-  /** Adds a break standing for the tag at `markupPosition`; a run of breaks counts as one. */
+  /**
+   * Adds a break standing for the tag at `markupPosition`. A run of breaks counts
+   * as one, a paragraph break where any of them is one (`<br></p>`) or where two
+   * line breaks meet (`<br><br>`, the blank line of a text kept in HTML).
+   */
   addBreak(marker: typeof BLOCK_BREAK | typeof LINE_BREAK, markupPosition: number): void {
-    if (this.endsWithBreak) return;
-    this.pieces.push({ plainStart: this.length, markupStart: markupPosition, markupEnd: markupPosition, text: marker });
+    if (this.endsWithBreak) {
+      const last = this.lastBreak;
+      if (last?.text === LINE_BREAK) {
+        last.text = BLOCK_BREAK;
+        this.paragraphStarts.push(last.plainStart + 1);
+      }
+      return;
+    }
+    this.lastBreak = { plainStart: this.length, markupStart: markupPosition, markupEnd: markupPosition, text: marker };
+    this.pieces.push(this.lastBreak);
     this.length += 1;
     this.endsWithBreak = true;
     if (marker === BLOCK_BREAK) this.paragraphStarts.push(this.length);

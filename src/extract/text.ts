@@ -6,6 +6,8 @@ import type { ExtractedDocument } from './types.js';
 
 /** A blank line (spaces allowed on it), or a Unicode paragraph separator. */
 const BLANK_LINE = /\n[^\S\n]*\n|\u2029/g;
+/** Any line break: the paragraph break of a text that has no blank line. */
+const ANY_LINE_BREAK = /\r\n|[\n\r\u2028\u2029]/g;
 const TEXT_LINE_BREAKS = '\n\r\u2028\u2029';
 
 /** Finds the citations of a plain-text document; offsets are indexes into `text`. */
@@ -24,12 +26,18 @@ export function extractFromText(text: string): ExtractedDocument {
 
 /** Walks the blank lines of a text forward, once, as the residue scan advances. */
 class ParagraphStarts {
-  private readonly breaks = new RegExp(BLANK_LINE);
+  /**
+   * A text that separates its paragraphs by blank lines keeps a post's own line
+   * breaks inside one; a text stored without any blank line has one paragraph a
+   * line, and a line break there is where a residue's passage stops.
+   */
+  private readonly breaks: RegExp;
   private upcoming: RegExpExecArray | null;
   private currentStart = 0;
   private previousStart = 0;
 
   constructor(private readonly text: string) {
+    this.breaks = new RegExp(new RegExp(BLANK_LINE).test(text) ? BLANK_LINE : ANY_LINE_BREAK);
     this.upcoming = this.breaks.exec(text);
   }
 

@@ -1,7 +1,7 @@
 // The attribution trailer an embedded post prints under its text,
 // `— Name (@handle) Date`, read from plain text. Every reader here looks at a
 // bounded window, so hostile text cannot make it backtrack or rescan.
-import { collapseWhitespace } from './plain-text.js';
+import { collapseWhitespace, printedText } from './plain-text.js';
 import { parsePrintedDate } from './printed-date.js';
 
 /**
@@ -18,7 +18,6 @@ export const MAX_ATTRIBUTION_SPAN = 120;
 export const MAX_DATE_SPAN = 64;
 /** The longest date text kept from an embed's trailer; anything longer is not a date. */
 const MAX_EMBED_DATE_TEXT = 64;
-const ENTITY_DASH = '&mdash;';
 const DIGIT_RUN = /[0-9\u0660-\u0669\u06f0-\u06f9]+/g;
 /** Characters that may close a printed date after its last digits: 2023年11月28日, 28. */
 const DATE_CLOSERS = '日일.';
@@ -35,33 +34,79 @@ export interface AttributionDash {
   authorName: string;
 }
 
+/** How an em dash may be written: the character, its entity, or the JavaScript escape some CMSs store (`%u2014`). */
+const EM_DASH_SPELLINGS = ['—', '&mdash;', '&#8212;', '%u2014'];
+/** An en dash as the same CMSs store it; like `–`, a dash only with space on both sides. */
+const ESCAPED_EN_DASH = '%u2013';
+/** Display names are at most 50 characters; ZWJ and variation selectors do not count (they are parts of one emoji). */
+const MAX_DISPLAY_NAME_LENGTH = 50;
+const EMOJI_JOINERS = /\u200d|\ufe0e|\ufe0f/g;
+const LINK_IN_NAME = /:\/\/|\bt\.co\/|\bpic\.(?:twitter|x)\.com\//;
+
 /**
  * Finds the dash of `— Name (@` in `before`, the text that ends just before `(@`,
- * never across a line break. The dash may be an em dash or `&mdash;` (written
- * tight or spaced), or an en dash or hyphen with space on both sides (so that
- * "Jean-Luc" is not split). The nearest dash wins.
+ * never across a line break. The dash may be an em dash (`—`, `&mdash;`,
+ * `&#8212;` or `%u2014`, written tight or spaced), or an en dash or hyphen with
+ * space on both sides (so that "Jean-Luc" is not split). The nearest em dash
+ * wins, even past a spaced hyphen: in `— Partido Ejemplo - PE (@pe)` the hyphen is
+ * part of the name. A spaced hyphen or en dash is the dash only where no em dash
+ * is on the line, or where the one there would make a name no account can have
+ * (longer than a display name, or holding a link: `Great news — we are open!
+ * pic.twitter.com/x - City Hall (@cityhall)`).
  */
 export function findAttributionDash(before: string, options: { lineBreaks: string }): AttributionDash | undefined {
+  let spaced: { start: number; length: number } | undefined;
   for (let index = before.length - 1; index >= 0; index--) {
     const char = before.charAt(index);
-    if (options.lineBreaks.includes(char)) return undefined;
-    let dashLength = 0;
-    if (char === '—') dashLength = 1;
-    else if (char === ';' && before.startsWith(ENTITY_DASH, index - ENTITY_DASH.length + 1)) {
-      index -= ENTITY_DASH.length - 1;
-      dashLength = ENTITY_DASH.length;
-    } else if (
-      (char === '–' || char === '-') &&
-      isSpaceAt(before, index + 1) &&
-      (index === 0 || isSpaceAt(before, index - 1))
-    ) {
-      dashLength = 1;
+    if (options.lineBreaks.includes(char)) break;
+    const emDashLength = emDashEndingAt(before, index);
+    if (emDashLength > 0) {
+      const start = index - emDashLength + 1;
+      const authorName = printedText(before.slice(index + 1));
+      if (authorName === '') return undefined;
+      if (spaced === undefined || isPossibleDisplayName(authorName)) return { start, authorName };
+      break;
     }
-    if (dashLength === 0) continue;
-    const authorName = collapseWhitespace(before.slice(index + dashLength));
-    return authorName === '' ? undefined : { start: index, authorName };
+    if (spaced !== undefined) continue;
+    const spacedLength = spacedDashEndingAt(before, index);
+    if (spacedLength > 0) {
+      spaced = { start: index - spacedLength + 1, length: spacedLength };
+      index = spaced.start;
+    }
   }
-  return undefined;
+  if (spaced === undefined) return undefined;
+  const authorName = printedText(before.slice(spaced.start + spaced.length));
+  return authorName === '' ? undefined : { start: spaced.start, authorName };
+}
+
+/** The length of the em dash whose last character is at `index` (0 where there is none). */
+function emDashEndingAt(text: string, index: number): number {
+  const char = text.charAt(index);
+  if (char !== '—' && char !== ';' && char !== '4') return 0;
+  for (const spelling of EM_DASH_SPELLINGS) {
+    if (text.startsWith(spelling, index - spelling.length + 1) && index - spelling.length + 1 >= 0)
+      return spelling.length;
+  }
+  return 0;
+}
+
+/** The length of the en dash or hyphen, with space on both sides, whose last character is at `index` (0 where there is none). */
+function spacedDashEndingAt(text: string, index: number): number {
+  if (!isSpaceAt(text, index + 1)) return 0;
+  const char = text.charAt(index);
+  let length = 0;
+  if (char === '–' || char === '-') length = 1;
+  else if (char === '3' && index >= ESCAPED_EN_DASH.length - 1 && text.startsWith(ESCAPED_EN_DASH, index - 5))
+    length = ESCAPED_EN_DASH.length;
+  if (length === 0) return 0;
+  const start = index - length + 1;
+  return start === 0 || isSpaceAt(text, start - 1) ? length : 0;
+}
+
+function isPossibleDisplayName(name: string): boolean {
+  let length = 0;
+  for (const _codePoint of name.replace(EMOJI_JOINERS, '')) length++;
+  return length <= MAX_DISPLAY_NAME_LENGTH && !LINK_IN_NAME.test(name);
 }
 
 function isSpaceAt(text: string, index: number): boolean {
@@ -196,16 +241,16 @@ export function parseEmbedTrailer(text: string): EmbedTrailer {
     if (found !== undefined) last = { index, ...found };
   }
   if (last === undefined) {
-    const textBefore = collapseWhitespace(text);
+    const textBefore = printedText(text);
     return textBefore === '' ? {} : { textBefore };
   }
   const trailer: EmbedTrailer = { handle: last.handle };
   const nameStart = Math.max(0, last.index - MAX_ATTRIBUTION_SPAN);
   const dash = findAttributionDash(text.slice(nameStart, last.index), { lineBreaks: '' });
-  const authorName = dash?.authorName ?? collapseWhitespace(text.slice(nameStart, last.index));
+  const authorName = dash?.authorName ?? printedText(text.slice(nameStart, last.index));
   if (authorName !== '') trailer.authorName = authorName;
   if (dash !== undefined) {
-    const textBefore = collapseWhitespace(text.slice(0, nameStart + dash.start));
+    const textBefore = printedText(text.slice(0, nameStart + dash.start));
     if (textBefore !== '') trailer.textBefore = textBefore;
   }
   const dateText = collapseWhitespace(text.slice(last.index + last.length));

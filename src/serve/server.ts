@@ -13,7 +13,7 @@ import { dataDirWarcReader, type WarcFileReader } from '../capture/warc-reader.j
 import { errnoCode, messageOf, RecordUnreadableError } from '../errors.js';
 import type { DocumentRecord } from '../model/index.js';
 import { openDataDirStore } from '../record/data-dir-store.js';
-import type { DocumentRecords, SourceTexts } from '../ports.js';
+import type { DocumentRecords, SourceTexts, Store } from '../ports.js';
 import { markArticle } from './article-text.js';
 import { DocumentList } from './document-list.js';
 import { readPhoto } from './photos.js';
@@ -25,6 +25,8 @@ import { WaczCache } from './wacz-cache.js';
 
 export interface ServeOptions {
   dataDir: string;
+  /** Where the records and article texts are read (the configured store); default: the data dir's. Not closed here. */
+  store?: Store;
   /** Reads the captures' WARC files (the configured WARC store); default: the data dir's `warc` folder. */
   warcFiles?: WarcFileReader;
   /** The interface to listen on. Default 127.0.0.1: another one is the operator's explicit choice. */
@@ -63,7 +65,7 @@ const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1']);
 
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const host = options.host ?? '127.0.0.1';
-  const store = openDataDirStore({ dataDir: options.dataDir });
+  const store = options.store ?? openDataDirStore({ dataDir: options.dataDir });
   const documents = store.documents;
   const handler = new RequestHandler({
     warcFiles: options.warcFiles ?? dataDirWarcReader(options.dataDir),

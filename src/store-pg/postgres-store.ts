@@ -103,6 +103,16 @@ export function openPostgresStore(options: PostgresStoreOptions): PostgresStore 
     documents,
     targets,
     journals: new PostgresJournals(database),
+    sources: {
+      keep: async (sha256, text) => {
+        await database.query('INSERT INTO source_texts (sha256, text) VALUES ($1, $2) ON CONFLICT DO NOTHING', [
+          sha256,
+          text,
+        ]);
+      },
+      read: async (sha256) =>
+        (await database.query<{ text: string }>('SELECT text FROM source_texts WHERE sha256 = $1', [sha256]))[0]?.text,
+    },
     citing,
     changes,
     importRecord: (record) => documents.writeRecord(record, { unlessNewer: true }),

@@ -1,5 +1,6 @@
-// The forms of issue 9 the way a user meets them: a markdown source and a CMS
-// export that declares no charset, archived with the command line against fake
+// The forms of issue 9 the way a user meets them: a markdown source, a CMS
+// export that declares no charset, a page saved after widgets.js ran and a text
+// stored without blank lines, archived with the command line against fake
 // upstreams. The record keeps what the residue printed and the post it found.
 import { copyFile, mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,7 +12,7 @@ import { runCli } from '../support/run-cli.js';
 
 const FIXTURES = new URL('../fixtures/extract/', import.meta.url);
 
-describe('citesnap archive on markdown quotes and undeclared UTF-8', () => {
+describe('citesnap archive on the forms of issue 9', () => {
   const fake = useFakeUpstream();
 
   async function archive(fixture: string): Promise<DocumentRecord> {
@@ -81,5 +82,40 @@ describe('citesnap archive on markdown quotes and undeclared UTF-8', () => {
     expect(
       record.citations.find((citation) => citation.post?.handle === 'croixrouge_ex')?.post?.embed?.authorName,
     ).toBe('Croix-Rouge Exemple');
+  });
+
+  it('archives the posts of a page saved after widgets.js drew its embeds', async () => {
+    for (const [id, createdAt] of [
+      ['1712000000000000071', '2023-10-11T06:10:00Z'],
+      ['1712000000000000072', '2023-10-11T07:15:00Z'],
+    ] as const) {
+      fake.upstream.addPost({
+        id,
+        handle: 'coast_guard_ex',
+        name: 'Coastguard Example',
+        text: 'Stay away from the sea front',
+        createdAt,
+      });
+    }
+    const record = await archive('rendered-embeds.html');
+    for (const id of ['1712000000000000071', '1712000000000000072']) {
+      const citation = record.citations.find((candidate) => candidate.id === `post:${id}`);
+      expect(citation?.status).toBe('archived');
+      expect(citation?.occurrences.map((occurrence) => occurrence.form)).toEqual(['embed']);
+      expect(citation?.post?.handle).toBe('coast_guard_ex');
+    }
+  });
+
+  it('keeps a residue passage to the post in a text stored without blank lines', async () => {
+    const record = await archive('passage-bounds-no-blank-lines.txt');
+    const bridge = record.citations.find((citation) => citation.post?.handle === 'bridge_trust_ex');
+    expect(bridge?.post?.embed?.text).toBe('Cycle counters on the bridge passed a million this year');
+    const ferries = record.citations.find((citation) => citation.post?.handle === 'example_ferries');
+    expect(ferries?.post?.embed).toEqual({
+      authorName: 'Example Ferries',
+      handle: 'example_ferries',
+      dateText: 'March 5, 2024',
+      date: '2024-03-05',
+    });
   });
 });

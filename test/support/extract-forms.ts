@@ -14,13 +14,17 @@ import {
 const FIXTURES = new URL('../fixtures/extract/', import.meta.url);
 const EXPECTED = new URL('../fixtures/forms/expected.json', import.meta.url);
 
-/** What a post citation must say; absent fields are not checked, `date: null` means no date read. */
+/**
+ * What a post citation must say; absent fields are not checked, `date: null` means
+ * no date read, `text: null` no text (`post.embed.text`, the residue's passage).
+ */
 export interface ExpectedPost {
   id?: string;
   handle?: string;
   authorName?: string;
   dateText?: string;
   date?: string | null;
+  text?: string | null;
 }
 
 export type Expectation =
@@ -108,7 +112,8 @@ function matches(citation: ExtractedCitation, expectation: Expectation): boolean
     (post.handle === undefined || citation.post?.handle === post.handle) &&
     (post.authorName === undefined || embed?.authorName === post.authorName) &&
     (post.dateText === undefined || embed?.dateText === post.dateText) &&
-    (post.date === undefined || embed?.date === (post.date ?? undefined))
+    (post.date === undefined || embed?.date === (post.date ?? undefined)) &&
+    (post.text === undefined || embed?.text === (post.text ?? undefined))
   );
 }
 
@@ -141,9 +146,11 @@ function toExpectation(entry: unknown, where: string): Expectation {
     if (typeof value === 'string') expected[field] = value;
     else if (value !== undefined) throw new Error(`${where}: post.${field} must be a string`);
   }
-  const date = post['date'];
-  if (typeof date === 'string' || date === null) expected.date = date;
-  else if (date !== undefined) throw new Error(`${where}: post.date must be a string or null`);
+  for (const field of ['date', 'text'] as const) {
+    const value = post[field];
+    if (typeof value === 'string' || value === null) expected[field] = value;
+    else if (value !== undefined) throw new Error(`${where}: post.${field} must be a string or null`);
+  }
   return { form, post: expected };
 }
 
