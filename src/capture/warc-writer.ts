@@ -3,7 +3,7 @@ import { link, mkdir, open, stat, unlink, type FileHandle } from 'node:fs/promis
 import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
-import { gzip } from 'node:zlib';
+import { gzip, gzipSync } from 'node:zlib';
 import {
   asError,
   errnoCode,
@@ -24,6 +24,27 @@ export { outboxFolder } from './warc-outbox.js';
 const DEFAULT_MAX_FILE_BYTES = 1024 ** 3;
 
 const gzipAsync = promisify(gzip);
+
+/**
+ * Records up to this size are compressed on the main thread. An asynchronous gzip
+ * costs a zlib stream and a hand-off to the thread pool: for the small records most
+ * exchanges make (a request, a post's JSON, a redirect) about seven times the CPU of
+ * the compression itself (measured: 250 against 33 microseconds for 1 KB). Bigger
+ * bodies go to the thread pool so that one large page never holds the event loop.
+ */
+const SYNC_GZIP_MAX_BYTES = 64 * 1024;
+
+/** One gzip member of `record`, as `gzip` makes it either way. */
+function gzipMember(record: Uint8Array): Promise<Buffer> {
+  if (record.byteLength <= SYNC_GZIP_MAX_BYTES) {
+    try {
+      return Promise.resolve(gzipSync(record));
+    } catch (error) {
+      return Promise.reject(asError(error));
+    }
+  }
+  return gzipAsync(record);
+}
 
 /**
  * Names given to the writers of this process. A name is taken when its file is first
@@ -325,7 +346,7 @@ export class WarcWriter {
     let members: [Buffer, Buffer][];
     try {
       members = await Promise.all(
-        batch.map(async (item) => Promise.all([gzipAsync(item.requestRecord), gzipAsync(item.responseRecord)])),
+        batch.map(async (item) => Promise.all([gzipMember(item.requestRecord), gzipMember(item.responseRecord)])),
       );
     } catch (error) {
       for (const item of batch) item.reject(error);
@@ -415,7 +436,7 @@ export class WarcWriter {
         filename: name,
         fields: this.warcinfoFields(),
       });
-      const member = await gzipAsync(warcinfo);
+      const member = await gzipMember(warcinfo);
       const file: OpenWarcFile = {
         relativePath: recordedWarcFile(name),
         name,
