@@ -127,16 +127,20 @@ export class TargetChecker implements CheckTargets {
     const running = this.inFlight.get(flightKey);
     if (running) return running;
     const work = (async () => {
-      const before = force === true ? undefined : await this.reusable(key, force, reuseCheckedSince);
+      const before =
+        force === true ? undefined : this.reusable(await this.options.index.get(key), force, reuseCheckedSince);
       if (before) return before.outcome;
       const release = await this.options.claims?.acquire(key);
       try {
-        // Another process may have checked it while this one waited for the claim.
+        // One read under the claim serves both: another process may have checked the
+        // target while this one waited (reuse it), and the journal compares its time.
+        const current =
+          release === undefined && this.options.journal === undefined ? undefined : await this.options.index.get(key);
         const reusable =
-          release === undefined || force === true ? undefined : await this.reusable(key, force, reuseCheckedSince);
+          release === undefined || force === true ? undefined : this.reusable(current, force, reuseCheckedSince);
         if (reusable) return reusable.outcome;
         const ports: CheckPorts = { fetcher: this.options.fetcher, record: this.options.record };
-        const journal = await this.beginJournal(key, force);
+        const journal = await this.beginJournal(key, force, current?.checkedAt);
         const outcome = await fresh(journal === undefined ? ports : journal.ports(ports));
         await this.options.index.put({ key, checkedAt: outcome.check.checkedAt, outcome });
         await journal?.end();
@@ -153,25 +157,24 @@ export class TargetChecker implements CheckTargets {
     }
   }
 
-  private async beginJournal(key: string, force: Force) {
+  private async beginJournal(key: string, force: Force, outcomeCheckedAt: string | undefined) {
     const { journal } = this.options;
     if (journal === undefined) return undefined;
     const now = this.options.clock.now();
     return journal.begin(key, {
       startedAt: now.toISOString(),
-      outcomeCheckedAt: (await this.options.index.get(key))?.checkedAt,
+      outcomeCheckedAt,
       replaySince: now.getTime() - this.options.refreshAfterMs,
       // Only a plain check may replay what a killed process stored: a forced one, or a run's, wants an answer from now.
       replay: force === false,
     });
   }
 
-  private async reusable(
-    key: string,
+  private reusable(
+    entry: TargetIndexEntry | undefined,
     force: false | { unlessCheckedSince: number },
     reuseCheckedSince?: number,
-  ): Promise<TargetIndexEntry | undefined> {
-    const entry = await this.options.index.get(key);
+  ): TargetIndexEntry | undefined {
     if (!entry) return undefined;
     // Checked since the run began: whatever it found is this run's answer (a failure too, or a rerun would hammer).
     const since = force === false ? reuseCheckedSince : force.unlessCheckedSince;
