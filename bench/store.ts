@@ -146,7 +146,7 @@ async function archiveRun(
     return { seconds, queries: kind === 'PostgreSQL' ? queriesOf(store) : undefined };
   } finally {
     await pipeline.close();
-    upstream.stop();
+    await upstream.stop();
   }
 
   async function articleFile(index: number, html: string): Promise<string> {

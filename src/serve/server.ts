@@ -54,7 +54,7 @@ const PAGE_POLICY =
  * from another origin; its components set inline styles.
  */
 const REPLAY_POLICY =
-  "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; media-src 'self' blob:; connect-src 'self'; worker-src 'self'; frame-src 'self'; manifest-src 'self'; base-uri 'self'; form-action 'none'; frame-ancestors 'self'";
+  "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; media-src 'self' blob:; connect-src 'self' data:; worker-src 'self'; frame-src 'self'; manifest-src 'self'; base-uri 'self'; form-action 'none'; frame-ancestors 'self'";
 /** What the server sends that is not a page (the record, a photo, the WACZ): never a document that runs anything. */
 const DATA_POLICY = "default-src 'none'; sandbox; frame-ancestors 'none'";
 
