@@ -3,8 +3,8 @@ import { link, mkdir, open, stat, unlink, type FileHandle } from 'node:fs/promis
 import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
-import { gzip } from 'node:zlib';
-import { errnoCode, storageWriteError, WarcWriterClosedError } from '../errors.js';
+import { gzip, gzipSync } from 'node:zlib';
+import { asError, errnoCode, storageWriteError, WarcWriterClosedError } from '../errors.js';
 import type { WarcLocation } from '../model/index.js';
 import { VERSION } from '../version.js';
 import { buildExchangeRecords, buildWarcinfoRecord, type WarcExchange, type WarcinfoFields } from './warc-format.js';
@@ -17,6 +17,27 @@ const WARC_FOLDER = 'warc';
 const DEFAULT_MAX_FILE_BYTES = 1024 ** 3;
 
 const gzipAsync = promisify(gzip);
+
+/**
+ * Records up to this size are compressed on the main thread. An asynchronous gzip
+ * costs a zlib stream and a hand-off to the thread pool: for the small records most
+ * exchanges make (a request, a post's JSON, a redirect) about seven times the CPU of
+ * the compression itself (measured: 250 against 33 microseconds for 1 KB). Bigger
+ * bodies go to the thread pool so that one large page never holds the event loop.
+ */
+const SYNC_GZIP_MAX_BYTES = 64 * 1024;
+
+/** One gzip member of `record`, as `gzip` makes it either way. */
+function gzipMember(record: Uint8Array): Promise<Buffer> {
+  if (record.byteLength <= SYNC_GZIP_MAX_BYTES) {
+    try {
+      return Promise.resolve(gzipSync(record));
+    } catch (error) {
+      return Promise.reject(asError(error));
+    }
+  }
+  return gzipAsync(record);
+}
 
 /**
  * Names given to the writers of this process. A name is taken when its file is first
@@ -182,7 +203,7 @@ export class WarcWriter {
     let members: [Buffer, Buffer][];
     try {
       members = await Promise.all(
-        batch.map(async (item) => Promise.all([gzipAsync(item.requestRecord), gzipAsync(item.responseRecord)])),
+        batch.map(async (item) => Promise.all([gzipMember(item.requestRecord), gzipMember(item.responseRecord)])),
       );
     } catch (error) {
       for (const item of batch) item.reject(error);
@@ -273,7 +294,7 @@ export class WarcWriter {
         filename: name,
         fields: this.warcinfoFields(),
       });
-      const member = await gzipAsync(warcinfo);
+      const member = await gzipMember(warcinfo);
       return {
         relativePath: `${WARC_FOLDER}/${name}`,
         path,
