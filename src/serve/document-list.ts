@@ -44,9 +44,15 @@ export class DocumentList {
 
   async #allRows(): Promise<DocumentRow[]> {
     const folder = await stat(this.#documents.location()).catch(() => undefined);
-    const folderStamp = folder ? `${folder.mtimeMs}:${folder.ino}` : 'none';
+    // A store that is no folder of files (PostgreSQL) has no stamp: its records are read on every look.
+    const folderStamp = folder ? `${folder.mtimeMs}:${folder.ino}` : undefined;
     const now = Date.now();
-    if (this.#sorted?.folderStamp === folderStamp && now - this.#sorted.at < RECHECK_AFTER_MS) return this.#sorted.rows;
+    if (
+      folderStamp !== undefined &&
+      this.#sorted?.folderStamp === folderStamp &&
+      now - this.#sorted.at < RECHECK_AFTER_MS
+    )
+      return this.#sorted.rows;
     const docIds = await this.#documents.list();
     const rows: DocumentRow[] = [];
     const seen = new Set<string>();
@@ -60,16 +66,15 @@ export class DocumentList {
     rows.sort((a, b) =>
       a.processedAt === b.processedAt ? (a.docId < b.docId ? -1 : 1) : a.processedAt < b.processedAt ? 1 : -1,
     );
-    this.#sorted = { folderStamp, at: now, rows };
+    if (folderStamp !== undefined) this.#sorted = { folderStamp, at: now, rows };
     return rows;
   }
 
   async #rowOf(docId: string): Promise<DocumentRow | undefined> {
     const info = await stat(this.#documents.locationOf(docId)).catch(() => undefined);
-    if (!info) return undefined;
-    const stamp = `${info.mtimeMs}:${info.size}`;
+    const stamp = info ? `${info.mtimeMs}:${info.size}` : undefined;
     const cached = this.#entries.get(docId);
-    if (cached?.stamp === stamp) return cached.row;
+    if (stamp !== undefined && cached?.stamp === stamp) return cached.row;
     let record: DocumentRecord | undefined;
     try {
       record = await this.#documents.read(docId);
@@ -78,7 +83,7 @@ export class DocumentList {
       if (!(error instanceof RecordUnreadableError)) throw error;
     }
     const row = record ? documentRow(record) : undefined;
-    this.#entries.set(docId, { stamp, row });
+    if (stamp !== undefined) this.#entries.set(docId, { stamp, row });
     return row;
   }
 }
