@@ -1,5 +1,6 @@
 import { configFrom, EXIT, parseCommandArgs } from './command-line.js';
 import { errnoCode, UsageError } from '../src/errors.js';
+import { openWarcFiles } from '../src/pipeline/open-pipeline.js';
 import { openStore } from '../src/pipeline/open-store.js';
 import { startServer } from '../src/serve/server.js';
 
@@ -22,11 +23,19 @@ export async function serveCommand(args: readonly string[]): Promise<number> {
     ...(values.port === undefined ? {} : { servePort: values.port }),
   });
   const store = openStore(config);
+  const warcFiles = openWarcFiles(config);
   let server;
   try {
-    server = await startServer({ dataDir: config.dataDir, store, host: config.serveHost, port: config.servePort });
+    server = await startServer({
+      dataDir: config.dataDir,
+      store,
+      warcFiles: warcFiles.reader,
+      host: config.serveHost,
+      port: config.servePort,
+    });
   } catch (error) {
     await store.close();
+    await warcFiles.store.close();
     const code = errnoCode(error);
     if (code === 'EADDRINUSE' || code === 'EADDRNOTAVAIL' || code === 'EACCES')
       throw new UsageError(`serve: cannot listen on ${config.serveHost}:${config.servePort} (${code})`);
@@ -43,5 +52,6 @@ export async function serveCommand(args: readonly string[]): Promise<number> {
   });
   await server.close();
   await store.close();
+  await warcFiles.store.close();
   return EXIT.ok;
 }

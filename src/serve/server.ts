@@ -8,6 +8,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import send from 'send';
+import { dataDirWarcReader, type WarcFileReader } from '../capture/warc-reader.js';
 import { messageOf, RecordUnreadableError } from '../errors.js';
 import type { DocumentRecord } from '../model/index.js';
 import { openDataDirStore } from '../record/data-dir-store.js';
@@ -26,6 +27,8 @@ export interface ServeOptions {
   dataDir: string;
   /** Where the records and article texts are read (the configured store); default: the data dir's. Not closed here. */
   store?: Store;
+  /** Reads the captures' WARC files (the configured WARC store); default: the data dir's `warc` folder. */
+  warcFiles?: WarcFileReader;
   /** The interface to listen on. Default 127.0.0.1: another one is the operator's explicit choice. */
   host?: string;
   /** Default 8080; 0 takes a free port. */
@@ -65,7 +68,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const store = options.store ?? openDataDirStore({ dataDir: options.dataDir });
   const documents = store.documents;
   const handler = new RequestHandler({
-    dataDir: options.dataDir,
+    warcFiles: options.warcFiles ?? dataDirWarcReader(options.dataDir),
     documents,
     sources: store.sources,
     onError:
@@ -101,7 +104,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
 }
 
 class RequestHandler {
-  readonly #dataDir: string;
+  readonly #warcFiles: WarcFileReader;
   readonly #documents: DocumentRecords;
   readonly #sources: SourceTexts | undefined;
   readonly #list: DocumentList;
@@ -110,16 +113,16 @@ class RequestHandler {
   readonly #onError: (error: unknown, target: string) => void;
 
   constructor(options: {
-    dataDir: string;
+    warcFiles: WarcFileReader;
     documents: DocumentRecords;
     sources: SourceTexts | undefined;
     onError: (error: unknown, target: string) => void;
   }) {
-    this.#dataDir = options.dataDir;
+    this.#warcFiles = options.warcFiles;
     this.#documents = options.documents;
     this.#sources = options.sources;
     this.#list = new DocumentList(options.documents);
-    this.#wacz = new WaczCache({ dataDir: options.dataDir });
+    this.#wacz = new WaczCache({ files: options.warcFiles });
     this.#assets = replayAssetPaths();
     this.#onError = options.onError;
   }
@@ -240,7 +243,7 @@ class RequestHandler {
         const record = await this.#record(route.docId, response);
         if (!record) return;
         const citation = record.record.citations[route.citation];
-        const photo = citation ? await readPhoto(this.#dataDir, citation, route.media) : undefined;
+        const photo = citation ? await readPhoto(this.#warcFiles, citation, route.media) : undefined;
         if (!photo) return this.#errorPage(response, 404, 'Not found', 'This document has no such captured photo.');
         response.writeHead(200, {
           'Content-Type': photo.contentType,
