@@ -34,6 +34,8 @@ const FLOORS = {
   },
   // The document record and the data dir's store behind the Store port.
   record: { paths: ['src/record'], may: ['model', 'util', 'net', 'ports', 'extract', 'resolve', 'capture', 'targets'] },
+  // The WARC stores behind the WarcStore port: a folder, S3 (section 12).
+  warcstore: { paths: ['src/warc-store'], may: ['model', 'util', 'config', 'ports'] },
   // The Store port in PostgreSQL (CITESNAP_DATABASE_URL): its tables, lease claims, migrations and import.
   'store-pg': {
     paths: ['src/store-pg'],
@@ -53,6 +55,7 @@ const FLOORS = {
       'capture',
       'targets',
       'record',
+      'warcstore',
       'store-pg',
     ],
   },
@@ -71,6 +74,7 @@ const FLOORS = {
       'capture',
       'targets',
       'record',
+      'warcstore',
       'store-pg',
       'pipeline',
     ],
@@ -89,6 +93,7 @@ const FLOORS = {
       'capture',
       'targets',
       'record',
+      'warcstore',
       'store-pg',
       'pipeline',
       'export',

@@ -1,4 +1,12 @@
-import { checkSources, configFrom, EXIT, parseCommandArgs, reportError, sourceSpecOf } from './command-line.js';
+import {
+  checkSources,
+  configFrom,
+  EXIT,
+  parseCommandArgs,
+  readyOrClosed,
+  reportError,
+  sourceSpecOf,
+} from './command-line.js';
 import { deriveDocId } from '../src/model/index.js';
 import { archiveDocument, migrateConfiguredDatabase, openPipeline } from '../src/pipeline/index.js';
 import { loadSource } from '../src/source.js';
@@ -17,6 +25,7 @@ export async function archiveCommand(args: readonly string[], io: { stdoutClosed
   // With a database, its schema is made or upgraded first (contract section 12).
   await migrateConfiguredDatabase(config);
   const pipeline = openPipeline(config);
+  await readyOrClosed(pipeline);
   const showProgress = process.stderr.isTTY;
 
   // Several documents at once (CITESNAP_DOCUMENT_CONCURRENCY), each printed once it and

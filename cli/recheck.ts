@@ -1,4 +1,4 @@
-import { configFrom, EXIT, parseCommandArgs, reportError } from './command-line.js';
+import { configFrom, EXIT, parseCommandArgs, readyOrClosed, reportError } from './command-line.js';
 import { parseDuration } from '../src/duration.js';
 import { UsageError } from '../src/errors.js';
 import { newestCheckBefore, validateDocId, type DocumentRecord } from '../src/model/index.js';
@@ -24,6 +24,7 @@ export async function recheckCommand(args: readonly string[]): Promise<number> {
     values['older-than'] === undefined ? undefined : parseDuration(values['older-than'], '--older-than');
   const config = configFrom(values);
   const pipeline = openPipeline(config);
+  await readyOrClosed(pipeline);
   try {
     const { store } = pipeline.ports;
     if (docId !== undefined) {

@@ -1,5 +1,7 @@
 import { configFrom, EXIT, parseCommandArgs } from './command-line.js';
 import { errnoCode, UsageError } from '../src/errors.js';
+import { openWarcFiles } from '../src/pipeline/open-pipeline.js';
+import { openStore } from '../src/pipeline/open-store.js';
 import { startServer } from '../src/serve/server.js';
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
@@ -20,10 +22,20 @@ export async function serveCommand(args: readonly string[]): Promise<number> {
     ...(values.host === undefined ? {} : { serveHost: values.host }),
     ...(values.port === undefined ? {} : { servePort: values.port }),
   });
+  const store = openStore(config);
+  const warcFiles = openWarcFiles(config);
   let server;
   try {
-    server = await startServer({ dataDir: config.dataDir, host: config.serveHost, port: config.servePort });
+    server = await startServer({
+      dataDir: config.dataDir,
+      store,
+      warcFiles: warcFiles.reader,
+      host: config.serveHost,
+      port: config.servePort,
+    });
   } catch (error) {
+    await store.close();
+    await warcFiles.store.close();
     const code = errnoCode(error);
     if (code === 'EADDRINUSE' || code === 'EADDRNOTAVAIL' || code === 'EACCES')
       throw new UsageError(`serve: cannot listen on ${config.serveHost}:${config.servePort} (${code})`);
@@ -39,5 +51,7 @@ export async function serveCommand(args: readonly string[]): Promise<number> {
     process.once('SIGTERM', resolve);
   });
   await server.close();
+  await store.close();
+  await warcFiles.store.close();
   return EXIT.ok;
 }

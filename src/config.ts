@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseDuration } from './duration.js';
 import { UsageError } from './errors.js';
 import { parseConnectTo, type ConnectRoute } from './net/routes.js';
@@ -39,6 +39,12 @@ export interface Config {
   readonly queueSidecars: boolean;
   /** CITESNAP_DOCUMENT_CONCURRENCY: documents one `archive` command works on at once. */
   readonly documentConcurrency: number;
+  /** CITESNAP_WARC_STORE: where WARC files are kept (contract section 12). */
+  readonly warcStore: WarcStoreSetting;
+  /** CITESNAP_WARC_ROLL_BYTES: a WARC file is closed (and put in the store) before it grows past this. */
+  readonly warcRollBytes: number;
+  /** CITESNAP_WARC_ROLL_AFTER in milliseconds: a WARC file is closed this long after it was opened; undefined: never by age. */
+  readonly warcRollAfterMs: number | undefined;
   /**
    * CITESNAP_DATABASE_URL: PostgreSQL for the records, indexes, checks and claims
    * (contract section 12). Undefined: everything stays in the data dir.
@@ -49,6 +55,36 @@ export interface Config {
   /** CITESNAP_SERVE_PORT: the port `citesnap serve` listens on (0: any free port). */
   readonly servePort: number;
 }
+
+/** CITESNAP_WARC_STORE, parsed: a folder, or a bucket and key prefix on S3-compatible storage. */
+export type WarcStoreSetting =
+  | { readonly kind: 'folder'; readonly folder: string }
+  | {
+      readonly kind: 's3';
+      readonly bucket: string;
+      /** The key prefix, without slashes at either end; '' for the bucket's top. */
+      readonly prefix: string;
+      /** AWS_ENDPOINT_URL: an S3-compatible server (addressed path-style); undefined for AWS itself. */
+      readonly endpoint: string | undefined;
+      /** AWS_REGION, default us-east-1 (what S3-compatible servers expect when they care at all). */
+      readonly region: string;
+      /**
+       * AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN from the same
+       * environment as the rest; undefined: the SDK's own chain (profiles, instance roles).
+       */
+      readonly credentials:
+        { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string } | undefined;
+    };
+
+/** A folder store is written in place, as the data dir's warc folder always was: files roll at 1 GiB, never by age. */
+export const FOLDER_WARC_ROLL_BYTES = 1024 ** 3;
+/**
+ * An S3 store takes files whole, and a record waits for its captures' file to be
+ * there: files are kept small and short-lived, so a crash loses little and an export
+ * reads little (a record's wait closes its file at once; see capture/warc-writer.ts).
+ */
+export const S3_WARC_ROLL_BYTES = 64 * 1024 ** 2;
+export const S3_WARC_ROLL_AFTER_MS = 30_000;
 
 /** A BullMQ prefix starts every Redis key of the queue: kept to characters safe in any key. */
 export const QUEUE_PREFIX_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
@@ -77,6 +113,9 @@ const VARIABLES = {
   sourceRoot: 'CITESNAP_SOURCE_ROOT',
   queueSidecars: 'CITESNAP_QUEUE_SIDECARS',
   documentConcurrency: 'CITESNAP_DOCUMENT_CONCURRENCY',
+  warcStore: 'CITESNAP_WARC_STORE',
+  warcRollBytes: 'CITESNAP_WARC_ROLL_BYTES',
+  warcRollAfterMs: 'CITESNAP_WARC_ROLL_AFTER',
   databaseUrl: 'CITESNAP_DATABASE_URL',
   serveHost: 'CITESNAP_SERVE_HOST',
   servePort: 'CITESNAP_SERVE_PORT',
@@ -131,6 +170,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
     );
   }
 
+  const dataDir = resolve(raw('dataDir') ?? './citesnap-data');
+  const warcStore = parseWarcStore(raw('warcStore'), dataDir, env);
+  const warcRollAfter = raw('warcRollAfterMs');
   const databaseUrl = raw('databaseUrl');
   if (databaseUrl !== undefined && (!/^postgres(ql)?:\/\/[^\s]+$/.test(databaseUrl) || !URL.canParse(databaseUrl))) {
     throw new UsageError(
@@ -139,7 +181,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
   }
 
   return Object.freeze({
-    dataDir: resolve(raw('dataDir') ?? './citesnap-data'),
+    dataDir,
     redisUrl,
     connectTo: Object.freeze(connectTo === undefined ? [] : parseConnectTo(connectTo)),
     userAgent: raw('userAgent') ?? DEFAULT_USER_AGENT,
@@ -154,8 +196,75 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
     sourceRoot: sourceRoot === undefined ? undefined : resolve(sourceRoot),
     queueSidecars: queueSidecars === '1',
     documentConcurrency: integer('documentConcurrency', 8, 1),
+    warcStore,
+    warcRollBytes: integer('warcRollBytes', warcStore.kind === 's3' ? S3_WARC_ROLL_BYTES : FOLDER_WARC_ROLL_BYTES, 1),
+    warcRollAfterMs:
+      warcRollAfter === undefined
+        ? warcStore.kind === 's3'
+          ? S3_WARC_ROLL_AFTER_MS
+          : undefined
+        : parseDuration(warcRollAfter, 'CITESNAP_WARC_ROLL_AFTER'),
     databaseUrl,
     serveHost: raw('serveHost') ?? '127.0.0.1',
     servePort: port('servePort', 8080),
   });
+}
+
+/** S3's rule for bucket names: 3 to 63 lowercase letters, digits, dots and hyphens, a letter or digit at each end. */
+const BUCKET_PATTERN = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+/**
+ * CITESNAP_WARC_STORE: unset, the data dir's `warc` folder; `s3://bucket/prefix`;
+ * anything else without a scheme, a folder. The endpoint and region of an S3 store
+ * come from the AWS variables, checked here so a typo stops the command at start.
+ */
+function parseWarcStore(value: string | undefined, dataDir: string, env: NodeJS.ProcessEnv): WarcStoreSetting {
+  if (value === undefined) return Object.freeze({ kind: 'folder', folder: join(dataDir, 'warc') });
+  const expected = 'expected a folder or s3://bucket/prefix';
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return Object.freeze({ kind: 'folder', folder: resolve(value) });
+  if (!/^s3:\/\//i.test(value)) {
+    throw new UsageError(`CITESNAP_WARC_STORE: ${expected}, got ${JSON.stringify(value)} (unsupported scheme)`);
+  }
+  const [bucket = '', ...segments] = value.slice('s3://'.length).split('/');
+  if (!BUCKET_PATTERN.test(bucket)) {
+    throw new UsageError(
+      `CITESNAP_WARC_STORE: ${expected}, got ${JSON.stringify(value)} (bucket ${JSON.stringify(bucket)}: 3 to 63 of a-z 0-9 . -)`,
+    );
+  }
+  while (segments.at(-1) === '') segments.pop();
+  const badSegment = segments.find(
+    (segment) => segment === '' || segment === '.' || segment === '..' || /[?#\\]/.test(segment),
+  );
+  if (badSegment !== undefined) {
+    throw new UsageError(
+      `CITESNAP_WARC_STORE: ${expected}, got ${JSON.stringify(value)} (the prefix has an empty, . or .. part, or ? # \\)`,
+    );
+  }
+  const endpoint = env.AWS_ENDPOINT_URL?.trim() || undefined;
+  if (endpoint !== undefined && (!/^https?:\/\//i.test(endpoint) || !URL.canParse(endpoint))) {
+    throw new UsageError(
+      `AWS_ENDPOINT_URL: expected an http(s) URL of an S3-compatible server, got ${JSON.stringify(endpoint)}`,
+    );
+  }
+  return Object.freeze({
+    kind: 's3',
+    bucket,
+    prefix: segments.join('/'),
+    endpoint,
+    region: env.AWS_REGION?.trim() || 'us-east-1',
+    credentials: credentialsFrom(env),
+  });
+}
+
+function credentialsFrom(env: NodeJS.ProcessEnv): Extract<WarcStoreSetting, { kind: 's3' }>['credentials'] {
+  const accessKeyId = env.AWS_ACCESS_KEY_ID?.trim();
+  const secretAccessKey = env.AWS_SECRET_ACCESS_KEY?.trim();
+  const sessionToken = env.AWS_SESSION_TOKEN?.trim();
+  if (!accessKeyId && !secretAccessKey) return undefined;
+  if (!accessKeyId || !secretAccessKey) {
+    throw new UsageError(
+      `${accessKeyId ? 'AWS_SECRET_ACCESS_KEY' : 'AWS_ACCESS_KEY_ID'}: expected it beside ${accessKeyId ? 'AWS_ACCESS_KEY_ID' : 'AWS_SECRET_ACCESS_KEY'} (the WARC store's credentials)`,
+    );
+  }
+  return Object.freeze({ accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) });
 }

@@ -10,6 +10,7 @@ export type CitesnapErrorCode =
   | 'RECORD_UNREADABLE'
   | 'WARC_RECORD_INVALID'
   | 'WARC_WRITER_CLOSED'
+  | 'WARC_STORE_UNAVAILABLE'
   | 'INVALID_JOB_DATA'
   | 'REDIS_UNAVAILABLE'
   | 'DATABASE_UNAVAILABLE'
@@ -77,6 +78,11 @@ export class WarcRecordInvalidError extends CitesnapError {
 /** A write to a WARC writer after it was closed: a bug in the caller. */
 export class WarcWriterClosedError extends CitesnapError {
   readonly code = 'WARC_WRITER_CLOSED';
+}
+
+/** The WARC store could not be reached or refused a request (S3 down, a full disk): the CLI exits 1. */
+export class WarcStoreUnavailableError extends CitesnapError {
+  readonly code = 'WARC_STORE_UNAVAILABLE';
 }
 
 /** Job data that does not match the public shape; `message` starts with `job data: <field>:`. */

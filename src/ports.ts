@@ -155,8 +155,9 @@ export interface Store {
   citing: CitingIndex;
   changes: StatusChangeLog;
   /**
-   * The articles' texts, for the page of `citesnap serve`. Undefined for a store that
-   * does not keep them yet (PostgreSQL): the page then shows each occurrence in its context.
+   * The articles' texts, for the page of `citesnap serve` (both stores keep them). Where
+   * one is missing (a record from before texts were kept), the page shows each occurrence
+   * in its context.
    */
   sources?: SourceTexts;
   /**
@@ -207,4 +208,34 @@ export interface Logger {
   error(event: string, fields?: LogFields): void;
   /** A logger that adds `fields` to every line (e.g. the worker's id). */
   child(fields: LogFields): Logger;
+}
+
+/**
+ * Where WARC files are kept (contract section 12): a folder (the data dir's `warc`
+ * by default) or an S3 prefix. Names are plain file names (a record's `warc/<name>`
+ * without `warc/`, see model/warc-file.ts). A file is put whole, once it is closed;
+ * from then on every machine sharing the store reads it.
+ */
+export interface WarcStore {
+  /**
+   * The folder a process writes its files into in place, where the store is a folder:
+   * a file there is readable by all who share the folder as soon as it is synced.
+   * Undefined for a store that only takes whole files (S3): the writer then keeps its
+   * open files in a local outbox and `put`s each when it closes.
+   */
+  readonly folder: string | undefined;
+  /** Stores the closed file at `localPath` as `name`, whole. Putting the same name again replaces it. */
+  put(name: string, localPath: string): Promise<void>;
+  /** `length` bytes of `name` from `offset`; throws WarcRecordInvalidError when the file is missing or shorter. */
+  readRange(name: string, offset: number, length: number): Promise<Uint8Array>;
+  /** The whole of `name`, as it streams in; a missing file throws WarcRecordInvalidError. */
+  readAll(name: string): AsyncIterable<Uint8Array>;
+  /** Every file name in the store, in name order. */
+  list(): Promise<string[]>;
+  /** Checks that the store can be used (the folder can be made, the bucket exists); a misconfigured one throws UsageError. */
+  check(): Promise<void>;
+  /** Where the store is, for messages: a folder path or `s3://bucket/prefix`. */
+  location(): string;
+  /** Releases what the store holds open (an HTTP agent); a folder holds nothing. */
+  close(): Promise<void>;
 }

@@ -71,3 +71,71 @@ describe('parseDuration', () => {
     expect(() => parseDuration(value, '--older-than')).toThrow(/--older-than: expected a duration/);
   });
 });
+
+describe('CITESNAP_WARC_STORE and the roll-over limits', () => {
+  it('defaults to the data dir’s warc folder, rolled at 1 GiB and never by age, as before', () => {
+    const config = loadConfig({ CITESNAP_DATA_DIR: '/srv/citesnap' });
+    expect(config.warcStore).toEqual({ kind: 'folder', folder: '/srv/citesnap/warc' });
+    expect(config.warcRollBytes).toBe(1024 ** 3);
+    expect(config.warcRollAfterMs).toBeUndefined();
+  });
+
+  it('reads an s3:// store with its bucket, prefix, endpoint, region and credentials; small, young files by default', () => {
+    const config = loadConfig({
+      CITESNAP_WARC_STORE: 's3://newsroom-warcs/archive/2026/',
+      AWS_ENDPOINT_URL: 'http://minio.internal:9000',
+      AWS_ACCESS_KEY_ID: 'key',
+      AWS_SECRET_ACCESS_KEY: 'secret',
+    });
+    expect(config.warcStore).toEqual({
+      kind: 's3',
+      bucket: 'newsroom-warcs',
+      prefix: 'archive/2026',
+      endpoint: 'http://minio.internal:9000',
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'key', secretAccessKey: 'secret' },
+    });
+    expect(config.warcRollBytes).toBe(64 * 1024 ** 2);
+    expect(config.warcRollAfterMs).toBe(30_000);
+    expect(loadConfig({ CITESNAP_WARC_STORE: 's3://b12', AWS_REGION: 'eu-west-3' }).warcStore).toMatchObject({
+      prefix: '',
+      endpoint: undefined,
+      region: 'eu-west-3',
+      credentials: undefined,
+    });
+    expect(
+      loadConfig({ CITESNAP_WARC_STORE: 's3://b12', CITESNAP_WARC_ROLL_BYTES: '1000', CITESNAP_WARC_ROLL_AFTER: '5m' }),
+    ).toMatchObject({ warcRollBytes: 1000, warcRollAfterMs: 300_000 });
+  });
+
+  it('takes any other value without a scheme as a folder', () => {
+    expect(loadConfig({ CITESNAP_WARC_STORE: '/mnt/shared/warc' }).warcStore).toEqual({
+      kind: 'folder',
+      folder: '/mnt/shared/warc',
+    });
+  });
+
+  it.each([
+    [
+      { CITESNAP_WARC_STORE: 'https://bucket.s3.amazonaws.com/x' },
+      /^CITESNAP_WARC_STORE: expected a folder or s3:\/\/bucket\/prefix, got .*\(unsupported scheme\)$/,
+    ],
+    [{ CITESNAP_WARC_STORE: 's3://' }, /^CITESNAP_WARC_STORE: .*\(bucket "": 3 to 63 of a-z 0-9 \. -\)$/],
+    [{ CITESNAP_WARC_STORE: 's3://Upper_Case' }, /^CITESNAP_WARC_STORE: .*bucket "Upper_Case"/],
+    [{ CITESNAP_WARC_STORE: 's3://bucket//x' }, /^CITESNAP_WARC_STORE: .*the prefix has an empty, \. or \.\. part/],
+    [{ CITESNAP_WARC_STORE: 's3://bucket/x/../y' }, /^CITESNAP_WARC_STORE: .*the prefix has an empty, \. or \.\. part/],
+    [
+      { CITESNAP_WARC_STORE: 's3://bucket', AWS_ENDPOINT_URL: 'minio:9000' },
+      /^AWS_ENDPOINT_URL: expected an http\(s\) URL/,
+    ],
+    [
+      { CITESNAP_WARC_STORE: 's3://bucket', AWS_ACCESS_KEY_ID: 'key' },
+      /^AWS_SECRET_ACCESS_KEY: expected it beside AWS_ACCESS_KEY_ID/,
+    ],
+    [{ CITESNAP_WARC_ROLL_BYTES: '0' }, /^CITESNAP_WARC_ROLL_BYTES: expected a whole number of at least 1/],
+    [{ CITESNAP_WARC_ROLL_AFTER: 'soon' }, /^CITESNAP_WARC_ROLL_AFTER: /],
+  ])('refuses %j as bad configuration', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(UsageError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+});

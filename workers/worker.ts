@@ -22,7 +22,11 @@ import { closeOnSignals } from './signals.js';
 import { watchConnection, watchWorker } from './worker-events.js';
 
 /** A pipeline a worker can run and close: openPipeline's result, or a test's. */
-export type WorkerPipeline = PipelineHandle & { close(): Promise<void> };
+export type WorkerPipeline = PipelineHandle & {
+  close(): Promise<void>;
+  /** The WARC store checked and a killed run's files put in it (openPipeline's); a test's may have none. */
+  ready?(): Promise<void>;
+};
 
 export interface RunWorkerOptions {
   /**
@@ -144,6 +148,8 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunningWorke
         }),
   );
   opened.push(() => pipeline.close());
+  // A misconfigured WARC store stops the worker before it takes a job.
+  await startStep(() => pipeline.ready?.());
   // Document locks guard records: in the database beside them when there is one (its
   // lease rows, as the target claims), else in Redis.
   const documentLocks: TargetClaims = pipeline.ports.store.claims ?? claims;

@@ -75,7 +75,8 @@ export interface RunningFakeUpstream {
   httpPort: number;
   /** Requests so far, in all and by host. */
   stats(): Promise<{ requests: number; hosts: Record<string, { requests: number }> }>;
-  stop(): void;
+  /** Stops it; resolves once it has exited (and been reaped, so its CPU time is counted before the next run's). */
+  stop(): Promise<void>;
 }
 
 export async function startFakeUpstream(scenarioPath: string, latencyMs: number): Promise<RunningFakeUpstream> {
@@ -107,6 +108,11 @@ export async function startFakeUpstream(scenarioPath: string, latencyMs: number)
         requests: number;
         hosts: Record<string, { requests: number }>;
       },
-    stop: () => child.kill('SIGTERM'),
+    stop: () => {
+      if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGTERM');
+      return exited;
+    },
   };
 }

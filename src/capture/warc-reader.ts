@@ -1,8 +1,9 @@
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WARCParser } from 'warcio';
-import { WarcRecordInvalidError } from '../errors.js';
-import type { WarcLocation } from '../model/index.js';
+import { errnoCode, WarcRecordInvalidError } from '../errors.js';
+import { WARC_FILE_FOLDER, warcStoreName, type WarcLocation } from '../model/index.js';
+import type { WarcStore } from '../ports.js';
 
 export interface StoredResponse {
   targetUri: string;
@@ -19,12 +20,77 @@ export interface StoredResponse {
 }
 
 /**
- * Reads the response record at `location` (a capture's `warc`) back with warcio's
- * WARCParser: only that gzip member is read, not the file around it.
+ * Reads the WARC files records point at (`capture.warc.file`, `warc/<name>`): from the
+ * store, or first from this machine's outbox, where a file waits while it is being
+ * written and until it is in the store (capture/warc-writer.ts).
  */
-export async function readResponseRecord(dataDir: string, location: WarcLocation): Promise<StoredResponse> {
+export interface WarcFileReader {
+  /** The bytes at `location`: a record's gzip member. */
+  readRange(location: WarcLocation): Promise<Uint8Array>;
+  /** The whole file `file` (`warc/<name>`), as it streams in. */
+  readAll(file: string): AsyncIterable<Uint8Array>;
+}
+
+/** Reads from `store`, and where `outbox` is given, from a file of the same name there first. */
+export function warcFileReader(store: WarcStore, outbox?: string): WarcFileReader {
+  const local = outbox === undefined ? undefined : new FolderWarcFiles(outbox);
+  return {
+    async readRange({ file, offset, length }) {
+      const name = warcStoreName(file);
+      const bytes = await local?.readRange(name, offset, length);
+      return bytes ?? store.readRange(name, offset, length);
+    },
+    async *readAll(file) {
+      const name = warcStoreName(file);
+      const handle = await local?.open(name);
+      if (handle === undefined) {
+        yield* store.readAll(name);
+        return;
+      }
+      try {
+        for await (const chunk of handle.createReadStream({ autoClose: false })) yield chunk as Buffer;
+      } finally {
+        await handle.close();
+      }
+    },
+  };
+}
+
+/** Reads the data dir's own `warc` folder, the default store, and nothing else. */
+export function dataDirWarcReader(dataDir: string): WarcFileReader {
+  const folder = join(dataDir, WARC_FILE_FOLDER);
+  const files = new FolderWarcFiles(folder);
+  return {
+    async readRange({ file, offset, length }) {
+      const bytes = await files.readRange(warcStoreName(file), offset, length);
+      if (bytes === undefined)
+        throw new WarcRecordInvalidError(`${join(folder, warcStoreName(file))}: no such WARC file`);
+      return bytes;
+    },
+    async *readAll(file) {
+      const handle = await files.open(warcStoreName(file));
+      if (handle === undefined)
+        throw new WarcRecordInvalidError(`${join(folder, warcStoreName(file))}: no such WARC file`);
+      try {
+        for await (const chunk of handle.createReadStream({ autoClose: false })) yield chunk as Buffer;
+      } finally {
+        await handle.close();
+      }
+    },
+  };
+}
+
+/**
+ * Reads the response record at `location` (a capture's `warc`) back with warcio's
+ * WARCParser: only that gzip member is read, not the file around it. `files` is a
+ * reader of the WARC store, or a data dir whose `warc` folder is the store.
+ */
+export async function readResponseRecord(
+  files: WarcFileReader | string,
+  location: WarcLocation,
+): Promise<StoredResponse> {
   const where = `${location.file} at offset ${location.offset}`;
-  const member = await readByteRange(join(dataDir, location.file), location.offset, location.length, where);
+  const member = await (typeof files === 'string' ? dataDirWarcReader(files) : files).readRange(location);
 
   // keepHeadersCase keeps names as written and repeated headers apart; the default
   // (fetch Headers) would lowercase and join them.
@@ -45,20 +111,37 @@ export async function readResponseRecord(dataDir: string, location: WarcLocation
   };
 }
 
-async function readByteRange(path: string, offset: number, length: number, where: string): Promise<Uint8Array> {
-  const handle = await open(path, 'r');
-  try {
-    const bytes = new Uint8Array(length);
-    let filled = 0;
-    while (filled < length) {
-      const { bytesRead } = await handle.read(bytes, filled, length - filled, offset + filled);
-      if (bytesRead === 0) {
-        throw new WarcRecordInvalidError(`${where}: the file ends ${length - filled} bytes short of the record`);
-      }
-      filled += bytesRead;
+/** The outbox's files: a file that is not there (yet, or any more) is undefined, so the store is asked. */
+class FolderWarcFiles {
+  constructor(private readonly folder: string) {}
+
+  async open(name: string): Promise<FileHandle | undefined> {
+    try {
+      return await open(join(this.folder, name), 'r');
+    } catch (error) {
+      if (errnoCode(error) === 'ENOENT') return undefined;
+      throw error;
     }
-    return bytes;
-  } finally {
-    await handle.close();
+  }
+
+  async readRange(name: string, offset: number, length: number): Promise<Uint8Array | undefined> {
+    const handle = await this.open(name);
+    if (handle === undefined) return undefined;
+    try {
+      const bytes = new Uint8Array(length);
+      let filled = 0;
+      while (filled < length) {
+        const { bytesRead } = await handle.read(bytes, filled, length - filled, offset + filled);
+        if (bytesRead === 0) {
+          throw new WarcRecordInvalidError(
+            `${join(this.folder, name)}: the file ends ${length - filled} bytes short of the record at offset ${offset}`,
+          );
+        }
+        filled += bytesRead;
+      }
+      return bytes;
+    } finally {
+      await handle.close();
+    }
   }
 }

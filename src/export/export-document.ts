@@ -1,6 +1,7 @@
 import { createWriteStream } from 'node:fs';
 import { rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { dataDirWarcReader, type WarcFileReader } from '../capture/warc-reader.js';
 import { UsageError } from '../errors.js';
 import { validateDocId } from '../model/index.js';
 import type { DocumentRecords } from '../ports.js';
@@ -11,6 +12,8 @@ export interface ExportDocumentOptions {
   dataDir: string;
   /** Where the record is read (the configured store); default: the data dir's records. */
   documents?: DocumentRecords;
+  /** Reads the WARC files of the captures (the configured WARC store); default: the data dir's `warc` folder. */
+  warcFiles?: WarcFileReader;
   docId: string;
   /** Where the WACZ goes. Default: `<docId>.wacz` in the current folder. */
   outPath?: string;
@@ -35,7 +38,7 @@ export async function exportDocument(options: ExportDocumentOptions): Promise<Wa
   const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
   try {
     const summary = await writeWacz({
-      dataDir: options.dataDir,
+      files: options.warcFiles ?? dataDirWarcReader(options.dataDir),
       record,
       output: createWriteStream(temporary, { flags: 'wx' }),
       ...(options.now ? { now: options.now } : {}),

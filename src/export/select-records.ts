@@ -1,6 +1,6 @@
-import { basename, resolve, sep } from 'node:path';
+import type { WarcFileReader } from '../capture/warc-reader.js';
 import { WarcRecordInvalidError } from '../errors.js';
-import type { Capture, Citation, DocumentRecord, WarcLocation } from '../model/index.js';
+import { warcStoreName, type Capture, type Citation, type DocumentRecord } from '../model/index.js';
 import { listWarcRecords, type WarcRecordEntry } from './warc-scan.js';
 
 /** One capture of a document: a citation's own, or one of its post's photos. */
@@ -13,8 +13,8 @@ export interface DocumentCapture {
 
 /** The records of one source WARC file that go into the export, in file order. */
 export interface SelectedWarcFile {
-  /** Absolute path of the source WARC file. */
-  path: string;
+  /** The file as records name it, `warc/<name>`. */
+  file: string;
   /** The file's own name: the export keeps it under `archive/`. */
   name: string;
   /** The warcinfo record first (when the file has one), then the picked records by offset. */
@@ -40,19 +40,6 @@ export function capturesOf(record: DocumentRecord): DocumentCapture[] {
 }
 
 /**
- * The absolute path of a capture's WARC file. A record names it relative to the data
- * dir; a name that would leave the data dir (a record edited by hand) is refused.
- */
-export function warcPathOf(dataDir: string, location: WarcLocation): string {
-  const root = resolve(dataDir);
-  const path = resolve(root, location.file);
-  if (!path.startsWith(root + sep)) {
-    throw new WarcRecordInvalidError(`${location.file}: a capture's WARC file must be inside the data dir`);
-  }
-  return path;
-}
-
-/**
  * Picks the WARC records that show how each capture of the document came to be:
  * the capture's response and its request (tied by WARC-Concurrent-To), and from
  * the same WARC files the answers that led to it: each redirect hop of the
@@ -60,14 +47,14 @@ export function warcPathOf(dataDir: string, location: WarcLocation): string {
  * oEmbed, the Wayback availability API). Where a URL was asked several times
  * (rechecks), the answer nearest in time to the capture is the one that led to it.
  */
-export async function selectRecords(dataDir: string, record: DocumentRecord): Promise<RecordSelection> {
+export async function selectRecords(files: WarcFileReader, record: DocumentRecord): Promise<RecordSelection> {
   const captures = capturesOf(record);
   const listings = new Map<string, WarcRecordEntry[]>();
-  const listingOf = async (path: string): Promise<WarcRecordEntry[]> => {
-    let entries = listings.get(path);
+  const listingOf = async (file: string): Promise<WarcRecordEntry[]> => {
+    let entries = listings.get(file);
     if (!entries) {
-      entries = await listWarcRecords(path);
-      listings.set(path, entries);
+      entries = await listWarcRecords(files.readAll(file));
+      listings.set(file, entries);
     }
     return entries;
   };
@@ -86,7 +73,9 @@ export async function selectRecords(dataDir: string, record: DocumentRecord): Pr
 
   const capturedUrls: string[] = [];
   for (const { citation, capture } of captures) {
-    const path = warcPathOf(dataDir, capture.warc);
+    const path = capture.warc.file;
+    // A name that would leave the store (a record edited by hand) is refused before anything is read.
+    warcStoreName(path);
     const entries = await listingOf(path);
     const response = entries.find(
       (entry) => entry.offset === capture.warc.offset && entry.length === capture.warc.length,
@@ -115,18 +104,18 @@ export async function selectRecords(dataDir: string, record: DocumentRecord): Pr
     for (const entry of candidates.values()) pick(path, entries, entry);
   }
 
-  const files: SelectedWarcFile[] = [];
+  const selected: SelectedWarcFile[] = [];
   for (const [path, offsets] of picked) {
     const warcinfo = (listings.get(path) ?? []).find((entry) => entry.type === 'warcinfo');
     const records = [...offsets.values()].sort((a, b) => a.offset - b.offset);
-    files.push({
-      path,
-      name: basename(path),
+    selected.push({
+      file: path,
+      name: warcStoreName(path),
       records: warcinfo && !offsets.has(warcinfo.offset) ? [warcinfo, ...records] : records,
     });
   }
-  files.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return { files, capturedUrls };
+  selected.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return { files: selected, capturedUrls };
 }
 
 /** A lookup names the post by its id: `?id=<id>` (syndication) or `/status/<id>` in a query (oEmbed, Wayback). */

@@ -6,13 +6,14 @@
 // whole, and datapackage.json (which needs every other file's digest) comes last.
 
 import { createHash, randomUUID, type Hash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform, type Writable } from 'node:stream';
 import { ZipFile } from 'yazl';
+import type { WarcFileReader } from '../capture/warc-reader.js';
 import type { DocumentRecord } from '../model/index.js';
 import { VERSION } from '../version.js';
 import { indexWarcFile, sortCdxjLines } from './cdxj.js';
@@ -21,7 +22,8 @@ import { capturesOf, selectRecords, type DocumentCapture } from './select-record
 export const WACZ_VERSION = '1.1.1';
 
 export interface WriteWaczOptions {
-  dataDir: string;
+  /** Reads the WARC files the record's captures name, from whichever store holds them. */
+  files: WarcFileReader;
   record: DocumentRecord;
   /** Receives the zip bytes; ended when the WACZ is complete. */
   output: Writable;
@@ -52,13 +54,13 @@ interface PageEntry {
   title: string;
 }
 
-/** Writes the document's WACZ to `output`. Reads the WARC files under `dataDir` named by the record's captures. */
+/** Writes the document's WACZ to `output`. Reads the WARC files named by the record's captures through `files`. */
 export async function writeWacz(options: WriteWaczOptions): Promise<WaczSummary> {
-  const { dataDir, record, output } = options;
+  const { files, record, output } = options;
   const created = (options.now ?? (() => new Date()))();
   const workDir = await mkdtemp(join(tmpdir(), 'citesnap-wacz-'));
   try {
-    const selection = await selectRecords(dataDir, record);
+    const selection = await selectRecords(files, record);
     const parts: { resource: WaczResource; localPath: string }[] = [];
 
     let recordCount = 0;
@@ -67,13 +69,9 @@ export async function writeWacz(options: WriteWaczOptions): Promise<WaczSummary>
       const localPath = join(workDir, `archive-${fileIndex}.warc.gz`);
       const digest = await writeHashed(localPath, async (sink) => {
         for (const entry of file.records) {
-          // Each record's gzip member is copied as it is: its digests and its bytes stay the archived ones.
-          for await (const chunk of createReadStream(file.path, {
-            start: entry.offset,
-            end: entry.offset + entry.length - 1,
-          })) {
-            await write(sink, chunk as Buffer);
-          }
+          // Each record's gzip member is copied as it is (one range read, from a folder or
+          // S3): its digests and its bytes stay the archived ones.
+          await write(sink, await files.readRange({ file: file.file, offset: entry.offset, length: entry.length }));
         }
       });
       recordCount += file.records.length;
@@ -188,6 +186,6 @@ async function writeHashed(
 }
 
 /** Writes one chunk, waiting for the stream to drain when it asks to. */
-async function write(sink: Writable, chunk: string | Buffer): Promise<void> {
+async function write(sink: Writable, chunk: string | Uint8Array): Promise<void> {
   if (!sink.write(chunk)) await new Promise<void>((resolve) => sink.once('drain', resolve));
 }

@@ -1,4 +1,3 @@
-import { createReadStream } from 'node:fs';
 import { WARCParser } from 'warcio';
 
 /** Where one record's gzip member sits in a WARC file, and what an export needs to pick it. */
@@ -17,11 +16,12 @@ export interface WarcRecordEntry {
 }
 
 /**
- * Lists the records of one WARC file with warcio's parser, reading it as a stream:
- * headers only, every block skipped, so a file of any size is listed in little memory.
+ * Lists the records of one WARC file with warcio's parser, reading it as a stream
+ * (from a folder or S3 alike): headers only, every block skipped, so a file of any
+ * size is listed in little memory.
  */
-export async function listWarcRecords(path: string): Promise<WarcRecordEntry[]> {
-  const parser = new WARCParser(createReadStream(path), { parseHttp: false });
+export async function listWarcRecords(source: AsyncIterable<Uint8Array>): Promise<WarcRecordEntry[]> {
+  const parser = new WARCParser(source, { parseHttp: false });
   const entries: WarcRecordEntry[] = [];
   for await (const record of parser) {
     await record.skipFully();

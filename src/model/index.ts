@@ -19,3 +19,4 @@ export {
   type SnowflakeWindow,
 } from './snowflake.js';
 export { newestCheckBefore } from './recheck.js';
+export { recordedWarcFile, WARC_FILE_FOLDER, warcStoreName } from './warc-file.js';

@@ -1,7 +1,7 @@
 // The stages in order, used alike by the CLI and the queue worker.
 export { archiveDocument, type ArchiveRequest } from './archive-document.js';
 export type { PipelinePorts } from './check-citations.js';
-export { openPipeline, type OpenPipeline, type OpenPipelineOptions } from './open-pipeline.js';
+export { openPipeline, openWarcFiles, type OpenPipeline, type OpenPipelineOptions } from './open-pipeline.js';
 export { migrateConfiguredDatabase, openStore, type OpenStoreOptions } from './open-store.js';
 export { recheckDocument } from './recheck.js';
 export {

@@ -1,15 +1,24 @@
 import { warcRecorder } from '../capture/recorder.js';
-import { readResponseRecord } from '../capture/warc-reader.js';
-import { WarcWriter } from '../capture/warc-writer.js';
+import { readResponseRecord, warcFileReader, type WarcFileReader } from '../capture/warc-reader.js';
+import { outboxFolder, WarcWriter } from '../capture/warc-writer.js';
 import type { Config } from '../config.js';
 import { FetchError, UsageError } from '../errors.js';
 import { defaultDecodeLimits, HttpClient, type HostGate } from '../net/index.js';
-import { systemClock, type Clock, type Fetcher, type StatusChangeListener, type TargetClaims } from '../ports.js';
+import {
+  systemClock,
+  type Clock,
+  type Fetcher,
+  type StatusChangeListener,
+  type TargetClaims,
+  type WarcStore,
+} from '../ports.js';
 import { resolveLink } from '../resolve/resolve-link.js';
 import type { FetchArticle } from '../source.js';
 import { CheckJournal } from '../targets/check-journal.js';
 import { TargetChecker } from '../targets/target-checker.js';
 import { VERSION } from '../version.js';
+import { openWarcStore } from '../warc-store/index.js';
+import { capturesStoredFirst } from './captures-stored-first.js';
 import type { PipelinePorts } from './check-citations.js';
 import { openStore } from './open-store.js';
 
@@ -24,7 +33,25 @@ export interface OpenPipeline {
   ports: PipelinePorts;
   /** Fetches an article by URL through the same guarded client, archiving what it fetched. */
   fetchArticle: FetchArticle;
+  /**
+   * Resolves once the WARC store is checked and a killed run's unstored WARC files are
+   * in it; a misconfigured store rejects with a UsageError. Commands wait on it before
+   * fetching anything (a record waits on it anyway).
+   */
+  ready(): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * The WARC store the configuration names, and a reader of it that looks in this data
+ * dir's outbox first (files not in the store yet, or left by a killed run).
+ */
+export function openWarcFiles(config: Config): { store: WarcStore; reader: WarcFileReader } {
+  const store = openWarcStore(config.warcStore);
+  return {
+    store,
+    reader: warcFileReader(store, store.folder === undefined ? outboxFolder(config.dataDir) : undefined),
+  };
 }
 
 /**
@@ -64,12 +91,24 @@ export function openPipeline(config: Config, options: OpenPipelineOptions = {}):
     ...(options.hostGate === undefined ? {} : { hostGate: options.hostGate }),
   });
   const fetcher = options.wrapFetcher === undefined ? client : options.wrapFetcher(client);
-  const writer = new WarcWriter({ dataDir: config.dataDir, software: `citesnap/${VERSION}` });
-  const record = warcRecorder(writer);
-  const store = openStore(config, {
-    ...(options.onStatusChanges === undefined ? {} : { onStatusChanges: options.onStatusChanges }),
-    ...(options.claimLeaseMs === undefined ? {} : { claimLeaseMs: options.claimLeaseMs }),
+  const warcFiles = openWarcFiles(config);
+  const writer = new WarcWriter({
+    dataDir: config.dataDir,
+    store: warcFiles.store,
+    maxFileBytes: config.warcRollBytes,
+    ...(config.warcRollAfterMs === undefined ? {} : { maxFileAgeMs: config.warcRollAfterMs }),
+    software: `citesnap/${VERSION}`,
   });
+  // Started now, so a killed run's files are on their way to the store before anything waits on them.
+  writer.recover().catch(() => undefined);
+  const record = warcRecorder(writer);
+  const store = capturesStoredFirst(
+    openStore(config, {
+      ...(options.onStatusChanges === undefined ? {} : { onStatusChanges: options.onStatusChanges }),
+      ...(options.claimLeaseMs === undefined ? {} : { claimLeaseMs: options.claimLeaseMs }),
+    }),
+    (files) => writer.stored(files),
+  );
   const claims = store.claims ?? options.claims;
   const checker = new TargetChecker({
     fetcher,
@@ -81,7 +120,7 @@ export function openPipeline(config: Config, options: OpenPipelineOptions = {}):
     clock,
     journal: new CheckJournal({
       journals: store.journals,
-      readRecorded: (location) => readResponseRecord(config.dataDir, location),
+      readRecorded: (location) => readResponseRecord(warcFiles.reader, location),
       decodeLimits: defaultDecodeLimits(config.maxBodyBytes),
     }),
     ...(claims === undefined ? {} : { claims }),
@@ -114,10 +153,15 @@ export function openPipeline(config: Config, options: OpenPipelineOptions = {}):
   return {
     ports: { store, checker, clock },
     fetchArticle,
+    ready: () => writer.recover(),
     close: async () => {
-      await writer.close();
-      await client.close();
-      await store.close();
+      try {
+        await writer.close();
+      } finally {
+        await client.close();
+        await store.close();
+        await warcFiles.store.close();
+      }
     },
   };
 }

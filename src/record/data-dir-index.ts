@@ -1,10 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { errnoCode, storageWriteError } from '../errors.js';
 import type { Citation, DocumentRecord, Status } from '../model/index.js';
 import type { StatusChange, TargetState } from '../ports.js';
-import { writeFileAtomic } from './atomic-file.js';
+import { createFileOnce, readTextFile, writeFileAtomic } from './atomic-file.js';
 
 /**
  * What the data dir derives from its records (contract section 10), in plain files,
@@ -163,17 +163,10 @@ export class DataDirIndex {
 
   async #mark(key: string, docId: string): Promise<void> {
     const path = join(this.#targetFolder(key), 'documents', docId);
-    try {
-      await writeFile(path, '');
-    } catch (error) {
-      if (errnoCode(error) !== 'ENOENT') throw storageWriteError(path, error);
-      await mkdir(dirname(path), { recursive: true }).catch((cause: unknown) => {
-        throw storageWriteError(path, cause);
-      });
-      await writeFile(path, '').catch((cause: unknown) => {
-        throw storageWriteError(path, cause);
-      });
-    }
+    // An empty file: one already there (this document cited the target before) is as good.
+    await createFileOnce(path).catch((error: unknown) => {
+      throw storageWriteError(path, error);
+    });
   }
 
   async #ensureMarked(key: string, docId: string): Promise<void> {
@@ -350,13 +343,8 @@ async function readChange(path: string): Promise<StatusChange | undefined> {
 }
 
 async function readJson(path: string): Promise<Record<string, unknown> | undefined> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    if (errnoCode(error) === 'ENOENT') return undefined;
-    throw error;
-  }
+  const text = await readTextFile(path);
+  if (text === undefined) return undefined;
   try {
     const value: unknown = JSON.parse(text);
     if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;

@@ -1,4 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errnoCode, messageOf, RecordUnreadableError } from '../errors.js';
 import {
@@ -19,7 +19,7 @@ import type {
   Store,
   TargetState,
 } from '../ports.js';
-import { writeFileAtomic } from './atomic-file.js';
+import { readTextFile, writeFileAtomic } from './atomic-file.js';
 import { DataDirIndex } from './data-dir-index.js';
 import { DataDirCheckJournals, DataDirTargetIndex } from './data-dir-target-index.js';
 import { serializeRecord } from './serialize.js';
@@ -102,13 +102,8 @@ export class DataDirDocuments implements DocumentRecords {
 
   async read(docId: string): Promise<DocumentRecord | undefined> {
     const path = this.pathOf(docId);
-    let text: string;
-    try {
-      text = await readFile(path, 'utf8');
-    } catch (error) {
-      if (errnoCode(error) === 'ENOENT') return undefined;
-      throw error;
-    }
+    const text = await readTextFile(path);
+    if (text === undefined) return undefined;
     // Records are only ever replaced whole, so a record that does not read is a file edited or damaged by hand.
     let value: unknown;
     try {

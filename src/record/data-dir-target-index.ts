@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { readFile, unlink } from 'node:fs/promises';
+import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errnoCode } from '../errors.js';
 import type { CheckJournalEntry, TargetIndexEntry } from '../model/index.js';
 import type { CheckJournals, TargetIndex } from '../ports.js';
-import { writeFileAtomic } from './atomic-file.js';
+import { readTextFile, writeFileAtomic } from './atomic-file.js';
 
 /**
  * Small keyed entries under `<dataDir>/index/`, one file a key, replaced atomically,
@@ -24,13 +24,8 @@ class DataDirIndexFiles<Entry extends { key: string }> {
   }
 
   async get(key: string): Promise<Entry | undefined> {
-    let text: string;
-    try {
-      text = await readFile(this.pathOf(key), 'utf8');
-    } catch (error) {
-      if (errnoCode(error) === 'ENOENT') return undefined;
-      throw error;
-    }
+    const text = await readTextFile(this.pathOf(key));
+    if (text === undefined) return undefined;
     let entry: unknown;
     try {
       entry = JSON.parse(text);

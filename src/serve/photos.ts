@@ -1,7 +1,6 @@
-import { readResponseRecord } from '../capture/warc-reader.js';
+import { readResponseRecord, type WarcFileReader } from '../capture/warc-reader.js';
 import { decodeContentEncoding } from '../net/content-encoding.js';
 import type { Citation } from '../model/index.js';
-import { warcPathOf } from '../export/select-records.js';
 
 /** The image types a browser shows; anything else archived as a "photo" is never served as what it claims. */
 const IMAGE_TYPES = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp', 'image/avif']);
@@ -20,12 +19,15 @@ export interface Photo {
  * such captured photo. The type is the archived one only when it is an image type;
  * otherwise the bytes go out as application/octet-stream, never as HTML or script.
  */
-export async function readPhoto(dataDir: string, citation: Citation, mediaIndex: number): Promise<Photo | undefined> {
+export async function readPhoto(
+  files: WarcFileReader,
+  citation: Citation,
+  mediaIndex: number,
+): Promise<Photo | undefined> {
   const media = citation.post?.media[mediaIndex];
   if (media?.type !== 'photo' || !media.capture) return undefined;
-  // warcPathOf refuses a WARC path that would leave the data dir (a record edited by hand).
-  warcPathOf(dataDir, media.capture.warc);
-  const stored = await readResponseRecord(dataDir, media.capture.warc);
+  // The reader refuses a WARC file name that would leave the store (a record edited by hand).
+  const stored = await readResponseRecord(files, media.capture.warc);
   const header = (name: string): string | undefined => stored.headers.find(([key]) => key.toLowerCase() === name)?.[1];
   const body = decodeContentEncoding(Buffer.from(stored.payload), header('content-encoding'), {
     maxContentEncodings: 2,

@@ -9,10 +9,11 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import send from 'send';
+import { dataDirWarcReader, type WarcFileReader } from '../capture/warc-reader.js';
 import { errnoCode, messageOf, RecordUnreadableError } from '../errors.js';
 import type { DocumentRecord } from '../model/index.js';
 import { openDataDirStore } from '../record/data-dir-store.js';
-import type { DocumentRecords, SourceTexts } from '../ports.js';
+import type { DocumentRecords, SourceTexts, Store } from '../ports.js';
 import { markArticle } from './article-text.js';
 import { DocumentList } from './document-list.js';
 import { readPhoto } from './photos.js';
@@ -24,6 +25,10 @@ import { WaczCache } from './wacz-cache.js';
 
 export interface ServeOptions {
   dataDir: string;
+  /** Where the records and article texts are read (the configured store); default: the data dir's. Not closed here. */
+  store?: Store;
+  /** Reads the captures' WARC files (the configured WARC store); default: the data dir's `warc` folder. */
+  warcFiles?: WarcFileReader;
   /** The interface to listen on. Default 127.0.0.1: another one is the operator's explicit choice. */
   host?: string;
   /** Default 8080; 0 takes a free port. */
@@ -52,7 +57,7 @@ const PAGE_POLICY =
  * from another origin; its components set inline styles.
  */
 const REPLAY_POLICY =
-  "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; media-src 'self' blob:; connect-src 'self'; worker-src 'self'; frame-src 'self'; manifest-src 'self'; base-uri 'self'; form-action 'none'; frame-ancestors 'self'";
+  "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; media-src 'self' blob:; connect-src 'self' data:; worker-src 'self'; frame-src 'self'; manifest-src 'self'; base-uri 'self'; form-action 'none'; frame-ancestors 'self'";
 /** What the server sends that is not a page (the record, a photo, the WACZ): never a document that runs anything. */
 const DATA_POLICY = "default-src 'none'; sandbox; frame-ancestors 'none'";
 
@@ -60,10 +65,10 @@ const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1']);
 
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const host = options.host ?? '127.0.0.1';
-  const store = openDataDirStore({ dataDir: options.dataDir });
+  const store = options.store ?? openDataDirStore({ dataDir: options.dataDir });
   const documents = store.documents;
   const handler = new RequestHandler({
-    dataDir: options.dataDir,
+    warcFiles: options.warcFiles ?? dataDirWarcReader(options.dataDir),
     documents,
     sources: store.sources,
     onError:
@@ -99,7 +104,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
 }
 
 class RequestHandler {
-  readonly #dataDir: string;
+  readonly #warcFiles: WarcFileReader;
   readonly #documents: DocumentRecords;
   readonly #sources: SourceTexts | undefined;
   readonly #list: DocumentList;
@@ -108,16 +113,16 @@ class RequestHandler {
   readonly #onError: (error: unknown, target: string) => void;
 
   constructor(options: {
-    dataDir: string;
+    warcFiles: WarcFileReader;
     documents: DocumentRecords;
     sources: SourceTexts | undefined;
     onError: (error: unknown, target: string) => void;
   }) {
-    this.#dataDir = options.dataDir;
+    this.#warcFiles = options.warcFiles;
     this.#documents = options.documents;
     this.#sources = options.sources;
     this.#list = new DocumentList(options.documents);
-    this.#wacz = new WaczCache({ dataDir: options.dataDir });
+    this.#wacz = new WaczCache({ files: options.warcFiles });
     this.#assets = replayAssetPaths();
     this.#onError = options.onError;
   }
@@ -238,7 +243,7 @@ class RequestHandler {
         const record = await this.#record(route.docId, response);
         if (!record) return;
         const citation = record.record.citations[route.citation];
-        const photo = citation ? await readPhoto(this.#dataDir, citation, route.media) : undefined;
+        const photo = citation ? await readPhoto(this.#warcFiles, citation, route.media) : undefined;
         if (!photo) return this.#errorPage(response, 404, 'Not found', 'This document has no such captured photo.');
         response.writeHead(200, {
           'Content-Type': photo.contentType,

@@ -98,7 +98,7 @@ const DOCUMENT = `<% layout('@layout', { title: it.title }) %>
 
 const REPLAY = `<% layout('@layout', { title: 'Replay: ' + it.title, script: '/replay/ui.js', bodyClass: 'replay' }) %>
 <p><a href="<%= it.documentHref %>">← <%= it.title %></a></p>
-<replay-web-page source="<%= it.waczHref %>" replaybase="/replay/"<% if (it.url) { %> url="<%= it.url %>"<% } %> embed="replayonly"></replay-web-page>
+<replay-web-page source="<%= it.waczHref %>" replaybase="/replay/"<% if (it.url) { %> url="<%= it.url %>"<% } %>></replay-web-page>
 `;
 
 const ERROR = `<% layout('@layout', { title: it.heading }) %>

@@ -3,6 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { WarcFileReader } from '../capture/warc-reader.js';
 import { writeWacz } from '../export/wacz.js';
 import type { DocumentRecord } from '../model/index.js';
 
@@ -14,13 +15,13 @@ import type { DocumentRecord } from '../model/index.js';
  * read.
  */
 export class WaczCache {
-  readonly #dataDir: string;
+  readonly #files: WarcFileReader;
   #folder: Promise<string> | undefined;
   /** By doc id: the record's digest it was made from, and the file (or its making). */
   readonly #made = new Map<string, { digest: string; path: Promise<string> }>();
 
-  constructor(options: { dataDir: string }) {
-    this.#dataDir = options.dataDir;
+  constructor(options: { files: WarcFileReader }) {
+    this.#files = options.files;
   }
 
   /** The path of the WACZ of `record`, as `recordText` (the stored file) says it now. */
@@ -48,7 +49,7 @@ export class WaczCache {
     const path = join(folder, `${record.docId}.${digest.slice(0, 16)}.wacz`);
     const temporary = `${path}.tmp`;
     try {
-      await writeWacz({ dataDir: this.#dataDir, record, output: createWriteStream(temporary, { flags: 'w' }) });
+      await writeWacz({ files: this.#files, record, output: createWriteStream(temporary, { flags: 'w' }) });
       await rename(temporary, path);
       return path;
     } catch (error) {

@@ -96,13 +96,24 @@ export function openPostgresStore(options: PostgresStoreOptions): PostgresStore 
       return rows.flatMap((row) => changeOfRow(row) ?? []);
     },
   };
-  const targets = new PostgresTargets(database);
+  const readAhead = new JournalReadAhead();
+  const targets = new PostgresTargets(database, readAhead);
   return {
     database,
     claims,
     documents,
     targets,
-    journals: new PostgresJournals(database),
+    journals: new PostgresJournals(database, readAhead),
+    sources: {
+      keep: async (sha256, text) => {
+        await database.query('INSERT INTO source_texts (sha256, text) VALUES ($1, $2) ON CONFLICT DO NOTHING', [
+          sha256,
+          text,
+        ]);
+      },
+      read: async (sha256) =>
+        (await database.query<{ text: string }>('SELECT text FROM source_texts WHERE sha256 = $1', [sha256]))[0]?.text,
+    },
     citing,
     changes,
     importRecord: (record) => documents.writeRecord(record, { unlessNewer: true }),
@@ -344,15 +355,64 @@ class PostgresDocuments implements DocumentRecords {
   }
 }
 
+/**
+ * What the target index and the journals share to save round trips, each sound because
+ * a target's check runs under its claim (one process at a time):
+ *
+ * - reading a target's outcome reads its journal in the same query and keeps it for the
+ *   journal read that follows under the claim (TargetChecker reads the outcome, then
+ *   begins the journal), for a moment only;
+ * - putting a target's outcome deletes its journal in the same statement (the check has
+ *   ended: CheckJournal's rule), so the journal's own delete that follows has nothing to do.
+ */
+class JournalReadAhead {
+  readonly #read = new Map<string, { entry: CheckJournalEntry | undefined; at: number }>();
+  readonly #ended = new Set<string>();
+
+  keepRead(journalKey: string, entry: CheckJournalEntry | undefined): void {
+    this.#read.set(journalKey, { entry, at: performance.now() });
+  }
+
+  /** The journal read with its target within the last second, once; undefined when there is none to use. */
+  takeRead(journalKey: string): { entry: CheckJournalEntry | undefined } | undefined {
+    const kept = this.#read.get(journalKey);
+    this.#read.delete(journalKey);
+    return kept !== undefined && performance.now() - kept.at < 1_000 ? kept : undefined;
+  }
+
+  ended(journalKey: string): void {
+    this.#ended.add(journalKey);
+    this.#read.delete(journalKey);
+  }
+
+  /** True (once) when the journal was deleted with its target's outcome. */
+  takeEnded(journalKey: string): boolean {
+    return this.#ended.delete(journalKey);
+  }
+
+  written(journalKey: string): void {
+    this.#ended.delete(journalKey);
+    this.#read.delete(journalKey);
+  }
+}
+
+const journalKeyOf = (targetKey: string) => `journal:${targetKey}`;
+
 class PostgresTargets implements TargetIndex {
-  constructor(private readonly database: Database) {}
+  constructor(
+    private readonly database: Database,
+    private readonly readAhead: JournalReadAhead,
+  ) {}
 
   async get(key: string): Promise<TargetIndexEntry | undefined> {
-    const [row] = await this.database.query<{ entry: TargetIndexEntry }>(
-      'SELECT entry FROM targets WHERE target_key = $1',
-      [key],
+    const journalKey = journalKeyOf(key);
+    const [row] = await this.database.query<{ entry: TargetIndexEntry | null; journal: CheckJournalEntry | null }>(
+      `SELECT (SELECT entry FROM targets WHERE target_key = $1) AS entry,
+              (SELECT entry FROM check_journals WHERE journal_key = $2) AS journal`,
+      [key, journalKey],
     );
-    return row?.entry.key === key ? row.entry : undefined;
+    this.readAhead.keepRead(journalKey, row?.journal?.key === journalKey ? row.journal : undefined);
+    return row?.entry?.key === key ? row.entry : undefined;
   }
 
   async put(entry: TargetIndexEntry): Promise<void> {
@@ -360,21 +420,29 @@ class PostgresTargets implements TargetIndex {
   }
 
   async write(entry: TargetIndexEntry, options: { unlessNewer?: boolean } = {}): Promise<boolean> {
+    const journalKey = journalKeyOf(entry.key);
     const rows = await this.database.query(
-      `INSERT INTO targets AS t (target_key, kind, checked_at, entry) VALUES ($1, $2, $3::timestamptz, $4::json)
+      `WITH ended AS (DELETE FROM check_journals WHERE journal_key = $6 AND NOT $5::boolean)
+       INSERT INTO targets AS t (target_key, kind, checked_at, entry) VALUES ($1, $2, $3::timestamptz, $4::json)
        ON CONFLICT (target_key) DO UPDATE SET kind = EXCLUDED.kind, checked_at = EXCLUDED.checked_at, entry = EXCLUDED.entry
        WHERE NOT $5::boolean OR t.checked_at < EXCLUDED.checked_at
        RETURNING 1`,
-      [entry.key, entry.outcome.kind, entry.checkedAt, JSON.stringify(entry), options.unlessNewer === true],
+      [entry.key, entry.outcome.kind, entry.checkedAt, JSON.stringify(entry), options.unlessNewer === true, journalKey],
     );
+    if (options.unlessNewer !== true) this.readAhead.ended(journalKey);
     return rows.length === 1;
   }
 }
 
 class PostgresJournals implements CheckJournals {
-  constructor(private readonly database: Database) {}
+  constructor(
+    private readonly database: Database,
+    private readonly readAhead: JournalReadAhead,
+  ) {}
 
   async get(key: string): Promise<CheckJournalEntry | undefined> {
+    const readWithTarget = this.readAhead.takeRead(key);
+    if (readWithTarget !== undefined) return readWithTarget.entry;
     const [row] = await this.database.query<{ entry: CheckJournalEntry }>(
       'SELECT entry FROM check_journals WHERE journal_key = $1',
       [key],
@@ -383,6 +451,7 @@ class PostgresJournals implements CheckJournals {
   }
 
   async put(entry: CheckJournalEntry): Promise<void> {
+    this.readAhead.written(entry.key);
     await this.database.query(
       `INSERT INTO check_journals (journal_key, checked_at, entry) VALUES ($1, $2::timestamptz, $3::json)
        ON CONFLICT (journal_key) DO UPDATE SET checked_at = EXCLUDED.checked_at, entry = EXCLUDED.entry`,
@@ -391,6 +460,7 @@ class PostgresJournals implements CheckJournals {
   }
 
   async delete(key: string): Promise<void> {
+    if (this.readAhead.takeEnded(key)) return;
     await this.database.query('DELETE FROM check_journals WHERE journal_key = $1', [key]);
   }
 }

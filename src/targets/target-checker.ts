@@ -127,16 +127,19 @@ export class TargetChecker implements CheckTargets {
     const running = this.inFlight.get(flightKey);
     if (running) return running;
     const work = (async () => {
-      const before = force === true ? undefined : await this.reusable(key, force, reuseCheckedSince);
-      if (before) return before.outcome;
+      // One read of the index serves both the reuse decision and the journal's (a check
+      // reads it again only after waiting for a claim, when another process may have written it).
+      let stored = force === true ? undefined : await this.options.index.get(key);
+      if (force !== true && this.isReusable(stored, force, reuseCheckedSince)) return stored.outcome;
       const release = await this.options.claims?.acquire(key);
       try {
-        // Another process may have checked it while this one waited for the claim.
-        const reusable =
-          release === undefined || force === true ? undefined : await this.reusable(key, force, reuseCheckedSince);
-        if (reusable) return reusable.outcome;
+        if (release !== undefined && force !== true) {
+          // Another process may have checked it while this one waited for the claim.
+          stored = await this.options.index.get(key);
+          if (this.isReusable(stored, force, reuseCheckedSince)) return stored.outcome;
+        }
         const ports: CheckPorts = { fetcher: this.options.fetcher, record: this.options.record };
-        const journal = await this.beginJournal(key, force);
+        const journal = await this.beginJournal(key, force, stored?.checkedAt);
         const outcome = await fresh(journal === undefined ? ports : journal.ports(ports));
         await this.options.index.put({ key, checkedAt: outcome.check.checkedAt, outcome });
         await journal?.end();
@@ -153,32 +156,30 @@ export class TargetChecker implements CheckTargets {
     }
   }
 
-  private async beginJournal(key: string, force: Force) {
+  /** `outcomeCheckedAt`: when the index's entry for `key` was checked, as read just before (matters only to a plain check, the one that may replay). */
+  private async beginJournal(key: string, force: Force, outcomeCheckedAt: string | undefined) {
     const { journal } = this.options;
     if (journal === undefined) return undefined;
     const now = this.options.clock.now();
     return journal.begin(key, {
       startedAt: now.toISOString(),
-      outcomeCheckedAt: (await this.options.index.get(key))?.checkedAt,
+      outcomeCheckedAt,
       replaySince: now.getTime() - this.options.refreshAfterMs,
       // Only a plain check may replay what a killed process stored: a forced one, or a run's, wants an answer from now.
       replay: force === false,
     });
   }
 
-  private async reusable(
-    key: string,
+  private isReusable(
+    entry: TargetIndexEntry | undefined,
     force: false | { unlessCheckedSince: number },
     reuseCheckedSince?: number,
-  ): Promise<TargetIndexEntry | undefined> {
-    const entry = await this.options.index.get(key);
-    if (!entry) return undefined;
+  ): entry is TargetIndexEntry {
+    if (!entry) return false;
     // Checked since the run began: whatever it found is this run's answer (a failure too, or a rerun would hammer).
     const since = force === false ? reuseCheckedSince : force.unlessCheckedSince;
-    if (since !== undefined && Date.parse(entry.checkedAt) >= since) return entry;
-    if (force !== false) return undefined;
-    return isReusable(entry, { now: this.options.clock.now(), refreshAfterMs: this.options.refreshAfterMs })
-      ? entry
-      : undefined;
+    if (since !== undefined && Date.parse(entry.checkedAt) >= since) return true;
+    if (force !== false) return false;
+    return isReusable(entry, { now: this.options.clock.now(), refreshAfterMs: this.options.refreshAfterMs });
   }
 }

@@ -138,6 +138,17 @@ export function storeContract(name: string, open: OpenStore): void {
       expect(await store.changes.list({ since: DAY1 })).toEqual([change]);
     });
 
+    it('keeps an article text by the sha256 of its bytes, the first one kept', async () => {
+      const store = await open();
+      const sources = store.sources;
+      if (sources === undefined) throw new Error(`${name} keeps no article texts`);
+      const sha256 = 'cd'.repeat(32);
+      expect(await sources.read(sha256)).toBeUndefined();
+      await sources.keep(sha256, 'Das Zitat — „so“');
+      await sources.keep(sha256, 'Das Zitat — „so“');
+      expect(await sources.read(sha256)).toBe('Das Zitat — „so“');
+    });
+
     it('keeps the newest outcome of a target, and the journals of checks in progress', async () => {
       const store = await open();
       const checkedAt = '2026-11-29T00:00:00.000Z';

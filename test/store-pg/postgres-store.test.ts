@@ -30,7 +30,7 @@ async function openEmpty(options: Parameters<typeof openPostgresStore>[0] extend
   const store = openPostgresStore({ url: database.url, ...options });
   opened.push(store);
   await store.database.query(
-    'TRUNCATE documents, citing, target_states, status_changes, targets, check_journals, claims',
+    'TRUNCATE documents, citing, target_states, status_changes, targets, check_journals, claims, source_texts',
   );
   return store;
 }
@@ -247,8 +247,8 @@ describe('migrate', () => {
     const stores = Array.from({ length: 4 }, () => openPostgresStore({ url: fresh.url }));
     try {
       const results = await Promise.all(stores.map((store) => migrate(store.database)));
-      expect(results.flatMap((result) => result.applied)).toEqual(['0001_store.sql']);
-      expect(new Set(results.map((result) => result.version))).toEqual(new Set([1]));
+      expect(results.flatMap((result) => result.applied)).toEqual(['0001_store.sql', '0002_source_texts.sql']);
+      expect(new Set(results.map((result) => result.version))).toEqual(new Set([2]));
       expect((await migrate(stores[0]!.database)).applied).toEqual([]);
     } finally {
       for (const store of stores) await store.close();
