@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -84,9 +84,46 @@ describe('the reverse index', () => {
     await store.documents.write(record('a', [post('1', [[DAY1, 'archived']])]));
     const [fanOut] = (await readdir(join(dataDir, 'citing'))).filter((name) => !name.startsWith('.'));
     const [hash] = await readdir(join(dataDir, 'citing', fanOut!));
-    await writeFile(join(dataDir, 'citing', fanOut!, hash!, 'target.json'), '{"key": "post:1", "first');
+    await writeFile(join(dataDir, 'citing', fanOut!, hash!, '_state.json'), '{"key": "post:1", "first');
     expect(await store.citing.targetStates()).toEqual([]);
     await store.citing.rebuild();
     expect((await store.citing.targetStates()).map((state) => state.key)).toEqual(['post:1']);
+  });
+
+  it('keeps one folder a target: its markers, named by doc id, beside its state', async () => {
+    const { store, dataDir } = await newStore();
+    await store.documents.write(record('a', [post('1', [[DAY1, 'archived']])]));
+    await store.documents.write(record('b.v2', [post('1', [[DAY2, 'deleted']])]));
+    const [fanOut] = (await readdir(join(dataDir, 'citing'))).filter((name) => !name.startsWith('.'));
+    const [hash] = await readdir(join(dataDir, 'citing', fanOut!));
+    expect((await readdir(join(dataDir, 'citing', fanOut!, hash!))).sort()).toEqual(['_state.json', 'a', 'b.v2']);
+    expect(await store.citing.documentsCiting('post:1')).toEqual(['a', 'b.v2']);
+    expect(await store.citing.targetStates()).toEqual([
+      {
+        key: 'post:1',
+        firstCheckedAt: Date.parse(DAY1),
+        lastCheckedAt: Date.parse(DAY2),
+        status: 'deleted',
+        changedAtLastCheck: false,
+      },
+    ]);
+  });
+
+  it('rebuilds an index of the older layout (markers under documents/, target.json) from the records', async () => {
+    const { store, dataDir } = await newStore();
+    await store.documents.write(record('a', [post('1', [[DAY1, 'archived']])]));
+    await store.close();
+    // The layout before: built, one folder of markers and a target.json a target.
+    await rm(join(dataDir, 'citing'), { recursive: true });
+    const old = join(dataDir, 'citing', 'ab', 'ab'.repeat(32));
+    await mkdir(join(old, 'documents'), { recursive: true });
+    await writeFile(join(old, 'documents', 'gone'), '');
+    await writeFile(join(old, 'target.json'), '{"key":"post:7","status":"archived"}');
+    await writeFile(join(dataDir, 'citing', '.built'), '2026-11-01T00:00:00.000Z');
+    const reopened = openDataDirStore({ dataDir });
+    opened.push(reopened);
+    expect(await reopened.citing.documentsCiting('post:1')).toEqual(['a']);
+    expect((await reopened.citing.targetStates()).map((state) => state.key)).toEqual(['post:1']);
+    expect((await readdir(join(dataDir, 'citing'))).filter((name) => !name.startsWith('.'))).not.toContain('ab');
   });
 });
