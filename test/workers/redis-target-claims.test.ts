@@ -1,8 +1,8 @@
 import { Redis } from 'ioredis';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { workerConnectionOptions } from '../../workers/connection.js';
 import { RedisTargetClaims } from '../../workers/redis-target-claims.js';
-import { adminRedis, deleteKeys, testRedisUrl, uniquePrefix } from './support/redis.js';
+import { adminRedis, deleteKeys, keyEvents, testRedisUrl, uniquePrefix } from './support/redis.js';
 
 describe('RedisTargetClaims', () => {
   let prefix = uniquePrefix();
@@ -43,23 +43,31 @@ describe('RedisTargetClaims', () => {
 
   it('frees the claim of a holder that died once it expires, and renews a living holder', async () => {
     const dying = claimsOf(400);
+    const redisKey = dying.claims.keyOf('post:1');
+    const events = await keyEvents(redisKey);
+    onTestFinished(() => events.close());
     await dying.claims.acquire('post:1');
     dying.claims.abandon();
     dying.redis.disconnect();
     const living = claimsOf(400).claims;
-    const started = Date.now();
+    const order: string[] = [];
+    const expired = events.next('expired').then(() => order.push('expired'));
     const release = await living.acquire('post:1');
-    expect(Date.now() - started).toBeGreaterThanOrEqual(200);
+    order.push('acquired');
+    await expired;
+    // The dying holder's claim ran out on Redis's clock before the living one got it.
+    expect(order).toEqual(['expired', 'acquired']);
 
-    // Renewed every ttl/3: still held after three ttl periods.
+    // Renewed every ttl/3: after ten renewals (over three ttl periods) it is still held.
     const third = claimsOf(400).claims;
     let thirdGotIt = false;
     const waiting = third.acquire('post:1').then((releaseThird) => {
       thirdGotIt = true;
       return releaseThird;
     });
-    await new Promise((resolve) => setTimeout(resolve, 1_300));
+    await events.next('expire', 10);
     expect(thirdGotIt).toBe(false);
+    expect(events.seen.filter((event) => event === 'expired')).toHaveLength(1);
     await release();
     await (
       await waiting

@@ -44,3 +44,49 @@ export async function killConnections(redis: Redis, prefix: string): Promise<num
   }
   return killed;
 }
+
+/** What Redis says happened to one key: `expire` (a PEXPIRE, i.e. a renewal), `expired`, `del`, … */
+export interface KeyEvents {
+  /** Resolves once `event` has happened `count` more times from now. */
+  next(event: string, count?: number): Promise<void>;
+  /** Every event seen so far, in order. */
+  readonly seen: readonly string[];
+  close(): Promise<void>;
+}
+
+/**
+ * Listens to Redis's keyspace notifications for `key`, so a lease test can await what
+ * Redis did (a renewal, an expiry) instead of sleeping: a lease's time runs on Redis's
+ * own clock, which no fake timer reaches. Turns on generic and expiry notifications
+ * (`Kgx`, added to any already on); they cost Redis little and change no reply.
+ */
+export async function keyEvents(key: string): Promise<KeyEvents> {
+  const admin = adminRedis();
+  const [, flags = ''] = (await admin.config('GET', 'notify-keyspace-events')) as [string, string];
+  const wanted = [...new Set([...flags, 'K', 'g', 'x'])].join('');
+  await admin.config('SET', 'notify-keyspace-events', wanted);
+  await admin.quit();
+
+  const subscriber = new Redis(testRedisUrl(), { connectionName: 'citesnap-test-key-events' });
+  const seen: string[] = [];
+  const waiters: { event: string; remaining: number; resolve: () => void }[] = [];
+  subscriber.on('pmessage', (_pattern: string, _channel: string, event: string) => {
+    seen.push(event);
+    for (const waiter of [...waiters]) {
+      if (waiter.event !== event) continue;
+      waiter.remaining -= 1;
+      if (waiter.remaining === 0) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve();
+      }
+    }
+  });
+  await subscriber.psubscribe(`__keyspace@*__:${key}`);
+  return {
+    seen,
+    next: (event, count = 1) => new Promise((resolve) => waiters.push({ event, remaining: count, resolve })),
+    close: async () => {
+      await subscriber.quit();
+    },
+  };
+}
