@@ -1,22 +1,47 @@
 // Recall by form over every extraction fixture (test/fixtures/extract/), against
 // what each one cites (test/fixtures/forms/expected.json): positives found with
-// their id, handle, printed name and date as expected; negatives (prose, profile
-// links, "via @x", template URLs) left uncited; post citations nobody expected.
+// their id, handle, printed name, date and (where given) passage text as expected;
+// negatives (prose, profile links, "via @x", template URLs) left uncited; post
+// citations nobody expected. One column per kind of source (text, markdown, HTML),
+// since a form is read by a different reader in each.
 //
 //   node --import tsx bench/recall.ts      (npm run bench:recall)
-import { checkFixture, readExpectations, readFixtureSources, recallByForm } from '../test/support/extract-forms.js';
+import {
+  checkFixture,
+  readExpectations,
+  readFixtureSources,
+  recallByForm,
+  type FixtureCheck,
+  type FormRecall,
+} from '../test/support/extract-forms.js';
 
 const fixtures = readFixtureSources();
 const expectations = readExpectations();
 const checks = fixtures.map((fixture) => checkFixture(fixture, expectations.get(fixture.name) ?? []));
 const rows = recallByForm(checks);
 
+const KINDS = [
+  { name: 'text', test: (fixture: string) => fixture.endsWith('.txt') },
+  { name: 'markdown', test: (fixture: string) => fixture.endsWith('.md') },
+  { name: 'HTML', test: (fixture: string) => fixture.endsWith('.html') },
+];
+const rowsByKind = KINDS.map((kind) => {
+  const byForm = new Map<string, FormRecall>();
+  for (const row of recallByForm(checks.filter((check: FixtureCheck) => kind.test(check.fixture))))
+    byForm.set(row.form, row);
+  return byForm;
+});
+const cell = (row: FormRecall | undefined): string => (row === undefined ? '' : `${row.held} of ${row.total}`);
+
 const formWidth = Math.max(...rows.map((row) => row.form.length), 'form'.length);
 console.log(`${fixtures.length} fixtures, ${rows.reduce((sum, row) => sum + row.total, 0)} expectations\n`);
-console.log(`| ${'form'.padEnd(formWidth)} | found or left alone | recall |`);
-console.log(`| ${'-'.repeat(formWidth)} | ---: | ---: |`);
+console.log(`| ${'form'.padEnd(formWidth)} | ${KINDS.map((kind) => kind.name).join(' | ')} | all | recall |`);
+console.log(`| ${'-'.repeat(formWidth)} |${' ---: |'.repeat(KINDS.length + 2)}`);
 for (const row of rows) {
-  console.log(`| ${row.form.padEnd(formWidth)} | ${row.held} of ${row.total} | ${(row.held / row.total).toFixed(2)} |`);
+  const byKind = rowsByKind.map((byForm) => cell(byForm.get(row.form)));
+  console.log(
+    `| ${row.form.padEnd(formWidth)} | ${byKind.join(' | ')} | ${cell(row)} | ${(row.held / row.total).toFixed(2)} |`,
+  );
 }
 const positives = rows.filter((row) => !row.negative);
 const negatives = rows.filter((row) => row.negative);

@@ -77,11 +77,16 @@ const MAX_MONTH_NAME_WORDS = 3;
 /** Arabic-Indic (٠-٩) and Extended Arabic-Indic (۰-۹, Persian and Urdu) digits: their low four bits are their value. */
 const EASTERN_DIGITS = /[\u0660-\u0669\u06f0-\u06f9]/g;
 
+/** Printable ASCII and ASCII white space only. */
+const ASCII_ONLY = /^[\t-\r -~]*$/;
+
 /**
  * Folds a printed date or a month name so that spellings that differ only in case,
  * accents, hamza, alef maqsura, tatweel, bidi marks or digit script compare equal.
  */
 export function foldDateText(text: string): string {
+  // Most dates are ASCII ("November 28, 2023", "28 novembre 2023"): nothing there to unmark or unify.
+  if (ASCII_ONLY.test(text)) return text.toLowerCase().replace(/\s+/g, ' ').trim();
   return text
     .replace(EASTERN_DIGITS, (digit) => String(digit.charCodeAt(0) & 0xf))
     .normalize('NFD')

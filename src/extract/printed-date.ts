@@ -16,11 +16,24 @@ const ELIDED_PREFIX = /^\p{L}{1,2}'(?=\p{L})/u;
  * year, in any order, with the words a language writes between them.
  */
 export function parsePrintedDate(text: string): string | undefined {
+  // Pages of one day print the same few dates over and over, and reading one is
+  // the slowest step of an embed: a small memo, emptied when full, keeps it to a lookup.
+  if (READ_DATES.has(text)) return READ_DATES.get(text);
+  const date = readDate(text);
+  if (READ_DATES.size >= MAX_READ_DATES) READ_DATES.clear();
+  READ_DATES.set(text, date);
+  return date;
+}
+
+const READ_DATES = new Map<string, string | undefined>();
+const MAX_READ_DATES = 1024;
+
+function readDate(text: string): string | undefined {
   const folded = foldDateText(text);
   const yearFirst = YEAR_FIRST_NUMERIC_DATE.exec(folded);
   if (yearFirst !== null) return isoDate(yearFirst[1], yearFirst[2], yearFirst[3]);
 
-  const words = dateWords(folded).map((word) => word.replace(ELIDED_PREFIX, ''));
+  const words = dateWords(folded).map((word) => (word.includes("'") ? word.replace(ELIDED_PREFIX, '') : word));
   let month: number | undefined;
   let day: string | undefined;
   let year: string | undefined;

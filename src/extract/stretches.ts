@@ -11,7 +11,9 @@ export class Stretches<Label> {
   /** Labels the text from `position` on (positions must not go back). */
   set(position: number, label: Label | undefined): void {
     const last = this.starts.length - 1;
-    if (last >= 0 && this.starts[last] === position) this.labels[last] = label;
+    // Most <a> cite nothing: opening and closing one changes no label, and adds no stretch.
+    if (last < 0 ? label === undefined : this.labels[last] === label) return;
+    if (this.starts[last] === position) this.labels[last] = label;
     else {
       this.starts.push(position);
       this.labels.push(label);

@@ -13,20 +13,46 @@ interface Entry {
   row: DocumentRow | undefined;
 }
 
+/** How long the sorted list is trusted while the documents folder looks unchanged: a record edited in place shows after this. */
+const RECHECK_AFTER_MS = 5_000;
+
 /**
  * The rows of `/`, newest first. Each record is read once and its row kept until its
  * file changes, so a page of the list costs a listing and a stat a document, not a
- * parse of every record (contract: a page of 500 documents stays fast).
+ * parse of every record (contract: a page of 500 documents stays fast). Records are
+ * written by rename into the documents folder, which changes the folder's mtime: while
+ * it stays the same, the sorted rows of the last look are served as they are.
  */
 export class DocumentList {
   readonly #documents: DocumentRecords;
   readonly #entries = new Map<string, Entry>();
+  #sorted: { folderStamp: string; at: number; rows: DocumentRow[] } | undefined;
 
   constructor(documents: DocumentRecords) {
     this.#documents = documents;
   }
 
   async page(page: number): Promise<{ rows: DocumentRow[]; total: number; pages: number }> {
+    const rows = await this.#allRows();
+    const pages = Math.max(1, Math.ceil(rows.length / DOCUMENTS_PER_PAGE));
+    return {
+      rows: rows.slice((page - 1) * DOCUMENTS_PER_PAGE, page * DOCUMENTS_PER_PAGE),
+      total: rows.length,
+      pages,
+    };
+  }
+
+  async #allRows(): Promise<DocumentRow[]> {
+    const folder = await stat(this.#documents.location()).catch(() => undefined);
+    // A store that is no folder of files (PostgreSQL) has no stamp: its records are read on every look.
+    const folderStamp = folder ? `${folder.mtimeMs}:${folder.ino}` : undefined;
+    const now = Date.now();
+    if (
+      folderStamp !== undefined &&
+      this.#sorted?.folderStamp === folderStamp &&
+      now - this.#sorted.at < RECHECK_AFTER_MS
+    )
+      return this.#sorted.rows;
     const docIds = await this.#documents.list();
     const rows: DocumentRow[] = [];
     const seen = new Set<string>();
@@ -40,20 +66,15 @@ export class DocumentList {
     rows.sort((a, b) =>
       a.processedAt === b.processedAt ? (a.docId < b.docId ? -1 : 1) : a.processedAt < b.processedAt ? 1 : -1,
     );
-    const pages = Math.max(1, Math.ceil(rows.length / DOCUMENTS_PER_PAGE));
-    return {
-      rows: rows.slice((page - 1) * DOCUMENTS_PER_PAGE, page * DOCUMENTS_PER_PAGE),
-      total: rows.length,
-      pages,
-    };
+    if (folderStamp !== undefined) this.#sorted = { folderStamp, at: now, rows };
+    return rows;
   }
 
   async #rowOf(docId: string): Promise<DocumentRow | undefined> {
     const info = await stat(this.#documents.locationOf(docId)).catch(() => undefined);
-    if (!info) return undefined;
-    const stamp = `${info.mtimeMs}:${info.size}`;
+    const stamp = info ? `${info.mtimeMs}:${info.size}` : undefined;
     const cached = this.#entries.get(docId);
-    if (cached?.stamp === stamp) return cached.row;
+    if (stamp !== undefined && cached?.stamp === stamp) return cached.row;
     let record: DocumentRecord | undefined;
     try {
       record = await this.#documents.read(docId);
@@ -62,7 +83,7 @@ export class DocumentList {
       if (!(error instanceof RecordUnreadableError)) throw error;
     }
     const row = record ? documentRow(record) : undefined;
-    this.#entries.set(docId, { stamp, row });
+    if (stamp !== undefined) this.#entries.set(docId, { stamp, row });
     return row;
   }
 }

@@ -5,14 +5,14 @@
 // as it came. Static files (the WACZ, ReplayWeb.page's) go through `send`, which
 // does ranges, conditional requests and HEAD the way a byte-range reader expects.
 
-import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import send from 'send';
 import { dataDirWarcReader, type WarcFileReader } from '../capture/warc-reader.js';
-import { errnoCode, messageOf, RecordUnreadableError } from '../errors.js';
+import { messageOf, RecordUnreadableError } from '../errors.js';
 import type { DocumentRecord } from '../model/index.js';
 import { openDataDirStore } from '../record/data-dir-store.js';
+import { serializeRecord } from '../record/serialize.js';
 import type { DocumentRecords, SourceTexts, Store } from '../ports.js';
 import { markArticle } from './article-text.js';
 import { DocumentList } from './document-list.js';
@@ -276,25 +276,21 @@ class RequestHandler {
   }
 
   /** The record and its stored text, or a 404 page when there is none. */
+  /**
+   * The record from the configured store (data dir or PostgreSQL) and its stored form:
+   * serializeRecord's, which is the data dir's file byte for byte. A 404 page when
+   * there is none.
+   */
   async #record(
     docId: string,
     response: ServerResponse,
   ): Promise<{ record: DocumentRecord; text: string } | undefined> {
-    let text: string;
-    try {
-      text = await readFile(this.#documents.locationOf(docId), 'utf8');
-    } catch (error) {
-      if (errnoCode(error) !== 'ENOENT') throw error;
-      this.#errorPage(response, 404, 'No such document', `The archive has no document ${JSON.stringify(docId)}.`);
-      return undefined;
-    }
-    // Parsed and checked by the store's own reader (the same rules as show), from the same file.
     const record = await this.#documents.read(docId);
     if (!record) {
       this.#errorPage(response, 404, 'No such document', `The archive has no document ${JSON.stringify(docId)}.`);
       return undefined;
     }
-    return { record, text };
+    return { record, text: serializeRecord(record) };
   }
 
   #html(response: ServerResponse, request: IncomingMessage, body: string, policy = PAGE_POLICY): void {

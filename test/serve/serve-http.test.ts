@@ -4,6 +4,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DocumentRecord } from '../../src/model/index.js';
+import { openDataDirStore } from '../../src/record/data-dir-store.js';
 import { CITY_ID, DGSN_ID, SUDINFO_ID } from '../support/example-posts.js';
 import { runCli } from '../support/run-cli.js';
 import {
@@ -71,6 +72,19 @@ describe('citesnap serve over HTTP', () => {
     expect(html).toContain('A &lt;hostile&gt; article');
     const archived = example.citations.filter((citation) => citation.status === 'archived').length;
     expect(html).toContain(`${archived} archived`);
+  });
+
+  it('shows a document archived while it runs at the top of the list', async () => {
+    expect(await (await fetch(served.url)).text()).not.toContain('/documents/later"');
+    await openDataDirStore({ dataDir: served.dataDir }).documents.write({
+      ...example,
+      docId: 'later',
+      processedAt: new Date(Date.now() + 60_000).toISOString(),
+    });
+    const html = await (await fetch(served.url)).text();
+    expect(html.indexOf('/documents/later"')).toBeGreaterThan(-1);
+    expect(html.indexOf('/documents/later"')).toBeLessThan(html.indexOf(`/documents/${HOSTILE_DOC_ID}"`));
+    expect(html).toContain('3 documents, newest first');
   });
 
   it('refuses a page number that is not one', async () => {
