@@ -2,11 +2,11 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import { connect, createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { workerConnectionOptions } from '../../workers/connection.js';
 import { RedisHostGate } from '../../workers/redis-host-gate.js';
 import { spawnTsx } from './support/processes.js';
-import { adminRedis, deleteKeys, testRedisUrl, uniquePrefix } from './support/redis.js';
+import { adminRedis, deleteKeys, keyEvents, testRedisUrl, uniquePrefix } from './support/redis.js';
 
 /**
  * A TCP relay to the test Redis that can stop passing bytes on, as a stalled network
@@ -146,14 +146,19 @@ describe('RedisHostGate', () => {
     expect(waited).toBeLessThan(3_000);
 
     // Held past three lease periods, the place is still held (renewed), so a third waits.
+    // A lease runs on Redis's clock: await its renewals (each a PEXPIRE of the host's
+    // lease set, one every fifth of the lease), not a sleep.
+    const renewals = await keyEvents(`${prefix}:host-gate:{news.example}:leases`);
+    onTestFinished(() => renewals.close());
     const third = open({ limit: 1, leaseMs: 600 }).gate;
     const controller = new AbortController();
-    const waiting = third.acquire('news.example', controller.signal);
-    const outcome = await Promise.race([
-      waiting.then(() => 'acquired'),
-      new Promise((resolve) => setTimeout(resolve, 1_800, 'still waiting')),
-    ]);
-    expect(outcome).toBe('still waiting');
+    let thirdGotIt = false;
+    const waiting = third.acquire('news.example', controller.signal).then((releaseThird) => {
+      thirdGotIt = true;
+      return releaseThird;
+    });
+    await renewals.next('expire', 16);
+    expect(thirdGotIt).toBe(false);
     controller.abort(new Error('gave up'));
     await expect(waiting).rejects.toThrow('gave up');
     release();
