@@ -12,6 +12,23 @@ import tseslint from 'typescript-eslint';
  * imported only by workers/ and cli/: give a new file or folder its floor here.
  * Paths are relative to the project root.
  */
+/** Every floor of src/ below the pipeline: what the pipeline, export and serve may all import. */
+const BELOW_PIPELINE = [
+  'model',
+  'util',
+  'net',
+  'config',
+  'ports',
+  'source',
+  'extract',
+  'resolve',
+  'capture',
+  'targets',
+  'record',
+  'warcstore',
+  'store-pg',
+];
+
 const FLOORS = {
   // The record's types, ids, post URLs and every error class.
   model: { paths: ['src/model', 'src/errors.ts'], may: [] },
@@ -41,63 +58,15 @@ const FLOORS = {
     paths: ['src/store-pg'],
     may: ['model', 'util', 'net', 'ports', 'extract', 'resolve', 'capture', 'targets', 'record'],
   },
-  pipeline: {
-    paths: ['src/pipeline'],
-    may: [
-      'model',
-      'util',
-      'net',
-      'config',
-      'ports',
-      'source',
-      'extract',
-      'resolve',
-      'capture',
-      'targets',
-      'record',
-      'warcstore',
-      'store-pg',
-    ],
-  },
+  pipeline: { paths: ['src/pipeline'], may: BELOW_PIPELINE },
   // WARC export and the read-only web server: above the pipeline, below the shells; serve may use export.
   export: {
     paths: ['src/export'],
-    may: [
-      'model',
-      'util',
-      'net',
-      'config',
-      'ports',
-      'source',
-      'extract',
-      'resolve',
-      'capture',
-      'targets',
-      'record',
-      'warcstore',
-      'store-pg',
-      'pipeline',
-    ],
+    may: [...BELOW_PIPELINE, 'pipeline'],
   },
   serve: {
     paths: ['src/serve'],
-    may: [
-      'model',
-      'util',
-      'net',
-      'config',
-      'ports',
-      'source',
-      'extract',
-      'resolve',
-      'capture',
-      'targets',
-      'record',
-      'warcstore',
-      'store-pg',
-      'pipeline',
-      'export',
-    ],
+    may: [...BELOW_PIPELINE, 'pipeline', 'export'],
   },
   // BullMQ shells over the pipeline: everything in src/, never cli/.
   workers: { paths: ['workers'], may: ['src'] },
