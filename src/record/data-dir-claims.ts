@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import fs from 'node:fs';
+import { dirname, join } from 'node:path';
 import { lock } from 'proper-lockfile';
 import type { TargetClaims } from '../ports.js';
 
@@ -31,6 +31,27 @@ export interface DataDirClaimsOptions {
   onLost?: (key: string, error: Error) => void;
 }
 
+/**
+ * node:fs as proper-lockfile uses it, but for a lock folder's parent (a fan-out folder
+ * under `claims/`), made only when the lock's mkdir finds it missing rather than before
+ * every claim: a recheck takes a claim for every record it writes.
+ */
+const LOCK_FS = {
+  ...fs,
+  mkdir: (path: string, callback: (error: NodeJS.ErrnoException | null) => void) => {
+    fs.mkdir(path, (error) => {
+      if (error?.code !== 'ENOENT') {
+        callback(error);
+        return;
+      }
+      fs.mkdir(dirname(path), { recursive: true }, (parentError) => {
+        if (parentError) callback(parentError);
+        else fs.mkdir(path, callback);
+      });
+    });
+  },
+};
+
 export class DataDirClaims implements TargetClaims {
   readonly #folder: string;
   readonly #leaseMs: number;
@@ -48,8 +69,8 @@ export class DataDirClaims implements TargetClaims {
   async acquire(key: string): Promise<() => Promise<void>> {
     if (this.#closed) throw new Error(`the claims are closed: ${key} was not claimed`);
     const path = this.#lockPathOf(key);
-    await mkdir(join(path, '..'), { recursive: true });
     const unlock = await lock(path, {
+      fs: LOCK_FS,
       lockfilePath: path,
       // The lock is the only file: there is nothing to resolve, and it need not exist.
       realpath: false,
