@@ -30,6 +30,15 @@ export interface DocumentRecords {
   /** Every doc id with a record, in name order. */
   list(): Promise<string[]>;
   /**
+   * One page of the documents, newest first (by processedAt, then doc id in name order),
+   * each summed up without its citations, and how many documents there are in all: what
+   * `citesnap serve` lists at `/`. Answered from what the store keeps beside the records
+   * (PostgreSQL: indexed columns; the data dir: a summary a record file, kept while the
+   * file is unchanged), so a page costs far less than reading every record. A record that
+   * cannot be read may be left out.
+   */
+  listNewestFirst(page: { offset: number; limit: number }): Promise<DocumentSummaryPage>;
+  /**
    * Where the record of `docId` lives, for a person to read (a file path, a table and
    * key): the CLI's summary and error messages print it. Says where, does no I/O.
    */
@@ -47,6 +56,24 @@ export interface RecordWriteOptions {
    * it replaces itself.
    */
   replacing?: DocumentRecord;
+}
+
+/** A document as the list of documents shows it: what it is and its citations counted, not the citations. */
+export interface DocumentSummary {
+  docId: string;
+  /** The source's title, when it has one. */
+  title: string | undefined;
+  sourceUri: string;
+  /** The record's processedAt, as written. */
+  processedAt: string;
+  /** Citations by status, each status in the order it first appears in the record (as countStatuses gives them). */
+  statusCounts: Partial<Record<Status, number>>;
+}
+
+export interface DocumentSummaryPage {
+  documents: DocumentSummary[];
+  /** Every document in the store, not only this page's. */
+  total: number;
 }
 
 /**

@@ -12,6 +12,7 @@ import {
 import type {
   CitingIndex,
   DocumentRecords,
+  DocumentSummaryPage,
   RecordWriteOptions,
   ReindexResult,
   StatusChange,
@@ -22,6 +23,7 @@ import type {
 } from '../ports.js';
 import { readTextFile, writeFileAtomic } from './atomic-file.js';
 import { DataDirClaims } from './data-dir-claims.js';
+import { DataDirDocumentList } from './data-dir-document-list.js';
 import { DataDirIndex } from './data-dir-index.js';
 import { DataDirCheckJournals, DataDirTargetIndex } from './data-dir-target-index.js';
 import { serializeRecord } from './serialize.js';
@@ -89,6 +91,7 @@ export class DataDirDocuments implements DocumentRecords {
   readonly directory: string;
   readonly #index: DataDirIndex;
   readonly #onStatusChanges: StatusChangeListener | undefined;
+  readonly #newestFirst = new DataDirDocumentList(this);
   #indexed: Promise<void> | undefined;
 
   constructor(options: { dataDir: string; index: DataDirIndex; onStatusChanges?: StatusChangeListener }) {
@@ -183,6 +186,10 @@ export class DataDirDocuments implements DocumentRecords {
       }
       if (record !== undefined) yield record;
     }
+  }
+
+  listNewestFirst(page: { offset: number; limit: number }): Promise<DocumentSummaryPage> {
+    return this.#newestFirst.page(page);
   }
 
   async list(): Promise<string[]> {

@@ -1,9 +1,10 @@
-// `citesnap serve`: a read-only web server over a data dir, on Node's own http
-// module. The server has a handful of routes and no sessions, forms or uploads: a
-// framework would add dependencies and routing rules of its own (path decoding and
-// normalising among them) where routes.ts wants to see the request target exactly
-// as it came. Static files (the WACZ, ReplayWeb.page's) go through `send`, which
-// does ranges, conditional requests and HEAD the way a byte-range reader expects.
+// `citesnap serve`: a read-only web server over the configured store (a data dir or
+// PostgreSQL) and WARC store, on Node's own http module. The server has a handful of
+// routes and no sessions, forms or uploads: a framework would add dependencies and
+// routing rules of its own (path decoding and normalising among them) where routes.ts
+// wants to see the request target exactly as it came. Static files (the WACZ,
+// ReplayWeb.page's) go through `send`, which does ranges, conditional requests and
+// HEAD the way a byte-range reader expects.
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,11 +16,10 @@ import { openDataDirStore } from '../record/data-dir-store.js';
 import { serializeRecord } from '../record/serialize.js';
 import type { DocumentRecords, SourceTexts, Store } from '../ports.js';
 import { markArticle } from './article-text.js';
-import { DocumentList } from './document-list.js';
 import { readPhoto } from './photos.js';
 import { replayAssetPaths } from './replay-assets.js';
 import { routeOf, type ReplayAsset, type Route } from './routes.js';
-import { documentHref, documentLabel, documentView } from './view-models.js';
+import { documentHref, documentLabel, documentRow, documentView } from './view-models.js';
 import { renderDocument, renderDocumentList, renderError, renderReplay, STYLESHEET } from './views.js';
 import { WaczCache } from './wacz-cache.js';
 
@@ -62,6 +62,9 @@ const REPLAY_POLICY =
 const DATA_POLICY = "default-src 'none'; sandbox; frame-ancestors 'none'";
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1']);
+
+/** Documents shown on one page of `/`. */
+const DOCUMENTS_PER_PAGE = 50;
 
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const host = options.host ?? '127.0.0.1';
@@ -107,7 +110,6 @@ class RequestHandler {
   readonly #warcFiles: WarcFileReader;
   readonly #documents: DocumentRecords;
   readonly #sources: SourceTexts | undefined;
-  readonly #list: DocumentList;
   readonly #wacz: WaczCache;
   readonly #assets: Record<ReplayAsset, string>;
   readonly #onError: (error: unknown, target: string) => void;
@@ -121,7 +123,6 @@ class RequestHandler {
     this.#warcFiles = options.warcFiles;
     this.#documents = options.documents;
     this.#sources = options.sources;
-    this.#list = new DocumentList(options.documents);
     this.#wacz = new WaczCache({ files: options.warcFiles });
     this.#assets = replayAssetPaths();
     this.#onError = options.onError;
@@ -174,14 +175,18 @@ class RequestHandler {
   async #serve(route: Route, request: IncomingMessage, response: ServerResponse): Promise<void> {
     switch (route.kind) {
       case 'documents': {
-        const { rows, total, pages } = await this.#list.page(route.page);
+        const { documents, total } = await this.#documents.listNewestFirst({
+          offset: (route.page - 1) * DOCUMENTS_PER_PAGE,
+          limit: DOCUMENTS_PER_PAGE,
+        });
+        const pages = Math.max(1, Math.ceil(total / DOCUMENTS_PER_PAGE));
         if (route.page > pages)
           return this.#errorPage(response, 404, 'No such page', `The list has ${pages} page${pages === 1 ? '' : 's'}.`);
         return this.#html(
           response,
           request,
           renderDocumentList({
-            rows,
+            rows: documents.map(documentRow),
             total,
             page: route.page,
             pages,
@@ -231,7 +236,7 @@ class RequestHandler {
           response,
           request,
           renderReplay({
-            title: documentLabel(record.record),
+            title: documentLabel(record.record.source),
             documentHref: href,
             waczHref: `${href}.wacz`,
             ...(firstPage === undefined ? {} : { url: firstPage }),
@@ -275,7 +280,6 @@ class RequestHandler {
     }
   }
 
-  /** The record and its stored text, or a 404 page when there is none. */
   /**
    * The record from the configured store (data dir or PostgreSQL) and its stored form:
    * serializeRecord's, which is the data dir's file byte for byte. A 404 page when

@@ -4,6 +4,7 @@
 
 import type { Check, Citation, DocumentRecord, Status } from '../model/index.js';
 import { countStatuses } from '../record/citation-stats.js';
+import type { DocumentSummary } from '../ports.js';
 import type { ArticlePiece } from './article-text.js';
 
 export const STATUS_WORDS: Record<Status, string> = {
@@ -155,27 +156,28 @@ export function dateText(iso: string): string {
   return `${at.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
-export function statusCounts(citations: readonly Citation[]): StatusCount[] {
-  return Object.entries(countStatuses(citations)).map(([status, count]) => ({
+export function statusCounts(counts: Partial<Record<Status, number>>): StatusCount[] {
+  return Object.entries(counts).map(([status, count]) => ({
     status: status as Status,
     count,
     word: STATUS_WORDS[status as Status],
   }));
 }
 
-export function documentLabel(record: Pick<DocumentRecord, 'source'>): string {
-  return record.source.title ?? record.source.uri;
+/** The title, else the source. */
+export function documentLabel(source: { uri: string; title?: string | undefined }): string {
+  return source.title ?? source.uri;
 }
 
-export function documentRow(record: DocumentRecord): DocumentRow {
+export function documentRow(summary: DocumentSummary): DocumentRow {
   return {
-    docId: record.docId,
-    href: documentHref(record.docId),
-    label: documentLabel(record),
-    source: record.source.uri,
-    processedAt: record.processedAt,
-    processedAtText: dateText(record.processedAt),
-    counts: statusCounts(record.citations),
+    docId: summary.docId,
+    href: documentHref(summary.docId),
+    label: documentLabel({ uri: summary.sourceUri, title: summary.title }),
+    source: summary.sourceUri,
+    processedAt: summary.processedAt,
+    processedAtText: dateText(summary.processedAt),
+    counts: statusCounts(summary.statusCounts),
   };
 }
 
@@ -190,11 +192,11 @@ export function documentView(record: DocumentRecord, pieces: ArticlePiece[] | un
   const occurrenceAnchor = (citation: number, occurrence: number): string => `c${citation + 1}-o${occurrence + 1}`;
   const view: DocumentView = {
     docId: record.docId,
-    title: documentLabel(record),
+    title: documentLabel(record.source),
     source: record.source.uri,
     processedAt: record.processedAt,
     processedAtText: dateText(record.processedAt),
-    counts: statusCounts(record.citations),
+    counts: statusCounts(countStatuses(record.citations)),
     waczHref: `${href}.wacz`,
     replayHref: `${href}/replay`,
     recordHref: `${href}.json`,

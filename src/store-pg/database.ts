@@ -108,6 +108,12 @@ export class Database {
         `${this.redactedUrl()}: the database has no citesnap tables (${messageOf(error)}); run \`citesnap migrate\``,
         { cause: error },
       );
+    // A column a later migration adds (a serve or show of a newer version on a schema not yet upgraded).
+    if (code === '42703')
+      return new DatabaseUnavailableError(
+        `${this.redactedUrl()}: the citesnap schema is older than this citesnap (${messageOf(error)}); run \`citesnap migrate\``,
+        { cause: error },
+      );
     const unreachable =
       typeof code === 'string' &&
       (['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH'].includes(code) ||

@@ -11,6 +11,8 @@ import type {
   CheckJournals,
   CitingIndex,
   DocumentRecords,
+  DocumentSummary,
+  DocumentSummaryPage,
   DuePlan,
   DueSelection,
   ReindexResult,
@@ -160,6 +162,45 @@ function changeOfRow(row: ChangeRow): StatusChange | undefined {
   const to = statusOf(row.to_status);
   if (from === undefined || to === undefined) return undefined;
   return { at: row.at_text, docId: row.doc_id, citationId: row.citation_id, url: row.url, from, to };
+}
+
+/**
+ * A page of the document list (`$1` rows from `$2`) as one statement: read off the
+ * `documents_newest_first` index, each row's summary from the columns migration 0003
+ * generates from the record (no record's json is read), and the count of all, joined to
+ * one row so that a page past the end still brings the count. A row whose record has no
+ * source URI (edited by hand) is left out.
+ */
+export const LIST_NEWEST_FIRST = `
+  SELECT (SELECT count(*) FROM documents WHERE source_uri IS NOT NULL) AS total, page.*
+  FROM (SELECT 1) AS one LEFT JOIN (
+    SELECT doc_id, title, source_uri, processed_at_text, status_counts FROM documents
+    WHERE source_uri IS NOT NULL
+    ORDER BY processed_at DESC, doc_id COLLATE "C"
+    LIMIT $1 OFFSET $2
+  ) AS page ON true`;
+
+type SummaryRow = {
+  doc_id: string;
+  title: string | null;
+  source_uri: string;
+  processed_at_text: string | null;
+  status_counts: Partial<Record<string, number>>;
+};
+
+function summaryOfRow(row: SummaryRow): DocumentSummary {
+  const statusCounts: DocumentSummary['statusCounts'] = {};
+  for (const [name, count] of Object.entries(row.status_counts)) {
+    const status = statusOf(name);
+    if (status !== undefined && count !== undefined) statusCounts[status] = count;
+  }
+  return {
+    docId: row.doc_id,
+    title: row.title ?? undefined,
+    sourceUri: row.source_uri,
+    processedAt: row.processed_at_text ?? '',
+    statusCounts,
+  };
 }
 
 /** An incoming state is the newer one (mergeStates in record/data-dir-index.ts, in SQL). */
@@ -320,6 +361,16 @@ class PostgresDocuments implements DocumentRecords {
     return (
       await this.database.query<{ doc_id: string }>('SELECT doc_id FROM documents ORDER BY doc_id COLLATE "C"')
     ).map((row) => row.doc_id);
+  }
+
+  async listNewestFirst({ offset, limit }: { offset: number; limit: number }): Promise<DocumentSummaryPage> {
+    const rows = await this.database.query<Partial<SummaryRow> & { total: string }>(LIST_NEWEST_FIRST, [limit, offset]);
+    return {
+      documents: rows.flatMap((row) =>
+        row.doc_id === undefined || row.doc_id === null ? [] : summaryOfRow(row as SummaryRow),
+      ),
+      total: Number(rows[0]?.total ?? 0),
+    };
   }
 
   /** Makes the reverse index, the target states and the change log again from the records, in one transaction. */

@@ -75,6 +75,56 @@ export function storeContract(name: string, open: OpenStore): void {
       expect((await store.documents.read('race'))?.processedAt).toMatch(/^2026-11-29T00:00:\d\d\.000Z$/);
     });
 
+    it('lists a page of documents newest first, each summed up with its citations counted by status', async () => {
+      const store = await open();
+      expect(await store.documents.listNewestFirst({ offset: 0, limit: 10 })).toEqual({ documents: [], total: 0 });
+      const at = (minute: number) => `2026-11-29T10:${String(minute).padStart(2, '0')}:00.000Z`;
+      const titled = {
+        ...record('titled', [
+          link('https://t.co/a', [[DAY1, 'dead']]),
+          post('1', [[DAY1, 'archived']]),
+          link('https://t.co/b', [[DAY1, 'dead']]),
+        ]),
+        processedAt: at(3),
+      };
+      titled.source.title = 'A <titled> article';
+      await store.documents.write(titled);
+      await store.documents.write({ ...record('old', [post('2', [[DAY1, 'deleted']])]), processedAt: at(1) });
+      // Two at the same time go in name order, code point by code point.
+      await store.documents.write({ ...record('same-b'), processedAt: at(2) });
+      await store.documents.write({ ...record('Same-a'), processedAt: at(2) });
+      // Rewritten later, a record moves up.
+      await store.documents.write({ ...record('moved', [post('3', [[DAY1, 'archived']])]), processedAt: at(0) });
+      await store.documents.write({ ...record('moved', [post('3', [[DAY2, 'protected']])]), processedAt: at(4) });
+
+      const first = await store.documents.listNewestFirst({ offset: 0, limit: 3 });
+      expect(first.total).toBe(5);
+      expect(first.documents).toEqual([
+        {
+          docId: 'moved',
+          title: undefined,
+          sourceUri: 'file:///moved',
+          processedAt: at(4),
+          statusCounts: { protected: 1 },
+        },
+        {
+          docId: 'titled',
+          title: 'A <titled> article',
+          sourceUri: 'file:///titled',
+          processedAt: at(3),
+          statusCounts: { dead: 2, archived: 1 },
+        },
+        { docId: 'Same-a', title: undefined, sourceUri: 'file:///Same-a', processedAt: at(2), statusCounts: {} },
+      ]);
+      // Counted in the order each status first appears in the record.
+      expect(Object.keys(first.documents[1]?.statusCounts ?? {})).toEqual(['dead', 'archived']);
+      const rest = await store.documents.listNewestFirst({ offset: 3, limit: 3 });
+      expect(rest.total).toBe(5);
+      expect(rest.documents.map((summary) => summary.docId)).toEqual(['same-b', 'old']);
+      expect(rest.documents[1]?.statusCounts).toEqual({ deleted: 1 });
+      expect(await store.documents.listNewestFirst({ offset: 10, limit: 3 })).toEqual({ documents: [], total: 5 });
+    });
+
     it('refuses a doc id that could escape the store', async () => {
       const store = await open();
       expect(() => store.documents.locationOf('../x')).toThrow(/invalid doc id/);
