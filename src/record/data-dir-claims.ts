@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import fs from 'node:fs';
+import { mkdir, realpath, rmdir, rmdirSync, stat, utimes } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { lock } from 'proper-lockfile';
 import type { TargetClaims } from '../ports.js';
@@ -32,21 +32,27 @@ export interface DataDirClaimsOptions {
 }
 
 /**
- * node:fs as proper-lockfile uses it, but for a lock folder's parent (a fan-out folder
- * under `claims/`), made only when the lock's mkdir finds it missing rather than before
- * every claim: a recheck takes a claim for every record it writes.
+ * The file system calls proper-lockfile makes (node:fs's, where it defaults to
+ * graceful-fs, whose only addition, retrying EMFILE, concerns calls that open files),
+ * but a lock whose fan-out folder is missing makes the folder and tries again. The
+ * folder is made only then, not before every claim: a recursive mkdir of a folder
+ * that exists is two system calls, and the library retries a failed mkdir forever.
  */
-const LOCK_FS = {
-  ...fs,
-  mkdir: (path: string, callback: (error: NodeJS.ErrnoException | null) => void) => {
-    fs.mkdir(path, (error) => {
+const lockFileSystem = {
+  stat,
+  rmdir,
+  rmdirSync,
+  utimes,
+  realpath,
+  mkdir(path: string, callback: (error: NodeJS.ErrnoException | null) => void): void {
+    mkdir(path, (error) => {
       if (error?.code !== 'ENOENT') {
         callback(error);
         return;
       }
-      fs.mkdir(dirname(path), { recursive: true }, (parentError) => {
+      mkdir(dirname(path), { recursive: true }, (parentError) => {
         if (parentError) callback(parentError);
-        else fs.mkdir(path, callback);
+        else mkdir(path, callback);
       });
     });
   },
@@ -70,8 +76,8 @@ export class DataDirClaims implements TargetClaims {
     if (this.#closed) throw new Error(`the claims are closed: ${key} was not claimed`);
     const path = this.#lockPathOf(key);
     const unlock = await lock(path, {
-      fs: LOCK_FS,
       lockfilePath: path,
+      fs: lockFileSystem,
       // The lock is the only file: there is nothing to resolve, and it need not exist.
       realpath: false,
       stale: this.#leaseMs,
