@@ -96,7 +96,7 @@ const shortLinkRequests = (code: string) =>
 
 describe('machines sharing one PostgreSQL and one S3 bucket', () => {
   it('two citesnap workers on different data dirs capture each target once; a third machine shows, rechecks, lists changes and exports from the bucket', async () => {
-    const { queue, events } = queueSide;
+    const { queue, events } = queueSide.fleet;
     const posts = Array.from({ length: 4 }, (_, n) => snowflakeIdAt('2026-07-01T00:00:00Z', n));
     const photoOf = (id: string) => `https://pbs.twimg.com/media/P${id.slice(-6)}photo.jpg`;
     // Photos are asked for at their largest size.
@@ -203,7 +203,8 @@ describe('machines sharing one PostgreSQL and one S3 bucket', () => {
   });
 
   it('a worker SIGKILLed mid-job is taken over on another machine: its unstored files are never pointed at, and putting them up later changes nothing', async () => {
-    const { queue, events, site, workerOn } = queueSide;
+    const { queue, events } = queueSide.fleet;
+    const { site, workerOn } = queueSide;
     machines.upstream.addShortLink('fast', 'https://news.test/story');
     machines.upstream.addPage('https://news.test/story', {
       body: '<html><head><title>Story</title></head><body>s</body></html>',

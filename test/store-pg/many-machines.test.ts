@@ -136,7 +136,8 @@ describe('workers on two machines sharing one PostgreSQL and one Redis', () => {
   const { workerOn } = queueSide;
 
   it('a worker SIGKILLed mid-job is taken over by one on another machine, nothing lost or fetched twice', async () => {
-    const { queue, events, site } = queueSide;
+    const { queue, events } = queueSide.fleet;
+    const { site } = queueSide;
     machines.upstream.addShortLink('fast', 'https://news.test/story');
     machines.upstream.addPage('https://news.test/story', {
       body: '<html><head><title>Story</title></head><body>s</body></html>',
@@ -179,7 +180,7 @@ describe('workers on two machines sharing one PostgreSQL and one Redis', () => {
   });
 
   it('two workers on different data dirs capture each target of a burst once (citesnap worker)', async () => {
-    const { queue, events } = queueSide;
+    const { queue, events } = queueSide.fleet;
     const posts = Array.from({ length: 4 }, (_, n) => snowflakeIdAt('2026-08-01T00:00:00Z', n));
     for (const id of posts) machines.upstream.addPost({ id, handle: 'wire', name: 'Wire', text: `Wire ${id}` });
     const workers = ['machine-a', 'machine-b'].map((name) =>

@@ -5,21 +5,18 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { QueueEvents, type Queue } from 'bullmq';
 import { afterAll, afterEach, beforeAll, beforeEach, vi } from 'vitest';
 import { loadConfig } from '../../../src/config.js';
 import type { DocumentRecord, TargetIndexEntry } from '../../../src/model/index.js';
 import type { WarcStore } from '../../../src/ports.js';
 import { openPostgresStore, type PostgresStore } from '../../../src/store-pg/postgres-store.js';
 import { openWarcStore } from '../../../src/warc-store/index.js';
-import { redisOptionsFromUrl } from '../../../workers/connection.js';
-import { openDocumentsQueue, QUEUE } from '../../../workers/queues.js';
 import { FakeUpstream } from '../../support/fake-upstream/index.js';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres.js';
 import { startLocalS3, type LocalS3 } from '../../support/s3-server.js';
 import { ArticleServer } from '../../workers/support/article-server.js';
-import { spawnTsx, type TestProcess } from '../../workers/support/processes.js';
-import { adminRedis, deleteKeys, testRedisUrl, uniquePrefix } from '../../workers/support/redis.js';
+import { FAST_LOCKS, WorkerFleet, type DocumentsFleet } from '../../workers/support/fleet.js';
+import type { TestProcess } from '../../workers/support/processes.js';
 
 export interface SharedMachinesOptions {
   /** Names the test database. */
@@ -132,14 +129,10 @@ export function useSharedMachines(options: SharedMachinesOptions): SharedMachine
   return machines;
 }
 
-/** Lock and lease times short enough that a killed worker's job and claims are taken over in a second or two. */
-export const FAST_LOCKS = { lockDurationMs: 1_000, stalledIntervalMs: 300, claimTtlMs: 1_000, hostGateLeaseMs: 1_000 };
-
 export interface QueueOnMachines {
-  readonly prefix: string;
-  readonly queue: Queue;
-  readonly events: QueueEvents;
-  /** A news site on plain HTTP that the test can hold (site.news.test, and any host routed to it by `workerOn`). */
+  /** This test's queue, events and worker processes (a prefix of its own); each worker on a machine's data dir. */
+  readonly fleet: DocumentsFleet;
+  /** A news site on plain HTTP that the test can hold (every host of HELD_SITE_HOSTS). */
   readonly site: ArticleServer;
   /** The queue side of a machine's environment: the shared Redis, this test's prefix. */
   queueEnv: (name: string) => Record<string, string>;
@@ -147,15 +140,13 @@ export interface QueueOnMachines {
   workerOn: (name: string, extra?: Record<string, string>) => TestProcess;
 }
 
-/** The site hosts that `workerOn` routes to the ArticleServer. */
+/** The site hosts that workers reach the ArticleServer by. */
 export const HELD_SITE_HOSTS = ['site.news.test', 'late.news.test'] as const;
 
-/** Registers the hooks of a queue with a prefix of its own a test, and a holdable site, for `machines`. */
+/** Registers the hooks of a worker fleet a test (test/workers/support/fleet.ts) and a holdable site, for `machines`. */
 export function useQueueOnMachines(machines: SharedMachines): QueueOnMachines {
   let site: ArticleServer | undefined;
-  let prefix: string | undefined;
-  let queue: Queue | undefined;
-  let events: QueueEvents | undefined;
+  let fleet: DocumentsFleet | undefined;
 
   beforeAll(async () => {
     site = await ArticleServer.start();
@@ -164,53 +155,37 @@ export function useQueueOnMachines(machines: SharedMachines): QueueOnMachines {
     await site?.close();
   });
   beforeEach(async () => {
-    prefix = uniquePrefix();
-    queue = openDocumentsQueue({ connection: redisOptionsFromUrl(testRedisUrl()), prefix });
-    events = new QueueEvents(QUEUE.documents, { connection: redisOptionsFromUrl(testRedisUrl()), prefix });
-    await events.waitUntilReady();
+    fleet = await WorkerFleet.open({
+      queue: 'documents',
+      connectTo: () => [machines.upstream.routes, ...HELD_SITE_HOSTS.map((host) => side.site.route(host))].join(','),
+    });
   });
   afterEach(async () => {
-    site?.releaseAll();
-    await events?.close();
-    await queue?.obliterate({ force: true });
-    await queue?.close();
-    const admin = adminRedis();
-    if (prefix !== undefined) await deleteKeys(admin, prefix);
-    await admin.quit();
+    side.site.releaseAll();
+    await fleet?.close();
   });
 
-  const defined = <T>(value: T | undefined): T => {
-    if (value === undefined) throw new Error('the queue is made in the hooks: use it inside a test');
-    return value;
-  };
   const side: QueueOnMachines = {
-    get prefix() {
-      return defined(prefix);
-    },
-    get queue() {
-      return defined(queue);
-    },
-    get events() {
-      return defined(events);
+    get fleet() {
+      if (fleet === undefined) throw new Error('the fleet is made in the hooks: use it inside a test');
+      return fleet;
     },
     get site() {
-      return defined(site);
+      if (site === undefined) throw new Error('the site is made in the hooks: use it inside a test');
+      return site;
     },
-    queueEnv: (name) => ({ ...machines.machine(name), REDIS_URL: testRedisUrl(), CITESNAP_QUEUE_PREFIX: side.prefix }),
+    // The fleet's own data dir is replaced by the machine's; its routes include the held site.
+    queueEnv: (name) => side.fleet.env(withoutRoutes(machines.machine(name))),
     workerOn: (name, extra = {}) =>
-      machines.track(
-        spawnTsx('test/workers/support/worker-process.ts', [], {
-          ...side.queueEnv(name),
-          CITESNAP_CONNECT_TO: [machines.upstream.routes, ...HELD_SITE_HOSTS.map((host) => side.site.route(host))].join(
-            ',',
-          ),
-          CITESNAP_TIMEOUT_MS: '10000',
-          TEST_WORKER_OPTIONS: JSON.stringify(FAST_LOCKS),
-          ...extra,
-        }),
-      ),
+      side.fleet.startWorker(FAST_LOCKS, { ...withoutRoutes(machines.machine(name)), ...extra }),
   };
   return side;
+}
+
+/** A machine's environment without its CITESNAP_CONNECT_TO, so that the fleet's (the upstream's and the site's) holds. */
+function withoutRoutes(env: Record<string, string>): Record<string, string> {
+  const { CITESNAP_CONNECT_TO: _routes, ...rest } = env;
+  return rest;
 }
 
 /** Waits until the shared database's target index holds `key` (a check has ended and its outcome is written). */
