@@ -21,7 +21,10 @@
 //    against a fixed 7 days.
 //
 // Variables: REDIS_URL, BENCH_DOCS (10000), BENCH_TARGETS (2000), BENCH_LATENCY_MS (50),
-// BENCH_SKIP_RUNS=1 prints the table only.
+// BENCH_HOST_LIMITS (4,64) and BENCH_WORKERS (1,2) to run only some of the runs,
+// BENCH_SKIP_RUNS=1 prints the table only, BENCH_WORKER_NODE_ARGS flags for the workers'
+// node (`--cpu-prof --cpu-prof-dir=/tmp/profiles` to profile them: what to change is
+// judged by the profile and the CPU figures, the wall times move with the machine's load).
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,6 +42,10 @@ const number = (name: string, fallback: number) => Number(process.env[name] ?? f
 const DOCS = number('BENCH_DOCS', 10_000);
 const TARGETS = number('BENCH_TARGETS', 2_000);
 const LATENCY_MS = number('BENCH_LATENCY_MS', 50);
+const list = (name: string, fallback: string) => (process.env[name] ?? fallback).split(',').map(Number);
+const HOST_LIMITS = list('BENCH_HOST_LIMITS', '4,64');
+const WORKER_COUNTS = list('BENCH_WORKERS', '1,2');
+const WORKER_NODE_ARGS = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
 const CITATIONS_A_DOC = 3;
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const DAY_MS = 86_400_000;
@@ -62,8 +69,8 @@ async function runs(): Promise<void> {
 
   const results: RunResult[] = [];
   try {
-    for (const hostConcurrency of [4, 64]) {
-      for (const workers of [1, 2]) results.push(await run({ template, fake, workers, hostConcurrency }));
+    for (const hostConcurrency of HOST_LIMITS) {
+      for (const workers of WORKER_COUNTS) results.push(await run({ template, fake, workers, hostConcurrency }));
     }
   } finally {
     await fake.close();
@@ -173,7 +180,7 @@ async function run(options: {
     NODE_EXTRA_CA_CERTS: TEST_CA_PATH,
   };
   const workers = Array.from({ length: options.workers }, () =>
-    spawnTsx('test/workers/support/worker-process.ts', [], { ...env, TEST_WORKER_OPTIONS: '{}' }),
+    spawnTsx('test/workers/support/worker-process.ts', [], { ...env, TEST_WORKER_OPTIONS: '{}' }, WORKER_NODE_ARGS),
   );
   await Promise.all(workers.map((worker) => worker.event('worker.started')));
   const before = options.fake.stats();

@@ -26,7 +26,7 @@ export interface DocumentRecords {
   /** The record, or undefined when none was written for this doc id. Throws RecordUnreadableError for a damaged one. */
   read(docId: string): Promise<DocumentRecord | undefined>;
   /** Replaces the record of `record.docId` whole: a reader sees the old record or the new, never a mix. */
-  write(record: DocumentRecord): Promise<void>;
+  write(record: DocumentRecord, options?: RecordWriteOptions): Promise<void>;
   /** Every doc id with a record, in name order. */
   list(): Promise<string[]>;
   /**
@@ -45,6 +45,17 @@ export interface DocumentRecords {
   locationOf(docId: string): string;
   /** Where the records live as a whole (a folder, a database), for messages. */
   location(): string;
+}
+
+export interface RecordWriteOptions {
+  /**
+   * The record this write replaces, as the caller read it to make this one (a recheck):
+   * a store that derives its indexes from what changed then need not read it again.
+   * Exact under the document's lock (the workers hold it); a writer without the lock
+   * that races another loses that one's write anyway. Without it, the store reads what
+   * it replaces itself.
+   */
+  replacing?: DocumentRecord;
 }
 
 /** A document as the list of documents shows it: what it is and its citations counted, not the citations. */

@@ -10,9 +10,9 @@ import type { Store } from '../ports.js';
  */
 export function capturesStoredFirst(store: Store, stored: (files: Iterable<string>) => Promise<void>): Store {
   const documents = overriding(store.documents, {
-    write: async (record: Parameters<Store['documents']['write']>[0]) => {
+    write: async (...[record, options]: Parameters<Store['documents']['write']>) => {
       await stored(warcFilesNamedIn(record));
-      await store.documents.write(record);
+      await store.documents.write(record, options);
     },
   });
   const targets = overriding(store.targets, {

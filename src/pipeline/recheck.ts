@@ -64,7 +64,7 @@ export async function recheckDocument(
       (a, b) => (a.occurrences[0]?.offset ?? 0) - (b.occurrences[0]?.offset ?? 0),
     ),
   };
-  await ports.store.documents.write(updated);
+  await ports.store.documents.write(updated, { replacing: record });
   return { record: updated, rechecked: selected.size };
 }
 

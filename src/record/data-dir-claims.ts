@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, realpath, rmdir, rmdirSync, stat, utimes } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { lock } from 'proper-lockfile';
 import type { TargetClaims } from '../ports.js';
 
@@ -31,6 +31,33 @@ export interface DataDirClaimsOptions {
   onLost?: (key: string, error: Error) => void;
 }
 
+/**
+ * The file system calls proper-lockfile makes (node:fs's, where it defaults to
+ * graceful-fs, whose only addition, retrying EMFILE, concerns calls that open files),
+ * but a lock whose fan-out folder is missing makes the folder and tries again. The
+ * folder is made only then, not before every claim: a recursive mkdir of a folder
+ * that exists is two system calls, and the library retries a failed mkdir forever.
+ */
+const lockFileSystem = {
+  stat,
+  rmdir,
+  rmdirSync,
+  utimes,
+  realpath,
+  mkdir(path: string, callback: (error: NodeJS.ErrnoException | null) => void): void {
+    mkdir(path, (error) => {
+      if (error?.code !== 'ENOENT') {
+        callback(error);
+        return;
+      }
+      mkdir(dirname(path), { recursive: true }, (parentError) => {
+        if (parentError) callback(parentError);
+        else mkdir(path, callback);
+      });
+    });
+  },
+};
+
 export class DataDirClaims implements TargetClaims {
   readonly #folder: string;
   readonly #leaseMs: number;
@@ -48,9 +75,9 @@ export class DataDirClaims implements TargetClaims {
   async acquire(key: string): Promise<() => Promise<void>> {
     if (this.#closed) throw new Error(`the claims are closed: ${key} was not claimed`);
     const path = this.#lockPathOf(key);
-    await mkdir(join(path, '..'), { recursive: true });
     const unlock = await lock(path, {
       lockfilePath: path,
+      fs: lockFileSystem,
       // The lock is the only file: there is nothing to resolve, and it need not exist.
       realpath: false,
       stale: this.#leaseMs,

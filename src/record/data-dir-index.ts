@@ -34,6 +34,16 @@ export class DataDirIndex {
   readonly #citing: string;
   readonly #changes: string;
   readonly #documents: string;
+  /**
+   * The newest state of each recent target this process read or wrote. A recheck run
+   * writes every document citing a target with the same new check, and all but the
+   * first merge into a state that holds it already: known here, that merge changes
+   * nothing, and the state file is not read again for each of them. A state file only
+   * moves on (each writer merges into what it reads; reindex derives it from every
+   * record), so what this process knew is in it still; a write two processes raced to
+   * may have lost one's merge, which costs a target asked a run early, as it did before.
+   */
+  readonly #knownStates = new Map<string, TargetState>();
 
   constructor(options: { dataDir: string }) {
     this.#citing = join(options.dataDir, 'citing');
@@ -137,6 +147,7 @@ export class DataDirIndex {
     records: AsyncIterable<DocumentRecord>,
   ): Promise<{ documents: number; targets: number; changes: number }> {
     const aside = `.rebuild-${process.pid}-${randomUUID()}`;
+    this.#knownStates.clear();
     for (const folder of [this.#citing, this.#changes]) {
       await rename(folder, `${folder}${aside}`).catch((error: unknown) => {
         if (errnoCode(error) !== 'ENOENT') throw error;
@@ -202,11 +213,17 @@ export class DataDirIndex {
     const key = reverseIndexKey(citation);
     const path = join(this.#targetFolder(key), STATE_FILE);
     const mine = stateOfCitation(key, citation);
+    const known = this.#knownStates.get(key);
+    if (known !== undefined && sameState(mergeStates(mine, known), known)) return;
     const stored = await readState(path);
     const merged = stored === undefined ? mine : mergeStates(mine, stored);
-    if (stored !== undefined && JSON.stringify(stored) === JSON.stringify(merged)) return;
-    // Derived and rebuilt by reindex: replaced atomically, not flushed to disk.
-    await writeFileAtomic(path, `${JSON.stringify(merged)}\n`, { durable: false });
+    if (stored === undefined || !sameState(stored, merged)) {
+      // Derived and rebuilt by reindex: replaced atomically, not flushed to disk.
+      await writeFileAtomic(path, `${JSON.stringify(merged)}\n`, { durable: false });
+    }
+    this.#knownStates.delete(key);
+    this.#knownStates.set(key, merged);
+    if (this.#knownStates.size > KNOWN_STATES) this.#knownStates.delete(this.#knownStates.keys().next().value ?? '');
   }
 
   /** Logs the status changes among a citation's checks from index `from` on; returns those not logged before. */
@@ -220,6 +237,19 @@ export class DataDirIndex {
     }
     return added;
   }
+}
+
+/** Target states a process keeps in memory (see #knownStates): a few hundred kilobytes. */
+const KNOWN_STATES = 4_096;
+
+function sameState(a: TargetState, b: TargetState): boolean {
+  return (
+    a.key === b.key &&
+    a.firstCheckedAt === b.firstCheckedAt &&
+    a.lastCheckedAt === b.lastCheckedAt &&
+    a.status === b.status &&
+    a.changedAtLastCheck === b.changedAtLastCheck
+  );
 }
 
 /** A target's schedule state, in its folder beside the markers; no doc id begins with `_`. */

@@ -13,6 +13,7 @@ import type {
   CitingIndex,
   DocumentRecords,
   DocumentSummaryPage,
+  RecordWriteOptions,
   ReindexResult,
   StatusChange,
   StatusChangeListener,
@@ -138,14 +139,15 @@ export class DataDirDocuments implements DocumentRecords {
    * the change log up to date. The targets it cites are noted before the rename, so a
    * process that dies in between leaves the reverse index naming a document that may
    * not cite a target (readers check the record), never missing one that does.
+   * `replacing` spares reading the record it replaces (see RecordWriteOptions).
    */
-  async write(record: DocumentRecord): Promise<void> {
+  async write(record: DocumentRecord, options: RecordWriteOptions = {}): Promise<void> {
     const path = this.pathOf(record.docId);
     // Once a process: a data dir without records starts its index as complete, and one
     // from before the index gets it built before a write adds to it.
     this.#indexed ??= this.ensureIndexed();
     await this.#indexed;
-    const previous = await this.#readQuietly(record.docId);
+    const previous = options.replacing ?? (await this.#readQuietly(record.docId));
     await this.#index.noteCitations(record, previous);
     await writeFileAtomic(path, serializeRecord(record));
     const changes = await this.#index.recordWritten(record, previous, () => this.#readQuietly(record.docId));

@@ -43,6 +43,12 @@ export interface TargetCheckerOptions {
 }
 
 /**
+ * Targets whose newest entry a checker keeps in memory: more than one part of a recheck
+ * run holds (100 documents of 3 citations each), a few megabytes at most.
+ */
+const SEEN_ENTRIES = 4_096;
+
+/**
  * Whether a check may reuse the index: `false` reuses a check within the refresh window,
  * `true` always asks upstream, and `{ unlessCheckedSince }` asks unless the target was
  * checked at or after that time (ms since the epoch), by this process or another: what a
@@ -65,6 +71,14 @@ export interface CheckTargets {
  */
 export class TargetChecker implements CheckTargets {
   private readonly inFlight = new Map<string, Promise<TargetOutcome>>();
+  /**
+   * The newest entry this process has read or written of each recent target. A recheck
+   * run asks "checked since the run was planned?" once for every document citing a
+   * target (hundreds for a popular post); an entry seen here that answers yes still
+   * does, whatever another process wrote since, so only the first of them reads the
+   * index. The plain refresh-window reuse still reads the index every time.
+   */
+  private readonly seen = new Map<string, TargetIndexEntry>();
 
   constructor(private readonly options: TargetCheckerOptions) {}
 
@@ -127,21 +141,26 @@ export class TargetChecker implements CheckTargets {
     const running = this.inFlight.get(flightKey);
     if (running) return running;
     const work = (async () => {
+      const since = force === false ? reuseCheckedSince : force === true ? undefined : force.unlessCheckedSince;
+      const seen = this.seen.get(key);
+      if (since !== undefined && seen !== undefined && Date.parse(seen.checkedAt) >= since) return seen.outcome;
       // One read of the index serves both the reuse decision and the journal's (a check
       // reads it again only after waiting for a claim, when another process may have written it).
-      let stored = force === true ? undefined : await this.options.index.get(key);
+      let stored = force === true ? undefined : await this.readIndex(key);
       if (force !== true && this.isReusable(stored, force, reuseCheckedSince)) return stored.outcome;
       const release = await this.options.claims?.acquire(key);
       try {
         if (release !== undefined && force !== true) {
           // Another process may have checked it while this one waited for the claim.
-          stored = await this.options.index.get(key);
+          stored = await this.readIndex(key);
           if (this.isReusable(stored, force, reuseCheckedSince)) return stored.outcome;
         }
         const ports: CheckPorts = { fetcher: this.options.fetcher, record: this.options.record };
         const journal = await this.beginJournal(key, force, stored?.checkedAt);
         const outcome = await fresh(journal === undefined ? ports : journal.ports(ports));
-        await this.options.index.put({ key, checkedAt: outcome.check.checkedAt, outcome });
+        const entry = { key, checkedAt: outcome.check.checkedAt, outcome };
+        await this.options.index.put(entry);
+        this.remember(entry);
         await journal?.end();
         return outcome;
       } finally {
@@ -154,6 +173,21 @@ export class TargetChecker implements CheckTargets {
     } finally {
       this.inFlight.delete(flightKey);
     }
+  }
+
+  private async readIndex(key: string): Promise<TargetIndexEntry | undefined> {
+    const entry = await this.options.index.get(key);
+    if (entry !== undefined) this.remember(entry);
+    return entry;
+  }
+
+  /** Keeps the newest entry of `key`, and at most SEEN_ENTRIES targets (the least recently seen go first). */
+  private remember(entry: TargetIndexEntry): void {
+    const known = this.seen.get(entry.key);
+    if (known !== undefined && Date.parse(known.checkedAt) > Date.parse(entry.checkedAt)) return;
+    this.seen.delete(entry.key);
+    this.seen.set(entry.key, entry);
+    if (this.seen.size > SEEN_ENTRIES) this.seen.delete(this.seen.keys().next().value ?? '');
   }
 
   /** `outcomeCheckedAt`: when the index's entry for `key` was checked, as read just before (matters only to a plain check, the one that may replay). */

@@ -1,34 +1,19 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Queue } from 'bullmq';
-import { Job, QueueEvents } from 'bullmq';
+import { Job } from 'bullmq';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { openDataDirStore } from '../../src/record/data-dir-store.js';
-import type { DocumentRecord } from '../../src/model/index.js';
-import { FakeUpstream, snowflakeIdAt, TEST_CA_PATH } from '../support/fake-upstream/index.js';
-import { redisOptionsFromUrl } from '../../workers/connection.js';
-import { archiveJobOptions, JOB, openDocumentsQueue, QUEUE } from '../../workers/queues.js';
+import { FakeUpstream, snowflakeIdAt } from '../support/fake-upstream/index.js';
+import { archiveJobOptions, JOB } from '../../workers/queues.js';
 import { ArticleServer } from '../workers/support/article-server.js';
-import { spawnQueueCli, spawnTsx, type TestProcess } from '../workers/support/processes.js';
-import { adminRedis, deleteKeys, testRedisUrl, uniquePrefix } from '../workers/support/redis.js';
+import { FAST_LOCKS, WorkerFleet, type DocumentsFleet } from '../workers/support/fleet.js';
+import { spawnQueueCli } from '../workers/support/processes.js';
 
 // Worker processes of their own, stopped with SIGTERM or killed with SIGKILL, and
 // several sharing one Redis: what contract section 9 promises of a fleet.
 
-const WORKER_SCRIPT = 'test/workers/support/worker-process.ts';
-/** A killed worker's jobs are taken up after about a second, not thirty. */
-const FAST_LOCKS = { lockDurationMs: 1_000, stalledIntervalMs: 300, claimTtlMs: 1_000, hostGateLeaseMs: 1_000 };
-
 describe('worker processes', () => {
   let site: ArticleServer;
   let fake: FakeUpstream;
-  let prefix: string;
-  let dataDir: string;
-  let queue: Queue;
-  let events: QueueEvents;
-  const processes: TestProcess[] = [];
-  const connection = () => redisOptionsFromUrl(testRedisUrl());
+  let fleet: DocumentsFleet;
 
   beforeAll(async () => {
     site = await ArticleServer.start();
@@ -41,65 +26,33 @@ describe('worker processes', () => {
   });
 
   beforeEach(async () => {
-    prefix = uniquePrefix();
-    dataDir = await mkdtemp(join(tmpdir(), 'citesnap-workers-'));
-    queue = openDocumentsQueue({ connection: connection(), prefix });
-    events = new QueueEvents(QUEUE.documents, { connection: connection(), prefix });
-    await events.waitUntilReady();
+    fleet = await WorkerFleet.open({
+      queue: 'documents',
+      connectTo: () => `${fake.routes},${site.route('site.news.test')}`,
+    });
   });
 
   afterEach(async () => {
-    for (const child of processes.splice(0)) {
-      if (child.child.exitCode === null && child.child.signalCode === null) child.child.kill('SIGKILL');
-      await child.exited;
-    }
+    await fleet.close();
     site.releaseAll();
     fake.reset();
-    await events.close();
-    await queue.obliterate({ force: true });
-    await queue.close();
-    const admin = adminRedis();
-    await deleteKeys(admin, prefix);
-    await admin.quit();
-    await rm(dataDir, { recursive: true, force: true });
   });
 
-  const env = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({
-    REDIS_URL: testRedisUrl(),
-    CITESNAP_QUEUE_PREFIX: prefix,
-    CITESNAP_DATA_DIR: dataDir,
-    CITESNAP_CONNECT_TO: `${fake.routes},${site.route('site.news.test')}`,
-    NODE_EXTRA_CA_CERTS: TEST_CA_PATH,
-    CITESNAP_TIMEOUT_MS: '10000',
-    ...extra,
-  });
-  const track = (child: TestProcess) => {
-    processes.push(child);
-    return child;
-  };
-  const startWorker = (knobs: Record<string, unknown> = {}, extraEnv: Record<string, string> = {}) =>
-    track(
-      spawnTsx(
-        WORKER_SCRIPT,
-        [],
-        env({ TEST_WORKER_OPTIONS: JSON.stringify({ ...FAST_LOCKS, ...knobs }), ...extraEnv }),
-      ),
-    );
   const addHeldJob = async (docId: string) => {
     site.holding = true;
     const requested = site.nextRequest();
-    const job = await queue.add(
+    const job = await fleet.queue.add(
       JOB.archive,
       { docId, source: { url: `http://site.news.test/${docId}` } },
       archiveJobOptions(docId),
     );
     return { job, requested };
   };
-  const readRecord = async (docId: string) =>
-    JSON.parse(await readFile(join(dataDir, 'documents', `${docId}.json`), 'utf8')) as DocumentRecord;
 
   it('on SIGTERM, lets the active job finish, then exits 0 (citesnap worker)', async () => {
-    const worker = track(spawnQueueCli(['worker', '--concurrency', '2'], env({ CITESNAP_SHUTDOWN_GRACE: '30s' })));
+    const worker = fleet.track(
+      spawnQueueCli(['worker', '--concurrency', '2'], fleet.env({ CITESNAP_SHUTDOWN_GRACE: '30s' })),
+    );
     await worker.event('worker.started');
     const { job, requested } = await addHeldJob('finishing');
     await requested;
@@ -107,13 +60,13 @@ describe('worker processes', () => {
     await worker.event('worker.closing');
     site.releaseAll();
     expect(await worker.exited, worker.stderr()).toBe(0);
-    expect(await (await Job.fromId(queue, job.id!))?.getState()).toBe('completed');
-    expect((await readRecord('finishing')).source.uri).toBe('http://site.news.test/finishing');
+    expect(await (await Job.fromId(fleet.queue, job.id!))?.getState()).toBe('completed');
+    expect((await fleet.readRecord('finishing')).source.uri).toBe('http://site.news.test/finishing');
     await worker.event('worker.closed');
   });
 
   it('on SIGTERM, hands back a job that outlasts the grace period, exits 0, and another worker finishes it', async () => {
-    const worker = track(spawnQueueCli(['worker'], env({ CITESNAP_SHUTDOWN_GRACE: '0.2s' })));
+    const worker = fleet.track(spawnQueueCli(['worker'], fleet.env({ CITESNAP_SHUTDOWN_GRACE: '0.2s' })));
     await worker.event('worker.started');
     const { job, requested } = await addHeldJob('handed-back');
     await requested;
@@ -122,17 +75,17 @@ describe('worker processes', () => {
     // The handed-back request still waits on the site; answering it lets the process end now.
     site.releaseAll();
     expect(await worker.exited, worker.stderr()).toBe(0);
-    const stored = await Job.fromId(queue, job.id!);
+    const stored = await Job.fromId(fleet.queue, job.id!);
     expect(await stored?.getState()).toBe('waiting');
     expect(stored?.attemptsMade).toBe(0);
 
-    const next = startWorker();
-    await job.waitUntilFinished(events);
+    const next = fleet.startWorker();
+    await job.waitUntilFinished(fleet.events);
     await next.event('job.completed', (line) => line.jobId === job.id);
   });
 
   it('takes up the job of a worker killed with SIGKILL mid-job, and finishes it once', async () => {
-    const doomed = startWorker();
+    const doomed = fleet.startWorker();
     await doomed.event('worker.started');
     const { job, requested } = await addHeldJob('orphaned');
     await requested;
@@ -140,10 +93,14 @@ describe('worker processes', () => {
     expect(await doomed.exited).toBe('SIGKILL');
 
     site.releaseAll();
-    const rescuer = startWorker();
-    await expect(job.waitUntilFinished(events)).resolves.toEqual({ docId: 'orphaned', citations: 0, statuses: {} });
+    const rescuer = fleet.startWorker();
+    await expect(job.waitUntilFinished(fleet.events)).resolves.toEqual({
+      docId: 'orphaned',
+      citations: 0,
+      statuses: {},
+    });
     await rescuer.event('job.completed', (line) => line.jobId === job.id);
-    const stored = await Job.fromId(queue, job.id!);
+    const stored = await Job.fromId(fleet.queue, job.id!);
     expect(await stored?.getState()).toBe('completed');
     expect(stored?.attemptsMade).toBe(1);
     expect(site.requests.filter((path) => path === '/orphaned')).toHaveLength(2);
@@ -154,14 +111,18 @@ describe('worker processes', () => {
     fake.addPage('https://news.test/story', { body: '<html><head><title>Story</title></head><body>s</body></html>' });
     fake.addShortLink('slow', 'http://site.news.test/held');
     const html = '<p>One https://t.co/fast and one https://t.co/slow</p>';
-    const doomed = startWorker();
+    const doomed = fleet.startWorker();
     await doomed.event('worker.started');
     site.holding = true;
     const held = site.nextRequest();
-    const job = await queue.add(JOB.archive, { docId: 'half-way', source: { html } }, archiveJobOptions('half-way'));
+    const job = await fleet.queue.add(
+      JOB.archive,
+      { docId: 'half-way', source: { html } },
+      archiveJobOptions('half-way'),
+    );
     expect(await held).toBe('/held');
     // Kill it once the fast link's check is in the index, while the slow one hangs.
-    const store = openDataDirStore({ dataDir });
+    const store = openDataDirStore({ dataDir: fleet.dataDir });
     onTestFinished(() => store.close());
     const index = store.targets;
     // The worker is another process: on a busy machine its index write can take longer than waitFor's 1 s default.
@@ -177,9 +138,9 @@ describe('worker processes', () => {
     await doomed.exited;
 
     site.releaseAll();
-    startWorker();
-    await job.waitUntilFinished(events);
-    const record = await readRecord('half-way');
+    fleet.startWorker();
+    await job.waitUntilFinished(fleet.events);
+    const record = await fleet.readRecord('half-way');
     expect(record.citations.map((citation) => [citation.id, citation.status])).toEqual([
       ['tco:fast', 'archived'],
       ['tco:slow', 'archived'],
@@ -199,7 +160,9 @@ describe('worker processes', () => {
   it('holds the per-host limit across two worker processes', async () => {
     const posts = Array.from({ length: 18 }, (_, index) => String(1720000000000000100n + BigInt(index)));
     for (const id of posts) fake.addPost({ id, handle: 'bob', name: 'Bob', text: `post ${id}` });
-    const workers = [0, 1].map(() => startWorker({ concurrency: 4 }, { CITESNAP_HOST_CONCURRENCY: '2' }));
+    const workers = [0, 1].map(() =>
+      fleet.startWorker({ ...FAST_LOCKS, concurrency: 4 }, { CITESNAP_HOST_CONCURRENCY: '2' }),
+    );
     await Promise.all(workers.map((worker) => worker.event('worker.started')));
 
     const jobs = await Promise.all(
@@ -208,11 +171,15 @@ describe('worker processes', () => {
           .slice(doc * 3, doc * 3 + 3)
           .map((id) => `<p><a href="https://twitter.com/bob/status/${id}">post</a></p>`)
           .join('\n');
-        return queue.add(JOB.archive, { docId: `burst-${doc}`, source: { html } }, archiveJobOptions(`burst-${doc}`));
+        return fleet.queue.add(
+          JOB.archive,
+          { docId: `burst-${doc}`, source: { html } },
+          archiveJobOptions(`burst-${doc}`),
+        );
       }),
     );
     const results = await Promise.all(
-      jobs.map((job) => job.waitUntilFinished(events) as Promise<{ statuses: Record<string, number> }>),
+      jobs.map((job) => job.waitUntilFinished(fleet.events) as Promise<{ statuses: Record<string, number> }>),
     );
     expect(results.map((result) => result.statuses)).toEqual(jobs.map(() => ({ archived: 3 })));
 
@@ -244,7 +211,9 @@ describe('worker processes', () => {
         return { id, handle, text };
       }),
     );
-    const workers = [0, 1].map(() => startWorker({ concurrency: 3 }, { CITESNAP_HOST_CONCURRENCY: '1' }));
+    const workers = [0, 1].map(() =>
+      fleet.startWorker({ ...FAST_LOCKS, concurrency: 3 }, { CITESNAP_HOST_CONCURRENCY: '1' }),
+    );
     await Promise.all(workers.map((worker) => worker.event('worker.started')));
     const jobs = await Promise.all(
       Array.from({ length: 6 }, (_, doc) => {
@@ -252,7 +221,7 @@ describe('worker processes', () => {
           .map((handle, account) => posts[account * 2 + ((doc + account) % 2)]!)
           .map((post) => `Paragraph.\n\n${post.text} — ${post.handle} (@${post.handle}) March 5, 2024`)
           .join('\n\n');
-        return queue.add(
+        return fleet.queue.add(
           JOB.archive,
           { docId: `residues-${doc}`, source: { text } },
           archiveJobOptions(`residues-${doc}`),
@@ -260,7 +229,7 @@ describe('worker processes', () => {
       }),
     );
     const results = await Promise.all(
-      jobs.map((job) => job.waitUntilFinished(events) as Promise<{ statuses: Record<string, number> }>),
+      jobs.map((job) => job.waitUntilFinished(fleet.events) as Promise<{ statuses: Record<string, number> }>),
     );
     expect(results.map((result) => result.statuses)).toEqual(jobs.map(() => ({ archived: 3 })));
     const cdx = fake.requests.filter(
@@ -282,7 +251,7 @@ describe('worker processes', () => {
     expect(fake.maxInFlight('web.archive.org')).toBe(1);
     const doneBy = workers.map((worker) => worker.lines().filter((line) => line.event === 'job.completed').length);
     expect(Math.min(...doneBy)).toBeGreaterThan(0);
-    const record = await readRecord('residues-0');
+    const record = await fleet.readRecord('residues-0');
     expect(record.citations.map((citation) => citation.post?.identifiedBy)).toEqual([
       'wayback-cdx',
       'wayback-cdx',

@@ -1,13 +1,9 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { QueueEvents, type Queue } from 'bullmq';
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Citation, DocumentRecord } from '../../src/model/index.js';
-import { redisOptionsFromUrl } from '../../workers/connection.js';
-import { archiveJobOptions, JOB, openDocumentsQueue, QUEUE } from '../../workers/queues.js';
+import { archiveJobOptions, JOB } from '../../workers/queues.js';
 import { addExamplePosts, CITY_ID, DGSN_ID, SUDINFO_ID } from '../support/example-posts.js';
-import { FakeUpstream, TEST_CA_PATH } from '../support/fake-upstream/index.js';
+import { FakeUpstream } from '../support/fake-upstream/index.js';
 import {
   addResiduePosts,
   ALTERED,
@@ -19,50 +15,29 @@ import {
   RIGHT,
   SAME_DAY,
 } from '../support/residue-posts.js';
-import { spawnTsx, type TestProcess } from '../workers/support/processes.js';
-import { adminRedis, deleteKeys, testRedisUrl, uniquePrefix } from '../workers/support/redis.js';
+import { WorkerFleet, type DocumentsFleet } from '../workers/support/fleet.js';
+import type { TestProcess } from '../workers/support/processes.js';
 
 // Issue 10's "Done when" through the queue: the example article as text and an article
 // of residues, each quoted by two documents, archived by two worker processes; the
 // outcomes are those of the CLI, and each handle and printed date is looked up in the
 // CDX once in all.
 
-const WORKER_SCRIPT = 'test/workers/support/worker-process.ts';
 const EXAMPLE = new URL('../../examples/casablanca-extortion-2023-11.txt', import.meta.url);
 /** The example article's residues without a link to their post: sudinfo_be and city_bruxelles, one day each. */
 const EXAMPLE_HANDLE_DAYS = 2;
 
 describe('residues identified through the queue by two workers', () => {
   let fake: FakeUpstream;
-  let prefix: string;
-  let dataDir: string;
-  let queue: Queue;
-  let events: QueueEvents;
+  let fleet: DocumentsFleet;
   let workers: TestProcess[] = [];
-  const connection = () => redisOptionsFromUrl(testRedisUrl());
-  const readRecord = async (docId: string) =>
-    JSON.parse(await readFile(join(dataDir, 'documents', `${docId}.json`), 'utf8')) as DocumentRecord;
 
   beforeAll(async () => {
     fake = await FakeUpstream.start({ latencyMs: 20 });
     addExamplePosts(fake);
     addResiduePosts(fake);
-    prefix = uniquePrefix();
-    dataDir = await mkdtemp(join(tmpdir(), 'citesnap-queue-residue-lookup-'));
-    const env = {
-      REDIS_URL: testRedisUrl(),
-      CITESNAP_QUEUE_PREFIX: prefix,
-      CITESNAP_DATA_DIR: dataDir,
-      CITESNAP_CONNECT_TO: fake.routes,
-      NODE_EXTRA_CA_CERTS: TEST_CA_PATH,
-      CITESNAP_TIMEOUT_MS: '10000',
-    };
-    queue = openDocumentsQueue({ connection: connection(), prefix });
-    events = new QueueEvents(QUEUE.documents, { connection: connection(), prefix });
-    await events.waitUntilReady();
-    workers = [0, 1].map(() =>
-      spawnTsx(WORKER_SCRIPT, [], { ...env, TEST_WORKER_OPTIONS: JSON.stringify({ concurrency: 2 }) }),
-    );
+    fleet = await WorkerFleet.open({ queue: 'documents', connectTo: () => fake.routes });
+    workers = [0, 1].map(() => fleet.startWorker({ concurrency: 2 }));
     await Promise.all(workers.map((worker) => worker.event('worker.started')));
 
     const example = await readFile(EXAMPLE, 'utf8');
@@ -78,29 +53,19 @@ describe('residues identified through the queue by two workers', () => {
     ];
     const jobs = await Promise.all(
       documents.map(([docId, text]) =>
-        queue.add(
+        fleet.queue.add(
           JOB.archive,
           { docId, source: { text, uri: `file:///articles/${docId}.txt` } },
           archiveJobOptions(docId),
         ),
       ),
     );
-    await Promise.all(jobs.map((job) => job.waitUntilFinished(events)));
+    await Promise.all(jobs.map((job) => job.waitUntilFinished(fleet.events)));
   });
 
   afterAll(async () => {
-    for (const worker of workers) {
-      if (worker.child.exitCode === null && worker.child.signalCode === null) worker.child.kill('SIGKILL');
-      await worker.exited;
-    }
-    await events.close();
-    await queue.obliterate({ force: true });
-    await queue.close();
-    const admin = adminRedis();
-    await deleteKeys(admin, prefix);
-    await admin.quit();
+    await fleet.close();
     await fake.close();
-    await rm(dataDir, { recursive: true, force: true });
   });
 
   const byId = (record: DocumentRecord, id: string): Citation | undefined =>
@@ -108,7 +73,7 @@ describe('residues identified through the queue by two workers', () => {
 
   it('yields the example article three posts identified and archived, with how each was found and a verbatim quote', async () => {
     for (const docId of ['example', 'example-again']) {
-      const posts = (await readRecord(docId)).citations.filter((citation) => citation.type === 'post');
+      const posts = (await fleet.readRecord(docId)).citations.filter((citation) => citation.type === 'post');
       expect(
         posts.map((citation) => [
           citation.id,
@@ -126,7 +91,7 @@ describe('residues identified through the queue by two workers', () => {
 
   it('tells same-day posts apart by text, finds the deleted post in the Wayback Machine, and reads an altered quote as close', async () => {
     for (const docId of ['residues', 'residues-again']) {
-      const record = await readRecord(docId);
+      const record = await fleet.readRecord(docId);
       expect(byId(record, `post:${RIGHT}`)).toMatchObject({
         status: 'archived',
         post: { identifiedBy: 'wayback-cdx', quote: { verdict: 'verbatim' } },
@@ -137,7 +102,7 @@ describe('residues identified through the queue by two workers', () => {
         post: { identifiedBy: 'wayback-cdx', text: DELETED_TEXT, quote: { verdict: 'verbatim' } },
       });
     }
-    const residues = await readRecord('residues');
+    const residues = await fleet.readRecord('residues');
     expect(byId(residues, `post:${ALTERED}`)).toMatchObject({
       status: 'archived',
       post: { identifiedBy: 'wayback-cdx', quote: { verdict: 'close' } },

@@ -1,26 +1,20 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Job, QueueEvents, type Queue } from 'bullmq';
+import { Job } from 'bullmq';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import type { Citation, DocumentRecord } from '../../src/model/index.js';
+import type { Citation } from '../../src/model/index.js';
 import { archiveDocument, openPipeline } from '../../src/pipeline/index.js';
 import { loadSource } from '../../src/source.js';
-import { redisOptionsFromUrl } from '../../workers/connection.js';
-import { JOB, openMaintenanceQueue, QUEUE } from '../../workers/queues.js';
-import { FakeUpstream, snowflakeIdAt, TEST_CA_PATH } from '../support/fake-upstream/index.js';
+import { JOB } from '../../workers/queues.js';
+import { FakeUpstream, snowflakeIdAt } from '../support/fake-upstream/index.js';
 import { runCli } from '../support/run-cli.js';
-import { spawnTsx, type TestProcess } from '../workers/support/processes.js';
-import { adminRedis, deleteKeys, testRedisUrl, uniquePrefix } from '../workers/support/redis.js';
+import { FAST_LOCKS, WorkerFleet, type MaintenanceFleet } from '../workers/support/fleet.js';
+import type { TestProcess } from '../workers/support/processes.js';
 
 // Contract 6a with sections 9 and 10, through the queue: the scheduled `recheck` and
 // `retry-failed` jobs, run by two worker processes, look residues that stayed
 // unidentified up again in the Wayback CDX, once a handle and printed date a run
 // although the documents quoting them are in different parts.
 
-const WORKER_SCRIPT = 'test/workers/support/worker-process.ts';
-const FAST_LOCKS = { lockDurationMs: 1_000, stalledIntervalMs: 300, claimTtlMs: 1_000, hostGateLeaseMs: 1_000 };
 /** One document a part: the two documents of a run are two jobs, for either worker. */
 const PARTS = { recheckPartSize: 1 };
 
@@ -40,12 +34,7 @@ const POSTS = [
 
 describe('the queue looks unidentified residues up again', () => {
   let fake: FakeUpstream;
-  let prefix: string;
-  let dataDir: string;
-  let maintenance: Queue;
-  let events: QueueEvents;
-  const processes: TestProcess[] = [];
-  const connection = () => redisOptionsFromUrl(testRedisUrl());
+  let fleet: MaintenanceFleet;
 
   beforeAll(async () => {
     fake = await FakeUpstream.start({ latencyMs: 20 });
@@ -56,11 +45,15 @@ describe('the queue looks unidentified residues up again', () => {
   });
 
   beforeEach(async () => {
-    prefix = uniquePrefix();
-    dataDir = await mkdtemp(join(tmpdir(), 'citesnap-queue-residues-'));
+    fleet = await WorkerFleet.open({
+      queue: 'maintenance',
+      connectTo: () => fake.routes,
+      // No earlier lookup is reused, as a day after the first run with the default window.
+      env: { CITESNAP_REFRESH_AFTER: '0s' },
+    });
     // Public posts the Wayback Machine has no copy of yet: the CDX knows nothing of the account.
     for (const post of POSTS) fake.addPost({ id: post.id, handle: HANDLE, name: 'Port Authority', text: post.text });
-    const pipeline = openPipeline(loadConfig(env()));
+    const pipeline = openPipeline(loadConfig(fleet.env()));
     try {
       for (const post of POSTS) {
         const text = `The port.\n\n${post.text} — Port Authority (@${HANDLE}) March 5, 2024\n`;
@@ -70,50 +63,18 @@ describe('the queue looks unidentified residues up again', () => {
     } finally {
       await pipeline.close();
     }
-    maintenance = openMaintenanceQueue({ connection: connection(), prefix });
-    events = new QueueEvents(QUEUE.maintenance, { connection: connection(), prefix });
-    await events.waitUntilReady();
   });
 
   afterEach(async () => {
-    for (const child of processes.splice(0)) {
-      if (child.child.exitCode === null && child.child.signalCode === null) child.child.kill('SIGKILL');
-      await child.exited;
-    }
+    await fleet.close();
     fake.reset();
-    await events.close();
-    await maintenance.obliterate({ force: true });
-    await maintenance.close();
-    const admin = adminRedis();
-    await deleteKeys(admin, prefix);
-    await admin.quit();
-    await rm(dataDir, { recursive: true, force: true });
   });
 
-  function env(): Record<string, string> {
-    return {
-      REDIS_URL: testRedisUrl(),
-      CITESNAP_QUEUE_PREFIX: prefix,
-      CITESNAP_DATA_DIR: dataDir,
-      CITESNAP_CONNECT_TO: fake.routes,
-      NODE_EXTRA_CA_CERTS: TEST_CA_PATH,
-      CITESNAP_TIMEOUT_MS: '10000',
-      // No earlier lookup is reused, as a day after the first run with the default window.
-      CITESNAP_REFRESH_AFTER: '0s',
-    };
-  }
-
   async function startWorkers(): Promise<TestProcess[]> {
-    const workers = [0, 1].map(() =>
-      spawnTsx(WORKER_SCRIPT, [], { ...env(), TEST_WORKER_OPTIONS: JSON.stringify({ ...FAST_LOCKS, ...PARTS }) }),
-    );
-    processes.push(...workers);
+    const workers = [0, 1].map(() => fleet.startWorker({ ...FAST_LOCKS, ...PARTS }));
     await Promise.all(workers.map((worker) => worker.event('worker.started')));
     return workers;
   }
-
-  const readRecord = async (docId: string) =>
-    JSON.parse(await readFile(join(dataDir, 'documents', `${docId}.json`), 'utf8')) as DocumentRecord;
 
   function cdxAskedSince(mark: number): string[] {
     return fake.requests
@@ -127,23 +88,26 @@ describe('the queue looks unidentified residues up again', () => {
   }
 
   /** Runs a planning job to its end: its parts, each on whichever worker takes it. */
-  async function runPlanned(name: typeof JOB.recheck | typeof JOB.retryFailed, data: object): Promise<void> {
-    const plan = (await (await maintenance.add(name, data)).waitUntilFinished(events)) as {
+  async function runPlanned(
+    name: typeof JOB.recheck | typeof JOB.retryFailed,
+    data: Record<string, unknown>,
+  ): Promise<void> {
+    const plan = (await (await fleet.queue.add(name, data)).waitUntilFinished(fleet.events)) as {
       targets: number;
       parts: string[];
     };
     expect(plan.targets).toBe(POSTS.length);
     expect(plan.parts).toHaveLength(POSTS.length);
     for (const id of plan.parts) {
-      const part = await Job.fromId(maintenance, id);
+      const part = await Job.fromId(fleet.queue, id);
       if (part === undefined) throw new Error(`part ${id} is not on the queue`);
-      expect(await part.waitUntilFinished(events)).toEqual({ documents: 1, citations: 1 });
+      expect(await part.waitUntilFinished(fleet.events)).toEqual({ documents: 1, citations: 1 });
     }
   }
 
   async function expectIdentified(): Promise<void> {
     for (const post of POSTS) {
-      const record = await readRecord(post.docId);
+      const record = await fleet.readRecord(post.docId);
       expect(record.citations).toHaveLength(1);
       const citation: Citation = record.citations[0]!;
       expect(citation).toMatchObject({
@@ -155,7 +119,7 @@ describe('the queue looks unidentified residues up again', () => {
       expect(citation.post?.candidates).toBeUndefined();
       expect(citation.checks.map((check) => check.status)).toEqual(['unidentified', 'archived']);
     }
-    const changes = await runCli(['changes', '--since', '1h', '--json'], { env: { CITESNAP_DATA_DIR: dataDir } });
+    const changes = await runCli(['changes', '--since', '1h', '--json'], { env: { CITESNAP_DATA_DIR: fleet.dataDir } });
     expect(changes.stderr).toBe('');
     expect(
       changes.stdout

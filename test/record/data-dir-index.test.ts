@@ -90,6 +90,43 @@ describe('the reverse index', () => {
     expect((await store.citing.targetStates()).map((state) => state.key)).toEqual(['post:1']);
   });
 
+  it('merges a target state with what another process wrote since this one last saw it', async () => {
+    const { store, dataDir } = await newStore();
+    const other = openDataDirStore({ dataDir });
+    opened.push(other);
+    await store.documents.write(record('a', [post('1', [[DAY1, 'archived']])]));
+    await other.documents.write(record('b', [post('1', [[DAY2, 'deleted']])]));
+    // A check this process has merged already changes nothing, and does not undo the other's.
+    await store.documents.write(record('c', [post('1', [[DAY1, 'archived']])]));
+    expect(await store.citing.targetStates()).toEqual([
+      {
+        key: 'post:1',
+        firstCheckedAt: Date.parse(DAY1),
+        lastCheckedAt: Date.parse(DAY2),
+        status: 'deleted',
+        changedAtLastCheck: false,
+      },
+    ]);
+    const DAY3 = '2026-11-03T03:00:00.000Z';
+    await store.documents.write(
+      record('d', [
+        post('1', [
+          [DAY2, 'deleted'],
+          [DAY3, 'archived'],
+        ]),
+      ]),
+    );
+    expect(await other.citing.targetStates()).toEqual([
+      {
+        key: 'post:1',
+        firstCheckedAt: Date.parse(DAY1),
+        lastCheckedAt: Date.parse(DAY3),
+        status: 'archived',
+        changedAtLastCheck: true,
+      },
+    ]);
+  });
+
   it('keeps one folder a target: its markers, named by doc id, beside its state', async () => {
     const { store, dataDir } = await newStore();
     await store.documents.write(record('a', [post('1', [[DAY1, 'archived']])]));

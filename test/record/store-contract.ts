@@ -144,6 +144,33 @@ export function storeContract(name: string, open: OpenStore): void {
       expect(await store.citing.documentsCiting('post:1')).toEqual(['a', 'b']);
     });
 
+    it('brings the index up to date alike when the writer passes the record it replaces', async () => {
+      const seen: StatusChange[] = [];
+      const store = await open({ onStatusChanges: (changes) => seen.push(...changes) });
+      const first = record('a', [post('1', [[DAY1, 'archived']]), post('2', [[DAY1, 'archived']])]);
+      await store.documents.write(first);
+      const rechecked = record('a', [
+        post('1', [
+          [DAY1, 'archived'],
+          [DAY2, 'deleted'],
+        ]),
+        link('https://t.co/x', [[DAY2, 'archived']]),
+      ]);
+      await store.documents.write(rechecked, { replacing: first });
+      expect(await store.documents.read('a')).toEqual(rechecked);
+      expect(await store.citing.documentsCiting('post:1')).toEqual(['a']);
+      expect(await store.citing.documentsCiting('post:2')).toEqual([]);
+      expect(await store.citing.documentsCiting('link:https://t.co/x')).toEqual(['a']);
+      expect((await store.citing.targetStates()).find((state) => state.key === 'post:1')).toMatchObject({
+        lastCheckedAt: Date.parse(DAY2),
+        status: 'deleted',
+        changedAtLastCheck: true,
+      });
+      expect(seen.map((change) => [change.citationId, change.from, change.to])).toEqual([
+        ['post:1', 'archived', 'deleted'],
+      ]);
+    });
+
     it('merges the checks of every document citing a target and logs each status change once', async () => {
       const seen: StatusChange[] = [];
       const store = await open({ onStatusChanges: (changes) => seen.push(...changes) });

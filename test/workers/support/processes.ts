@@ -16,9 +16,17 @@ export interface TestProcess {
   exited: Promise<number | string>;
 }
 
-/** Runs a TypeScript file of this repository in a node process of its own (through tsx). */
-export function spawnTsx(script: string, args: readonly string[], env: NodeJS.ProcessEnv): TestProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+/**
+ * Runs a TypeScript file of this repository in a node process of its own (through tsx).
+ * `nodeArgs`: flags for node itself, such as `--cpu-prof` (which NODE_OPTIONS may not hold).
+ */
+export function spawnTsx(
+  script: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  nodeArgs: readonly string[] = [],
+): TestProcess {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script, ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
