@@ -5,8 +5,8 @@ import { readFileSync } from 'node:fs';
 /** Linux's USER_HZ, the unit of /proc's CPU times (100 on every architecture Node runs on). */
 const TICKS_PER_SECOND = 100;
 
-/** utime, stime, cutime, cstime of /proc/<pid>/stat, in ticks. */
-function cpuTicks(pid: number | 'self'): [number, number, number, number] {
+/** utime, stime, cutime, cstime of /proc/<pid>/stat (or a thread's, `<pid>/task/<tid>`), in ticks. */
+function cpuTicks(pid: number | 'self' | `self/task/${number}`): [number, number, number, number] {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // Fields after the command name (which may hold spaces and parentheses): state is field 3, utime 14.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -30,4 +30,14 @@ export function reapedChildrenCpuMs(): number {
 export function ownCpuMs(): number {
   const { user, system } = process.cpuUsage();
   return (user + system) / 1000;
+}
+
+/**
+ * CPU milliseconds this process's main thread has spent so far (Linux; 10 ms ticks).
+ * The thread that runs JavaScript is the one a single process saturates first: file
+ * system calls and large gzips also cost libuv's thread pool, which another core runs.
+ */
+export function mainThreadCpuMs(): number {
+  const [utime, stime] = cpuTicks(`self/task/${process.pid}`);
+  return ((utime + stime) * 1000) / TICKS_PER_SECOND;
 }

@@ -272,7 +272,8 @@ export class HttpClient {
     onStart: (controller: Dispatcher.DispatchController) => void,
   ): void {
     const startedAt = this.#clock.now();
-    const bodyCapReached = new Error('body cap reached');
+    // Made only when a body reaches the cap: an Error captures a stack trace, which every request would pay for.
+    let bodyCapReached: Error | undefined;
     let sentHead: SentRequestHead | undefined;
     let response: { status: number; statusText: string; headers: [string, string][] } | undefined;
     const chunks: Buffer[] = [];
@@ -321,12 +322,13 @@ export class HttpClient {
         chunks.push(chunk.subarray(0, room));
         received += room;
         truncated = true;
+        bodyCapReached = new Error('body cap reached');
         // Aborting destroys the socket: the rest of the body is never downloaded.
         controller.abort(bodyCapReached);
       },
       onResponseEnd: finish,
       onResponseError: (_controller, error) => {
-        if (error === bodyCapReached) finish();
+        if (bodyCapReached !== undefined && error === bodyCapReached) finish();
         else reject(error);
       },
     };

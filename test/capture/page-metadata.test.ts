@@ -31,6 +31,23 @@ describe('readPageMetadata', () => {
     expect(readPageMetadata(html, 'https://example.com/')).toEqual({ title: 'Plain title', publishedAt: '2023-11-27' });
   });
 
+  it('takes the first tag of each kind, reads rel and type as HTML does, and property exactly', () => {
+    const html = `<html LANG="nl"><head>
+      <link rel="Alternate CANONICAL" href="/first"><link rel="canonical" href="/second">
+      <meta property="OG:title" content="not Open Graph: property is compared exactly">
+      <meta property="og:title"><meta property="og:title" content="a later og:title is not read">
+      <title>De &amp; titel</title><title>second title</title>
+      <script type="Application/LD+JSON">[{"@type":"WebPage"},{"@graph":{"datePublished":" 2024-02-03 "}}]</script>
+    </head><body><meta name="description" content="in the body"><html lang="en"></body></html>`;
+    expect(readPageMetadata(html, 'https://example.com/a/b')).toEqual({
+      title: 'De & titel',
+      description: 'in the body',
+      canonicalUrl: 'https://example.com/first',
+      publishedAt: '2024-02-03',
+      lang: 'nl',
+    });
+  });
+
   it('reads nothing from nothing', () => {
     expect(readPageMetadata('', 'https://example.com/')).toEqual({});
   });
