@@ -1,70 +1,23 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Job, QueueEvents, type Queue } from 'bullmq';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { Job } from 'bullmq';
+import { describe, expect, it } from 'vitest';
 import type { DocumentRecord } from '../../src/model/index.js';
 import { readMigrations } from '../../src/store-pg/migrate.js';
-import { openPostgresStore } from '../../src/store-pg/postgres-store.js';
-import { redisOptionsFromUrl } from '../../workers/connection.js';
-import { archiveJobOptions, JOB, openDocumentsQueue, QUEUE } from '../../workers/queues.js';
-import { FakeUpstream, snowflakeIdAt } from '../support/fake-upstream/index.js';
-import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
+import { archiveJobOptions, JOB } from '../../workers/queues.js';
+import { snowflakeIdAt } from '../support/fake-upstream/index.js';
+import { createTestDatabase } from '../support/postgres.js';
 import { runCli } from '../support/run-cli.js';
-import { ArticleServer } from '../workers/support/article-server.js';
-import { spawnQueueCli, spawnTsx, type TestProcess } from '../workers/support/processes.js';
-import { adminRedis, deleteKeys, testRedisUrl, uniquePrefix } from '../workers/support/redis.js';
+import { spawnQueueCli } from '../workers/support/processes.js';
+import { useQueueOnMachines, useSharedMachines, waitForTarget } from './support/machines.js';
 
 // Contract section 12 as an operator meets it: processes that share one PostgreSQL (and
 // Redis) but not a data dir, as on machines of their own. Each run uses `citesnap`
-// itself (the built bin) or a worker process, never the store in-process.
+// itself (the built bin) or a worker process, never the store in-process. The same
+// with an S3 bucket as the WARC store: many-machines-s3.test.ts.
 
-let database: TestDatabase;
-let upstream: FakeUpstream;
-let work: string;
-const processes: TestProcess[] = [];
-
-beforeAll(async () => {
-  database = await createTestDatabase('machines');
-  upstream = await FakeUpstream.start({ latencyMs: 20 });
-});
-afterAll(async () => {
-  await upstream.close();
-  await database.drop();
-});
-beforeEach(async () => {
-  work = await mkdtemp(join(tmpdir(), 'citesnap-machines-'));
-});
-afterEach(async () => {
-  for (const child of processes.splice(0)) {
-    if (child.child.exitCode === null && child.child.signalCode === null) child.child.kill('SIGKILL');
-    await child.exited;
-  }
-  upstream.reset();
-  await rm(work, { recursive: true, force: true });
-});
-
-/** A machine: its own data dir (WARC files), the shared database. */
-const machine = (name: string, extra: Record<string, string> = {}) => ({
-  ...upstream.env,
-  CITESNAP_DATA_DIR: join(work, name),
-  CITESNAP_DATABASE_URL: database.url,
-  ...extra,
-});
-
-const syndicationRequests = (id: string) =>
-  upstream.requests.filter(
-    (request) => request.host === 'cdn.syndication.twimg.com' && request.path.includes(`id=${id}`),
-  ).length;
-
-const recordFromDatabase = async (docId: string): Promise<DocumentRecord | undefined> => {
-  const store = openPostgresStore({ url: database.url });
-  try {
-    return await store.documents.read(docId);
-  } finally {
-    await store.close();
-  }
-};
+const machines = useSharedMachines({ label: 'machines' });
+const { machine, syndicationRequests, recordFromDatabase } = machines;
 
 describe('machines sharing one PostgreSQL', () => {
   it('migrate run by two processes at once succeeds, and applies the schema once', async () => {
@@ -90,15 +43,16 @@ describe('machines sharing one PostgreSQL', () => {
 
   it('two archive processes on different data dirs capture each shared post once; a third shows, rechecks and lists changes', async () => {
     const shared = Array.from({ length: 6 }, (_, n) => snowflakeIdAt('2026-10-01T00:00:00Z', n));
-    for (const id of shared) upstream.addPost({ id, handle: 'newsdesk', name: 'News Desk', text: `Post ${id}` });
+    for (const id of shared)
+      machines.upstream.addPost({ id, handle: 'newsdesk', name: 'News Desk', text: `Post ${id}` });
     const article = (name: string) =>
       shared.map((id) => `See https://x.com/newsdesk/status/${id} (${name}).`).join('\n\n');
-    await writeFile(join(work, 'north.txt'), article('north'));
-    await writeFile(join(work, 'south.txt'), article('south'));
+    await writeFile(join(machines.work, 'north.txt'), article('north'));
+    await writeFile(join(machines.work, 'south.txt'), article('south'));
 
     const [north, south] = await Promise.all([
-      runCli(['archive', join(work, 'north.txt')], { env: machine('machine-a') }),
-      runCli(['archive', join(work, 'south.txt')], { env: machine('machine-b') }),
+      runCli(['archive', join(machines.work, 'north.txt')], { env: machine('machine-a') }),
+      runCli(['archive', join(machines.work, 'south.txt')], { env: machine('machine-b') }),
     ]);
     expect([north.code, north.stderr, south.code, south.stderr]).toEqual([0, '', 0, '']);
     expect(north.stdout).toMatch(/^north: 6 citations \(6 archived\) -> postgres:\/\/.*\(documents: north\)\n$/);
@@ -117,7 +71,7 @@ describe('machines sharing one PostgreSQL', () => {
     );
 
     // One post is deleted; a recheck from the third machine asks about each post once and updates both documents.
-    upstream.setPostState(shared[0]!, 'deleted');
+    machines.upstream.setPostState(shared[0]!, 'deleted');
     const recheck = await runCli(['recheck', '--older-than', '0s'], { env: third });
     expect(recheck.stderr).toBe('');
     expect(recheck.stdout).toMatch(/rechecked 6 targets: 12 citations in 2 documents\n$/);
@@ -138,11 +92,11 @@ describe('machines sharing one PostgreSQL', () => {
 
   it('import loads a data dir made without the database, so that show finds its documents; again, it changes nothing', async () => {
     const id = snowflakeIdAt('2026-09-01T00:00:00Z');
-    upstream.addPost({ id, handle: 'archivist', name: 'Archivist', text: 'From before the database' });
-    await writeFile(join(work, 'old.txt'), `As said in https://twitter.com/archivist/status/${id}`);
-    const oldDataDir = join(work, 'one-machine');
-    const archived = await runCli(['archive', join(work, 'old.txt')], {
-      env: { ...upstream.env, CITESNAP_DATA_DIR: oldDataDir },
+    machines.upstream.addPost({ id, handle: 'archivist', name: 'Archivist', text: 'From before the database' });
+    await writeFile(join(machines.work, 'old.txt'), `As said in https://twitter.com/archivist/status/${id}`);
+    const oldDataDir = join(machines.work, 'one-machine');
+    const archived = await runCli(['archive', join(machines.work, 'old.txt')], {
+      env: { ...machines.upstream.env, CITESNAP_DATA_DIR: oldDataDir },
     });
     expect(archived.code).toBe(0);
     const original = JSON.parse(await readFile(join(oldDataDir, 'documents', 'old.json'), 'utf8')) as DocumentRecord;
@@ -166,66 +120,29 @@ describe('machines sharing one PostgreSQL', () => {
     expect(again.stdout).toMatch(/^imported 0 documents \(1 already there\), 0 target index entries into /);
 
     // The imported target index serves the next archive: the post is not asked again within the refresh window.
-    await writeFile(join(work, 'new.txt'), `Again https://x.com/archivist/status/${id}`);
-    expect((await runCli(['archive', join(work, 'new.txt')], { env })).code).toBe(0);
+    await writeFile(join(machines.work, 'new.txt'), `Again https://x.com/archivist/status/${id}`);
+    expect((await runCli(['archive', join(machines.work, 'new.txt')], { env })).code).toBe(0);
     expect(syndicationRequests(id)).toBe(1);
-    const missing = await runCli(['import', join(work, 'nowhere')], { env });
+    const missing = await runCli(['import', join(machines.work, 'nowhere')], { env });
     expect([missing.code, missing.stderr]).toEqual([
       2,
-      `citesnap: import: ${join(work, 'nowhere')}: no such folder (expected a citesnap data dir)\n`,
+      `citesnap: import: ${join(machines.work, 'nowhere')}: no such folder (expected a citesnap data dir)\n`,
     ]);
   });
 });
 
 describe('workers on two machines sharing one PostgreSQL and one Redis', () => {
-  const WORKER_SCRIPT = 'test/workers/support/worker-process.ts';
-  const FAST_LOCKS = { lockDurationMs: 1_000, stalledIntervalMs: 300, claimTtlMs: 1_000, hostGateLeaseMs: 1_000 };
-  let site: ArticleServer;
-  let prefix: string;
-  let queue: Queue;
-  let events: QueueEvents;
-
-  beforeAll(async () => {
-    site = await ArticleServer.start();
-  });
-  afterAll(async () => {
-    await site.close();
-  });
-  beforeEach(async () => {
-    prefix = uniquePrefix();
-    queue = openDocumentsQueue({ connection: redisOptionsFromUrl(testRedisUrl()), prefix });
-    events = new QueueEvents(QUEUE.documents, { connection: redisOptionsFromUrl(testRedisUrl()), prefix });
-    await events.waitUntilReady();
-  });
-  afterEach(async () => {
-    site.releaseAll();
-    await events.close();
-    await queue.obliterate({ force: true });
-    await queue.close();
-    const admin = adminRedis();
-    await deleteKeys(admin, prefix);
-    await admin.quit();
-  });
-
-  const workerOn = (name: string) => {
-    const child = spawnTsx(WORKER_SCRIPT, [], {
-      ...machine(name),
-      REDIS_URL: testRedisUrl(),
-      CITESNAP_QUEUE_PREFIX: prefix,
-      CITESNAP_CONNECT_TO: `${upstream.routes},${site.route('site.news.test')}`,
-      CITESNAP_TIMEOUT_MS: '10000',
-      TEST_WORKER_OPTIONS: JSON.stringify(FAST_LOCKS),
-    });
-    processes.push(child);
-    return child;
-  };
+  const queueSide = useQueueOnMachines(machines);
+  const { workerOn } = queueSide;
 
   it('a worker SIGKILLed mid-job is taken over by one on another machine, nothing lost or fetched twice', async () => {
-    upstream.addShortLink('fast', 'https://news.test/story');
-    upstream.addPage('https://news.test/story', {
+    const { queue, events } = queueSide.fleet;
+    const { site } = queueSide;
+    machines.upstream.addShortLink('fast', 'https://news.test/story');
+    machines.upstream.addPage('https://news.test/story', {
       body: '<html><head><title>Story</title></head><body>s</body></html>',
     });
-    upstream.addShortLink('slow', 'http://site.news.test/held');
+    machines.upstream.addShortLink('slow', 'http://site.news.test/held');
     const doomed = workerOn('machine-a');
     await doomed.event('worker.started');
     site.holding = true;
@@ -234,21 +151,13 @@ describe('workers on two machines sharing one PostgreSQL and one Redis', () => {
     const job = await queue.add(JOB.archive, { docId: 'half-way', source: { html } }, archiveJobOptions('half-way'));
     expect(await held).toBe('/held');
     // Killed once the fast link's check is in the database, while the slow one hangs.
-    const store = openPostgresStore({ url: database.url });
-    try {
-      await vi.waitFor(
-        async () => {
-          if (!(await store.targets.get('link:https://t.co/fast'))) throw new Error('not indexed yet');
-        },
-        { timeout: 30_000, interval: 50 },
-      );
-      // The dead worker holds the document's lock in the database until its lease runs out.
-      expect(
-        await store.database.query('SELECT claim_key FROM claims WHERE claim_key = $1', ['document:half-way']),
-      ).toHaveLength(1);
-    } finally {
-      await store.close();
-    }
+    await waitForTarget(machines, 'link:https://t.co/fast');
+    // The dead worker holds the document's lock in the database until its lease runs out.
+    expect(
+      await machines.withDatabase((store) =>
+        store.database.query('SELECT claim_key FROM claims WHERE claim_key = $1', ['document:half-way']),
+      ),
+    ).toHaveLength(1);
     doomed.child.kill('SIGKILL');
     await doomed.exited;
 
@@ -263,24 +172,20 @@ describe('workers on two machines sharing one PostgreSQL and one Redis', () => {
       ['tco:slow', 'archived'],
     ]);
     // The fast link was fetched once, on machine A; machine B reused its check from the database.
-    expect(upstream.requests.filter((request) => request.host === 't.co' && request.path === '/fast')).toHaveLength(1);
-    expect(upstream.requestCount('news.test')).toBe(1);
+    expect(
+      machines.upstream.requests.filter((request) => request.host === 't.co' && request.path === '/fast'),
+    ).toHaveLength(1);
+    expect(machines.upstream.requestCount('news.test')).toBe(1);
     expect(record?.citations[0]?.checks).toHaveLength(1);
   });
 
   it('two workers on different data dirs capture each target of a burst once (citesnap worker)', async () => {
+    const { queue, events } = queueSide.fleet;
     const posts = Array.from({ length: 4 }, (_, n) => snowflakeIdAt('2026-08-01T00:00:00Z', n));
-    for (const id of posts) upstream.addPost({ id, handle: 'wire', name: 'Wire', text: `Wire ${id}` });
-    const env = (name: string) => ({
-      ...machine(name),
-      REDIS_URL: testRedisUrl(),
-      CITESNAP_QUEUE_PREFIX: prefix,
-    });
-    const workers = ['machine-a', 'machine-b'].map((name) => {
-      const child = spawnQueueCli(['worker', '--concurrency', '3'], env(name));
-      processes.push(child);
-      return child;
-    });
+    for (const id of posts) machines.upstream.addPost({ id, handle: 'wire', name: 'Wire', text: `Wire ${id}` });
+    const workers = ['machine-a', 'machine-b'].map((name) =>
+      machines.track(spawnQueueCli(['worker', '--concurrency', '3'], queueSide.queueEnv(name))),
+    );
     await Promise.all(workers.map((child) => child.event('worker.started')));
     const jobs = await Promise.all(
       Array.from({ length: 8 }, (_, n) =>
