@@ -103,13 +103,16 @@ export function openPipeline(config: Config, options: OpenPipelineOptions = {}):
   // Started now, so a killed run's files are on their way to the store before anything waits on them.
   writer.recover().catch(() => undefined);
   const record = warcRecorder(writer);
-  const store = capturesStoredFirst(
-    openStore(config, {
-      ...(options.onStatusChanges === undefined ? {} : { onStatusChanges: options.onStatusChanges }),
-      ...(options.claimLeaseMs === undefined ? {} : { claimLeaseMs: options.claimLeaseMs }),
-    }),
-    (files) => writer.stored(files),
-  );
+  const openedStore = openStore(config, {
+    ...(options.onStatusChanges === undefined ? {} : { onStatusChanges: options.onStatusChanges }),
+    ...(options.claimLeaseMs === undefined ? {} : { claimLeaseMs: options.claimLeaseMs }),
+  });
+  // A folder store's files are written in place, readable once synced: there is nothing
+  // to wait for, so no record or index entry is walked for the WARC files it names.
+  const store =
+    warcFiles.store.folder === undefined
+      ? capturesStoredFirst(openedStore, (files) => writer.stored(files))
+      : openedStore;
   const claims = store.claims ?? options.claims;
   const checker = new TargetChecker({
     fetcher,
