@@ -16,12 +16,15 @@
 //    busiest host's requests x latency / its limit; goal within 1.25x), and the CPU time
 //    the workers spent from the plan to the end (/proc), per document written and per
 //    due target: on a shared machine the wall/floor ratio moves with the others' load.
+//    Beside it, what the rest of the run spent meanwhile on the same machine: this process
+//    (the fake upstreams, TLS included) and Redis (its INFO), to see when the cores are full.
 // 3. A table computed from the schedule alone: daily requests for an archive that
 //    grows by 1 million citations a year, after 1, 2 and 5 years, widening schedule
 //    against a fixed 7 days.
 //
 // Variables: REDIS_URL, BENCH_DOCS (10000), BENCH_TARGETS (2000), BENCH_LATENCY_MS (50),
 // BENCH_HOST_LIMITS (4,64) and BENCH_WORKERS (1,2) to run only some of the runs,
+// BENCH_WORKER_OPTIONS the workers' knobs as JSON (`{"recheckPartSize":400,"recheckConcurrency":32}`),
 // BENCH_SKIP_RUNS=1 prints the table only, BENCH_WORKER_NODE_ARGS flags for the workers'
 // node (`--cpu-prof --cpu-prof-dir=/tmp/profiles` to profile them: what to change is
 // judged by the profile and the CPU figures, the wall times move with the machine's load).
@@ -29,6 +32,7 @@ import { cp, mkdtemp, rm } from 'node:fs/promises';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Job, QueueEvents } from 'bullmq';
+import { Redis } from 'ioredis';
 import type { Citation, DocumentRecord } from '../src/model/index.js';
 import { openDataDirStore } from '../src/record/data-dir-store.js';
 import { earlinessAllowedMs, wideningIntervalMs } from '../src/targets/recheck-schedule.js';
@@ -36,7 +40,7 @@ import { FakeUpstream, TEST_CA_PATH } from '../test/support/fake-upstream/index.
 import { spawnTsx } from '../test/workers/support/processes.js';
 import { redisOptionsFromUrl } from '../workers/connection.js';
 import { JOB, openMaintenanceQueue, QUEUE } from '../workers/queues.js';
-import { processCpuMs } from './support/cpu-time.js';
+import { ownCpuMs, processCpuMs } from './support/cpu-time.js';
 
 const number = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const DOCS = number('BENCH_DOCS', 10_000);
@@ -46,6 +50,7 @@ const list = (name: string, fallback: string) => (process.env[name] ?? fallback)
 const HOST_LIMITS = list('BENCH_HOST_LIMITS', '4,64');
 const WORKER_COUNTS = list('BENCH_WORKERS', '1,2');
 const WORKER_NODE_ARGS = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
+const WORKER_OPTIONS = process.env.BENCH_WORKER_OPTIONS ?? '{}';
 const CITATIONS_A_DOC = 3;
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const DAY_MS = 86_400_000;
@@ -78,7 +83,7 @@ async function runs(): Promise<void> {
   }
   console.log(`load average ${os.loadavg()[0]!.toFixed(1)} at the end`);
   console.log(
-    'host limit  workers  due targets  requests  req/target  documents  wall s  floor s  wall/floor  vs 1 worker  CPU s  CPU ms/doc  CPU ms/target',
+    'host limit  workers  due targets  requests  req/target  documents  wall s  floor s  wall/floor  vs 1 worker  CPU s  CPU ms/doc  CPU ms/target  upstream CPU s  Redis CPU s',
   );
   for (const result of results) {
     const one = results.find((other) => other.hostConcurrency === result.hostConcurrency && other.workers === 1);
@@ -86,7 +91,8 @@ async function runs(): Promise<void> {
       `${String(result.hostConcurrency).padStart(10)}${String(result.workers).padStart(9)}${String(result.due).padStart(13)}${String(result.requests).padStart(10)}` +
         `${(result.requests / Math.max(1, result.due)).toFixed(2).padStart(12)}${String(result.documents).padStart(11)}${result.seconds.toFixed(1).padStart(8)}` +
         `${result.floorSeconds.toFixed(1).padStart(9)}${(result.seconds / result.floorSeconds).toFixed(2).padStart(12)}${one === undefined ? '' : (one.seconds / result.seconds).toFixed(2).padStart(13)}` +
-        `${(result.cpuMs / 1000).toFixed(1).padStart(7)}${(result.cpuMs / Math.max(1, result.documents)).toFixed(2).padStart(12)}${(result.cpuMs / Math.max(1, result.due)).toFixed(2).padStart(15)}`,
+        `${(result.cpuMs / 1000).toFixed(1).padStart(7)}${(result.cpuMs / Math.max(1, result.documents)).toFixed(2).padStart(12)}${(result.cpuMs / Math.max(1, result.due)).toFixed(2).padStart(15)}` +
+        `${(result.upstreamCpuMs / 1000).toFixed(1).padStart(16)}${(result.redisCpuMs / 1000).toFixed(1).padStart(13)}`,
     );
   }
   console.log(JSON.stringify({ docs: DOCS, targets: TARGETS, latencyMs: LATENCY_MS, results }));
@@ -103,6 +109,10 @@ interface RunResult {
   floorSeconds: number;
   /** CPU milliseconds of every worker together, from the plan to the last part done. */
   cpuMs: number;
+  /** Meanwhile, CPU milliseconds of this process: the fake upstreams (and the bench's waiting). */
+  upstreamCpuMs: number;
+  /** Meanwhile, CPU milliseconds of Redis (all its clients, other users' included). */
+  redisCpuMs: number;
 }
 
 /** Writes the archive's records; returns how many documents cite each target. */
@@ -180,12 +190,25 @@ async function run(options: {
     NODE_EXTRA_CA_CERTS: TEST_CA_PATH,
   };
   const workers = Array.from({ length: options.workers }, () =>
-    spawnTsx('test/workers/support/worker-process.ts', [], { ...env, TEST_WORKER_OPTIONS: '{}' }, WORKER_NODE_ARGS),
+    spawnTsx(
+      'test/workers/support/worker-process.ts',
+      [],
+      { ...env, TEST_WORKER_OPTIONS: WORKER_OPTIONS },
+      WORKER_NODE_ARGS,
+    ),
   );
   await Promise.all(workers.map((worker) => worker.event('worker.started')));
   const before = options.fake.stats();
   const workerCpuMs = () => workers.reduce((sum, worker) => sum + processCpuMs(worker.child.pid ?? 0), 0);
+  const redis = new Redis(REDIS_URL);
+  const redisCpuMs = async () => {
+    const info = await redis.info('cpu');
+    const seconds = (name: string) => Number(new RegExp(`${name}:([0-9.]+)`).exec(info)?.[1] ?? 0);
+    return (seconds('used_cpu_sys') + seconds('used_cpu_user')) * 1000;
+  };
   const cpuBefore = workerCpuMs();
+  const benchCpuBefore = ownCpuMs();
+  const redisCpuBefore = await redisCpuMs();
   const started = performance.now();
   const plan = (await (await queue.add(JOB.recheck, {})).waitUntilFinished(events)) as {
     targets: number;
@@ -198,6 +221,9 @@ async function run(options: {
   }
   const seconds = (performance.now() - started) / 1000;
   const cpuMs = workerCpuMs() - cpuBefore;
+  const benchCpuMs = ownCpuMs() - benchCpuBefore;
+  const redisMs = (await redisCpuMs()) - redisCpuBefore;
+  redis.disconnect();
   const after = options.fake.stats();
   for (const worker of workers) worker.child.kill('SIGTERM');
   await Promise.all(workers.map((worker) => worker.exited));
@@ -218,6 +244,8 @@ async function run(options: {
     seconds,
     floorSeconds: (busiest * LATENCY_MS) / 1000 / options.hostConcurrency,
     cpuMs,
+    upstreamCpuMs: benchCpuMs,
+    redisCpuMs: redisMs,
   };
 }
 
