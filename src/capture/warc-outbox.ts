@@ -9,6 +9,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { WARCParser } from 'warcio';
 import { errnoCode } from '../errors.js';
+import { parseWarcFileName } from '../model/index.js';
 import type { WarcStore } from '../ports.js';
 
 /** The outbox of a data dir. */
@@ -18,9 +19,6 @@ export function outboxFolder(dataDir: string): string {
 
 /** This machine's name as WARC file names carry it. */
 export const FILE_NAME_HOST = hostname().replace(/[^A-Za-z0-9.-]/g, '_');
-
-/** `citesnap-<stamp>-<host>-<pid>-<sequence>.warc.gz`: who wrote a file. */
-const FILE_NAME = /^citesnap-\d+-(.+)-(\d+)-\d+\.warc\.gz$/;
 
 /** Outbox files this process's writers have open or are putting in the store: never leftovers. */
 export const writingNow = new Set<string>();
@@ -58,10 +56,10 @@ export async function uploadLeftovers(
   const uploaded: string[] = [];
   for (const name of names.sort()) {
     const localPath = join(outbox, name);
-    const writer = FILE_NAME.exec(name);
+    const writer = parseWarcFileName(name);
     if (!writer || writingNow.has(localPath)) continue;
-    const ours = writer[1] === FILE_NAME_HOST;
-    if (ours ? isRunning(Number(writer[2])) : !(await isStale(localPath, options.staleAfterMs))) continue;
+    const ours = writer.host === FILE_NAME_HOST;
+    if (ours ? isRunning(writer.pid) : !(await isStale(localPath, options.staleAfterMs))) continue;
     const whole = await completeRecordsLength(localPath);
     if (whole === undefined) continue;
     if (whole.complete < whole.size) await truncate(localPath, whole.complete);

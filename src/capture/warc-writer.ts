@@ -12,7 +12,7 @@ import {
   WarcStoreUnavailableError,
   WarcWriterClosedError,
 } from '../errors.js';
-import { recordedWarcFile, WARC_FILE_FOLDER, type WarcLocation } from '../model/index.js';
+import { recordedWarcFile, WARC_FILE_FOLDER, warcFileName, type WarcLocation } from '../model/index.js';
 import type { WarcStore } from '../ports.js';
 import { VERSION } from '../version.js';
 import { buildExchangeRecords, buildWarcinfoRecord, type WarcExchange, type WarcinfoFields } from './warc-format.js';
@@ -423,7 +423,7 @@ export class WarcWriter {
     }
     const date = this.now();
     for (;;) {
-      const name = this.fileName(date, this.nextFileSequence++);
+      const name = warcFileName(date, FILE_NAME_HOST, process.pid, this.nextFileSequence++);
       const path = join(this.warcDir, name);
       if (namesGivenInThisProcess.has(path)) continue;
       namesGivenInThisProcess.add(path);
@@ -457,12 +457,6 @@ export class WarcWriter {
       }
       return file;
     }
-  }
-
-  /** `citesnap-<UTC yyyymmddhhmmssSSS>-<host>-<pid>-<sequence>.warc.gz` */
-  private fileName(date: Date, sequence: number): string {
-    const utcStamp = date.toISOString().replace(/\D/g, '');
-    return `citesnap-${utcStamp}-${FILE_NAME_HOST}-${process.pid}-${String(sequence).padStart(5, '0')}.warc.gz`;
   }
 
   /** What the file was written by; nothing about the data dir, which may be mounted elsewhere later. */

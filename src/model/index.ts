@@ -21,6 +21,7 @@ export {
 export { newestCheckBefore } from './recheck.js';
 export {
   parseWarcFileName,
+  warcFileName,
   recordedWarcFile,
   WARC_FILE_FOLDER,
   warcStoreName,

@@ -33,16 +33,29 @@ export interface WarcFileNameParts {
   createdAt: number;
   /** `<host>-<pid>`: the process that wrote it; one writer's files never overlap in time. */
   writer: string;
+  /** The writer's machine, as file names carry it (FILE_NAME_HOST in capture/warc-outbox.ts). */
+  host: string;
+  pid: number;
   sequence: number;
 }
 
-const WARC_FILE_NAME = /^citesnap-(\d{17})-(.+-\d+)-(\d+)\.warc\.gz$/;
+/** The name a writer gives the file it opens at `createdAt`: the form `parseWarcFileName` reads. */
+export function warcFileName(createdAt: Date, host: string, pid: number, sequence: number): string {
+  const utcStamp = createdAt.toISOString().replace(/\D/g, '');
+  return `citesnap-${utcStamp}-${host}-${pid}-${String(sequence).padStart(5, '0')}.warc.gz`;
+}
+
+const WARC_FILE_NAME = /^citesnap-(\d{17})-((.+)-(\d+))-(\d+)\.warc\.gz$/;
 
 /** The parts of a store file's name (capture/warc-writer.ts makes them); undefined for a name of another form. */
 export function parseWarcFileName(name: string): WarcFileNameParts | undefined {
-  const [, stamp, writer, sequence] = WARC_FILE_NAME.exec(name) ?? [];
-  if (stamp === undefined || writer === undefined || sequence === undefined) return undefined;
+  const match = WARC_FILE_NAME.exec(name);
+  if (!match) return undefined;
+  // Every group is a required one: a match has them all.
+  const [, stamp = '', writer = '', host = '', pid = '', sequence = ''] = match;
   const iso = stamp.replace(/^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{3})$/, '$1-$2-$3T$4:$5:$6.$7Z');
   const createdAt = Date.parse(iso);
-  return Number.isNaN(createdAt) ? undefined : { createdAt, writer, sequence: Number(sequence) };
+  return Number.isNaN(createdAt)
+    ? undefined
+    : { createdAt, writer, host, pid: Number(pid), sequence: Number(sequence) };
 }

@@ -1,16 +1,28 @@
 import { describe, expect, it } from 'vitest';
-import { parseWarcFileName } from '../../src/model/index.js';
+import { parseWarcFileName, warcFileName } from '../../src/model/index.js';
 
 describe('parseWarcFileName: what a WARC file name says of its file', () => {
   it.each([
     [
       'citesnap-20261130165920556-vm-15443-00000.warc.gz',
-      { createdAt: Date.parse('2026-11-30T16:59:20.556Z'), writer: 'vm-15443', sequence: 0 },
+      {
+        createdAt: Date.parse('2026-11-30T16:59:20.556Z'),
+        writer: 'vm-15443',
+        host: 'vm',
+        pid: 15443,
+        sequence: 0,
+      },
     ],
     // A host name with dashes: the pid and the sequence are the last two numbers.
     [
       'citesnap-20000101000000000-worker-a-1.example-7-00012.warc.gz',
-      { createdAt: Date.parse('2000-01-01T00:00:00.000Z'), writer: 'worker-a-1.example-7', sequence: 12 },
+      {
+        createdAt: Date.parse('2000-01-01T00:00:00.000Z'),
+        writer: 'worker-a-1.example-7',
+        host: 'worker-a-1.example',
+        pid: 7,
+        sequence: 12,
+      },
     ],
   ])('%s', (name, parts) => {
     expect(parseWarcFileName(name)).toEqual(parts);
@@ -23,5 +35,18 @@ describe('parseWarcFileName: what a WARC file name says of its file', () => {
     'citesnap-20261399165920556-vm-15443-00000.warc.gz',
   ])('refuses %s', (name) => {
     expect(parseWarcFileName(name)).toBeUndefined();
+  });
+
+  it('reads back what a writer names its file', () => {
+    const createdAt = new Date('2026-11-30T17:25:03.045Z');
+    const name = warcFileName(createdAt, 'news-box.example', 4242, 7);
+    expect(name).toBe('citesnap-20261130172503045-news-box.example-4242-00007.warc.gz');
+    expect(parseWarcFileName(name)).toEqual({
+      createdAt: createdAt.getTime(),
+      writer: 'news-box.example-4242',
+      host: 'news-box.example',
+      pid: 4242,
+      sequence: 7,
+    });
   });
 });
