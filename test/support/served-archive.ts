@@ -10,7 +10,9 @@ import { BIN, runCli } from './run-cli.js';
 // A data dir with the example article archived against the fake upstreams (as a user
 // would, with the built CLI), beside a small hostile article whose post's text and
 // author name hold markup, served by `citesnap serve` in a process of its own: what
-// the serve tests (HTTP and browser) look at.
+// the serve tests (HTTP and browser) look at. With a database, the same archive is
+// made in PostgreSQL and a WARC store folder of its own instead, and served as from
+// another machine: a process whose data dir is not the one the archive ran with.
 
 export const EXAMPLE_DOC_ID = 'casablanca';
 export const HOSTILE_DOC_ID = 'hostile';
@@ -22,7 +24,10 @@ export const HOSTILE_NAME = '<b onmouseover="window.pwned=3">Mallory</b>';
 
 export interface ServedArchive {
   work: string;
+  /** The data dir of the server; with a database, an empty one that the archive never used. */
   dataDir: string;
+  /** The environment the archive was made with and the server runs with (besides the data dir and the upstreams). */
+  storeEnv: Record<string, string>;
   /** http://127.0.0.1:<port>/ */
   url: string;
   server: ChildProcess;
@@ -31,13 +36,27 @@ export interface ServedArchive {
   close(): Promise<number | null>;
 }
 
-export async function startServedArchive(): Promise<ServedArchive> {
+export interface ServedArchiveOptions {
+  /**
+   * CITESNAP_DATABASE_URL of an empty database: `archive` migrates it and keeps the
+   * records there and its WARC files in `<work>/warc-store`; its data dir is then
+   * removed, and the server runs on another, empty one, with the database and the WARC
+   * store. Default: everything in one data dir.
+   */
+  databaseUrl?: string;
+}
+
+export async function startServedArchive(options: ServedArchiveOptions = {}): Promise<ServedArchive> {
   const upstream = await FakeUpstream.start();
   addExamplePosts(upstream);
   upstream.addPost({ id: HOSTILE_POST_ID, handle: 'mallory', name: HOSTILE_NAME, text: HOSTILE_TEXT });
   const work = await mkdtemp(join(tmpdir(), 'citesnap-serve-'));
-  const dataDir = join(work, 'data');
-  const env = { ...upstream.env, CITESNAP_DATA_DIR: dataDir };
+  const archiveDataDir = join(work, 'data');
+  const storeEnv: Record<string, string> =
+    options.databaseUrl === undefined
+      ? {}
+      : { CITESNAP_DATABASE_URL: options.databaseUrl, CITESNAP_WARC_STORE: join(work, 'warc-store') };
+  const env = { ...upstream.env, ...storeEnv, CITESNAP_DATA_DIR: archiveDataDir };
   const example = join(work, `${EXAMPLE_DOC_ID}.html`);
   await copyFile(new URL('../../examples/casablanca-extortion-2023-11.html', import.meta.url), example);
   const hostile = join(work, `${HOSTILE_DOC_ID}.html`);
@@ -51,9 +70,15 @@ export async function startServedArchive(): Promise<ServedArchive> {
     const archived = await runCli(['archive', source], { env });
     expect(archived.code, archived.stderr).toBe(0);
   }
+  let dataDir = archiveDataDir;
+  if (options.databaseUrl !== undefined) {
+    // Nothing the server shows may come from the archiving process's own files.
+    await rm(archiveDataDir, { recursive: true, force: true });
+    dataDir = join(work, 'server-data');
+  }
 
   const server = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data-dir', dataDir], {
-    env: { PATH: process.env.PATH ?? '' },
+    env: { PATH: process.env.PATH ?? '', ...storeEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -70,6 +95,7 @@ export async function startServedArchive(): Promise<ServedArchive> {
   return {
     work,
     dataDir,
+    storeEnv,
     url,
     server,
     upstream,
