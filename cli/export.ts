@@ -18,6 +18,7 @@ export async function exportCommand(args: readonly string[]): Promise<number> {
       dataDir: config.dataDir,
       documents: store.documents,
       warcFiles: warcFiles.reader,
+      listWarcFiles: () => warcFiles.store.list(),
       docId: positionals[0],
       ...(values.out === undefined ? {} : { outPath: values.out }),
     });

@@ -30,6 +30,7 @@ export async function serveCommand(args: readonly string[]): Promise<number> {
       dataDir: config.dataDir,
       store,
       warcFiles: warcFiles.reader,
+      listWarcFiles: () => warcFiles.store.list(),
       host: config.serveHost,
       port: config.servePort,
     });

@@ -3,9 +3,10 @@ import { rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { dataDirWarcReader, type WarcFileReader } from '../capture/warc-reader.js';
 import { UsageError } from '../errors.js';
-import { validateDocId } from '../model/index.js';
+import { validateDocId, WARC_FILE_FOLDER } from '../model/index.js';
 import type { DocumentRecords } from '../ports.js';
 import { openDataDirStore } from '../record/data-dir-store.js';
+import { FolderWarcStore } from '../warc-store/index.js';
 import { writeWacz, type WaczSummary } from './wacz.js';
 
 export interface ExportDocumentOptions {
@@ -14,6 +15,8 @@ export interface ExportDocumentOptions {
   documents?: DocumentRecords;
   /** Reads the WARC files of the captures (the configured WARC store); default: the data dir's `warc` folder. */
   warcFiles?: WarcFileReader;
+  /** The names of the files in that store (WarcStore.list); default: the data dir's `warc` folder's. */
+  listWarcFiles?: () => Promise<string[]>;
   docId: string;
   /** Where the WACZ goes. Default: `<docId>.wacz` in the current folder. */
   outPath?: string;
@@ -39,6 +42,7 @@ export async function exportDocument(options: ExportDocumentOptions): Promise<Wa
   try {
     const summary = await writeWacz({
       files: options.warcFiles ?? dataDirWarcReader(options.dataDir),
+      listFiles: options.listWarcFiles ?? dataDirWarcFileNames(options.dataDir),
       record,
       output: createWriteStream(temporary, { flags: 'wx' }),
       ...(options.now ? { now: options.now } : {}),
@@ -49,4 +53,10 @@ export async function exportDocument(options: ExportDocumentOptions): Promise<Wa
     await rm(temporary, { force: true });
     throw error;
   }
+}
+
+/** The names of the data dir's own `warc` folder's files, the default store. */
+export function dataDirWarcFileNames(dataDir: string): () => Promise<string[]> {
+  const folder = new FolderWarcStore(join(dataDir, WARC_FILE_FOLDER));
+  return () => folder.list();
 }

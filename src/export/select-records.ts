@@ -1,6 +1,14 @@
 import type { WarcFileReader } from '../capture/warc-reader.js';
 import { WarcRecordInvalidError } from '../errors.js';
-import { warcStoreName, type Capture, type Citation, type DocumentRecord } from '../model/index.js';
+import {
+  parseWarcFileName,
+  recordedWarcFile,
+  warcStoreName,
+  type Capture,
+  type Citation,
+  type DocumentRecord,
+  type WarcFileNameParts,
+} from '../model/index.js';
 import { listWarcRecords, type WarcRecordEntry } from './warc-scan.js';
 
 /** One capture of a document: a citation's own, or one of its post's photos. */
@@ -19,6 +27,14 @@ export interface SelectedWarcFile {
   name: string;
   /** The warcinfo record first (when the file has one), then the picked records by offset. */
   records: WarcRecordEntry[];
+}
+
+export interface SelectRecordsOptions {
+  /**
+   * The WARC store's file names (WarcStore.list), asked only when a capture's own file
+   * lacks some of the answers that led to it. Without it, only that file is searched.
+   */
+  listFiles?: () => Promise<string[]>;
 }
 
 export interface RecordSelection {
@@ -41,13 +57,21 @@ export function capturesOf(record: DocumentRecord): DocumentCapture[] {
 
 /**
  * Picks the WARC records that show how each capture of the document came to be:
- * the capture's response and its request (tied by WARC-Concurrent-To), and from
- * the same WARC files the answers that led to it: each redirect hop of the
- * citation's link, and, for a post, each lookup that names its id (syndication,
- * oEmbed, the Wayback availability API). Where a URL was asked several times
- * (rechecks), the answer nearest in time to the capture is the one that led to it.
+ * the capture's response and its request (tied by WARC-Concurrent-To), and the
+ * answers that led to it: each redirect hop of the citation's link, and, for a post,
+ * each lookup that names its id (syndication, oEmbed, the Wayback availability API).
+ * They are sought in the capture's own file first; a hop not there was written to
+ * another file (a file rolls by size, and an S3 store's whenever a record waits on it;
+ * a check taken over ran on another machine), so the store's files written while the
+ * check ran are searched too, nearest in time first, until every hop is found. Where a
+ * URL was asked several times (rechecks), the answer nearest in time to the capture is
+ * the one that led to it.
  */
-export async function selectRecords(files: WarcFileReader, record: DocumentRecord): Promise<RecordSelection> {
+export async function selectRecords(
+  files: WarcFileReader,
+  record: DocumentRecord,
+  options: SelectRecordsOptions = {},
+): Promise<RecordSelection> {
   const captures = capturesOf(record);
   const listings = new Map<string, WarcRecordEntry[]>();
   const listingOf = async (file: string): Promise<WarcRecordEntry[]> => {
@@ -58,6 +82,9 @@ export async function selectRecords(files: WarcFileReader, record: DocumentRecor
     }
     return entries;
   };
+  let storeFiles: Promise<StoreFile[]> | undefined;
+  const { listFiles } = options;
+  const storeFilesOnce = listFiles && ((): Promise<StoreFile[]> => (storeFiles ??= listStoreFiles(listFiles)));
 
   const picked = new Map<string, Map<number, WarcRecordEntry>>();
   const pick = (path: string, entries: WarcRecordEntry[], response: WarcRecordEntry): void => {
@@ -93,15 +120,26 @@ export async function selectRecords(files: WarcFileReader, record: DocumentRecor
       (citation.link?.hops ?? []).filter((hop) => hop.status !== 0).map((hop) => withoutFragment(hop.url)),
     );
     const postId = citation.post?.id;
-    const candidates = new Map<string, WarcRecordEntry>();
-    for (const entry of entries) {
-      if (entry.type !== 'response' || entry.targetUri === undefined) continue;
-      const leads = leadingUrls.has(entry.targetUri) || (postId !== undefined && namesPost(entry.targetUri, postId));
-      if (!leads) continue;
-      const best = candidates.get(entry.targetUri);
-      if (!best || distance(entry, capturedAt) < distance(best, capturedAt)) candidates.set(entry.targetUri, entry);
+    const found = new Map<string, { path: string; entries: WarcRecordEntry[]; entry: WarcRecordEntry }>();
+    const search = (path: string, entries: WarcRecordEntry[]): void => {
+      for (const entry of entries) {
+        if (entry.type !== 'response' || entry.targetUri === undefined) continue;
+        const leads = leadingUrls.has(entry.targetUri) || (postId !== undefined && namesPost(entry.targetUri, postId));
+        if (!leads) continue;
+        const best = found.get(entry.targetUri);
+        if (!best || distance(entry, capturedAt) < distance(best.entry, capturedAt))
+          found.set(entry.targetUri, { path, entries, entry });
+      }
+    };
+    const allFound = (): boolean => [...leadingUrls].every((url) => found.has(url));
+    search(path, entries);
+    if (!allFound() && storeFilesOnce) {
+      for (const other of filesWhileChecked(await storeFilesOnce(), citation, capturedAt, path)) {
+        search(other, await listingOf(other));
+        if (allFound()) break;
+      }
     }
-    for (const entry of candidates.values()) pick(path, entries, entry);
+    for (const { path: foundIn, entries: foundEntries, entry } of found.values()) pick(foundIn, foundEntries, entry);
   }
 
   const selected: SelectedWarcFile[] = [];
@@ -116,6 +154,68 @@ export async function selectRecords(files: WarcFileReader, record: DocumentRecor
   }
   selected.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return { files: selected, capturedUrls };
+}
+
+/** A file of the store, as records name it (`warc/<name>`), and what its name says. */
+interface StoreFile extends WarcFileNameParts {
+  file: string;
+}
+
+/** The store's files named as citesnap names them; a name that would leave the store is not one. */
+async function listStoreFiles(listFiles: () => Promise<string[]>): Promise<StoreFile[]> {
+  const storeFiles: StoreFile[] = [];
+  for (const name of await listFiles()) {
+    const parts = parseWarcFileName(name);
+    const file = recordedWarcFile(name);
+    if (parts && isStoreName(file)) storeFiles.push({ file, ...parts });
+  }
+  return storeFiles;
+}
+
+function isStoreName(file: string): boolean {
+  try {
+    warcStoreName(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The files, other than the capture's own `except`, that may hold answers of the check
+ * that led to the capture, nearest in time first: those opened from the check's start
+ * to the capture (or its file's opening, if later),
+ * and each writer's newest file opened before the check's start (it was open then).
+ * The check is the latest one that began no later than the capture; without one, the
+ * capture's time stands for it.
+ */
+function filesWhileChecked(
+  files: readonly StoreFile[],
+  citation: Citation,
+  capturedAt: number,
+  except: string,
+): string[] {
+  const checkStarts = citation.checks.map((check) => Date.parse(check.at)).filter((at) => at <= capturedAt);
+  const checkedFrom = checkStarts.length === 0 ? capturedAt : Math.max(...checkStarts);
+  // A capture's time is when its request began; its file may have been opened after, once
+  // the answer came, and so may a file of hops written while it was being asked.
+  const capturedIn = parseWarcFileName(warcStoreName(except))?.createdAt ?? capturedAt;
+  const until = Math.max(capturedAt, capturedIn);
+  const during = files.filter((file) => file.createdAt >= checkedFrom && file.createdAt <= until);
+  const openAtStart = new Map<string, StoreFile>();
+  for (const file of files) {
+    if (file.createdAt >= checkedFrom) continue;
+    const newest = openAtStart.get(file.writer);
+    if (!newest || newerFirst(file, newest) < 0) openAtStart.set(file.writer, file);
+  }
+  return [...during, ...openAtStart.values()]
+    .filter((file) => file.file !== except)
+    .sort(newerFirst)
+    .map((file) => file.file);
+}
+
+function newerFirst(a: StoreFile, b: StoreFile): number {
+  return b.createdAt - a.createdAt || b.sequence - a.sequence;
 }
 
 /** A lookup names the post by its id: `?id=<id>` (syndication) or `/status/<id>` in a query (oEmbed, Wayback). */

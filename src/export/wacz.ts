@@ -24,6 +24,11 @@ export const WACZ_VERSION = '1.1.1';
 export interface WriteWaczOptions {
   /** Reads the WARC files the record's captures name, from whichever store holds them. */
   files: WarcFileReader;
+  /**
+   * The WARC store's file names, where the answers that led to a capture are sought when
+   * its own file lacks some (select-records.ts). Without it, only that file is searched.
+   */
+  listFiles?: () => Promise<string[]>;
   record: DocumentRecord;
   /** Receives the zip bytes; ended when the WACZ is complete. */
   output: Writable;
@@ -60,7 +65,7 @@ export async function writeWacz(options: WriteWaczOptions): Promise<WaczSummary>
   const created = (options.now ?? (() => new Date()))();
   const workDir = await mkdtemp(join(tmpdir(), 'citesnap-wacz-'));
   try {
-    const selection = await selectRecords(files, record);
+    const selection = await selectRecords(files, record, options.listFiles ? { listFiles: options.listFiles } : {});
     const parts: { resource: WaczResource; localPath: string }[] = [];
 
     let recordCount = 0;

@@ -19,4 +19,10 @@ export {
   type SnowflakeWindow,
 } from './snowflake.js';
 export { newestCheckBefore } from './recheck.js';
-export { recordedWarcFile, WARC_FILE_FOLDER, warcStoreName } from './warc-file.js';
+export {
+  parseWarcFileName,
+  recordedWarcFile,
+  WARC_FILE_FOLDER,
+  warcStoreName,
+  type WarcFileNameParts,
+} from './warc-file.js';

@@ -26,3 +26,23 @@ export function warcStoreName(file: string): string {
   }
   return name;
 }
+
+/** What a WARC file's name says of it: `citesnap-<UTC yyyymmddhhmmssSSS>-<host>-<pid>-<sequence>.warc.gz`. */
+export interface WarcFileNameParts {
+  /** When the writer opened the file, by its own clock, in ms since the epoch. */
+  createdAt: number;
+  /** `<host>-<pid>`: the process that wrote it; one writer's files never overlap in time. */
+  writer: string;
+  sequence: number;
+}
+
+const WARC_FILE_NAME = /^citesnap-(\d{17})-(.+-\d+)-(\d+)\.warc\.gz$/;
+
+/** The parts of a store file's name (capture/warc-writer.ts makes them); undefined for a name of another form. */
+export function parseWarcFileName(name: string): WarcFileNameParts | undefined {
+  const [, stamp, writer, sequence] = WARC_FILE_NAME.exec(name) ?? [];
+  if (stamp === undefined || writer === undefined || sequence === undefined) return undefined;
+  const iso = stamp.replace(/^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{3})$/, '$1-$2-$3T$4:$5:$6.$7Z');
+  const createdAt = Date.parse(iso);
+  return Number.isNaN(createdAt) ? undefined : { createdAt, writer, sequence: Number(sequence) };
+}

@@ -10,6 +10,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import send from 'send';
 import { dataDirWarcReader, type WarcFileReader } from '../capture/warc-reader.js';
+import { dataDirWarcFileNames } from '../export/export-document.js';
 import { messageOf, RecordUnreadableError } from '../errors.js';
 import type { DocumentRecord } from '../model/index.js';
 import { openDataDirStore } from '../record/data-dir-store.js';
@@ -29,6 +30,8 @@ export interface ServeOptions {
   store?: Store;
   /** Reads the captures' WARC files (the configured WARC store); default: the data dir's `warc` folder. */
   warcFiles?: WarcFileReader;
+  /** The names of the files in that store (WarcStore.list); default: the data dir's `warc` folder's. */
+  listWarcFiles?: () => Promise<string[]>;
   /** The interface to listen on. Default 127.0.0.1: another one is the operator's explicit choice. */
   host?: string;
   /** Default 8080; 0 takes a free port. */
@@ -72,6 +75,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const documents = store.documents;
   const handler = new RequestHandler({
     warcFiles: options.warcFiles ?? dataDirWarcReader(options.dataDir),
+    listWarcFiles: options.listWarcFiles ?? dataDirWarcFileNames(options.dataDir),
     documents,
     sources: store.sources,
     onError:
@@ -116,6 +120,7 @@ class RequestHandler {
 
   constructor(options: {
     warcFiles: WarcFileReader;
+    listWarcFiles: () => Promise<string[]>;
     documents: DocumentRecords;
     sources: SourceTexts | undefined;
     onError: (error: unknown, target: string) => void;
@@ -123,7 +128,7 @@ class RequestHandler {
     this.#warcFiles = options.warcFiles;
     this.#documents = options.documents;
     this.#sources = options.sources;
-    this.#wacz = new WaczCache({ files: options.warcFiles });
+    this.#wacz = new WaczCache({ files: options.warcFiles, listFiles: options.listWarcFiles });
     this.#assets = replayAssetPaths();
     this.#onError = options.onError;
   }

@@ -16,12 +16,14 @@ import type { DocumentRecord } from '../model/index.js';
  */
 export class WaczCache {
   readonly #files: WarcFileReader;
+  readonly #listFiles: () => Promise<string[]>;
   #folder: Promise<string> | undefined;
   /** By doc id: the record's digest it was made from, and the file (or its making). */
   readonly #made = new Map<string, { digest: string; path: Promise<string> }>();
 
-  constructor(options: { files: WarcFileReader }) {
+  constructor(options: { files: WarcFileReader; listFiles: () => Promise<string[]> }) {
     this.#files = options.files;
+    this.#listFiles = options.listFiles;
   }
 
   /** The path of the WACZ of `record`, as `recordText` (the stored file) says it now. */
@@ -49,7 +51,12 @@ export class WaczCache {
     const path = join(folder, `${record.docId}.${digest.slice(0, 16)}.wacz`);
     const temporary = `${path}.tmp`;
     try {
-      await writeWacz({ files: this.#files, record, output: createWriteStream(temporary, { flags: 'w' }) });
+      await writeWacz({
+        files: this.#files,
+        listFiles: this.#listFiles,
+        record,
+        output: createWriteStream(temporary, { flags: 'w' }),
+      });
       await rename(temporary, path);
       return path;
     } catch (error) {

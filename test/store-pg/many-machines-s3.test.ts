@@ -285,10 +285,12 @@ describe('machines sharing one PostgreSQL and one S3 bucket', () => {
     // The three links' pages, each captured once (a redirect's answer is a hop, not a capture).
     expect(referenced.responses).toBe(3);
 
-    // A third machine exports the taken-over documents from the bucket.
+    // A third machine exports the taken-over documents from the bucket: each page with
+    // t.co's answer that led to it, wherever that went (machine A's file, replayed, or
+    // an earlier file of machine B's than the page's, asked again).
     for (const [docId, pages] of [
-      ['half-way', ['https://news.test/story', 'http://site.news.test/held']],
-      ['late', ['http://late.news.test/held-too']],
+      ['half-way', ['https://t.co/fast', 'https://news.test/story', 'https://t.co/slow', 'http://site.news.test/held']],
+      ['late', ['https://t.co/late', 'http://late.news.test/held-too']],
     ] as const) {
       const out = join(machines.work, `${docId}.wacz`);
       const exported = await runCli(['export', docId, '--out', out], { env: machines.machine('machine-c') });
