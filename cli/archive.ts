@@ -1,14 +1,6 @@
-import {
-  checkSources,
-  configFrom,
-  EXIT,
-  parseCommandArgs,
-  readyOrClosed,
-  reportError,
-  sourceSpecOf,
-} from './command-line.js';
+import { checkSources, configFrom, EXIT, parseCommandArgs, reportError, sourceSpecOf } from './command-line.js';
 import { deriveDocId } from '../src/model/index.js';
-import { archiveDocument, migrateConfiguredDatabase, openPipeline } from '../src/pipeline/index.js';
+import { archiveDocument, openPipeline, startPipeline } from '../src/pipeline/index.js';
 import { loadSource } from '../src/source.js';
 import { StorageWriteError } from '../src/errors.js';
 import { summarize } from './summary.js';
@@ -23,9 +15,7 @@ export async function archiveCommand(args: readonly string[], io: { stdoutClosed
   checkSources('archive', positionals, values['doc-id']);
   const config = configFrom(values);
   // With a database, its schema is made or upgraded first (contract section 12).
-  await migrateConfiguredDatabase(config);
-  const pipeline = openPipeline(config);
-  await readyOrClosed(pipeline);
+  const pipeline = await startPipeline(config, () => openPipeline(config), { migrate: true });
   const showProgress = process.stderr.isTTY;
 
   // Several documents at once (CITESNAP_DOCUMENT_CONCURRENCY), each printed once it and

@@ -2,7 +2,6 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadConfig, type Config, type ConfigFlags } from '../src/config.js';
 import { CitesnapError, messageOf, UsageError } from '../src/errors.js';
 import { validateDocId } from '../src/model/index.js';
-import type { OpenPipeline } from '../src/pipeline/index.js';
 
 /**
  * What every `citesnap` command shares, those of cli/main.ts and the queue's of
@@ -123,18 +122,4 @@ export function sourceSpecOf(source: string): CommandLineSource {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(source))
     throw new UsageError(`${source}: unsupported scheme, expected a file, - or an http(s) URL`);
   return { path: source };
-}
-
-/**
- * Waits until the pipeline's WARC store is checked (and a killed run's files are in
- * it) before anything is fetched; a store that fails that ends the command with its
- * own error, not the one closing the pipeline would add.
- */
-export async function readyOrClosed(pipeline: OpenPipeline): Promise<void> {
-  try {
-    await pipeline.ready();
-  } catch (error) {
-    await pipeline.close().catch(() => undefined);
-    throw error;
-  }
 }

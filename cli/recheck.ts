@@ -1,8 +1,14 @@
-import { configFrom, EXIT, parseCommandArgs, readyOrClosed, reportError } from './command-line.js';
+import { configFrom, EXIT, parseCommandArgs, reportError } from './command-line.js';
 import { parseDuration } from '../src/duration.js';
 import { UsageError } from '../src/errors.js';
 import { newestCheckBefore, validateDocId, type DocumentRecord } from '../src/model/index.js';
-import { openPipeline, planRecheckRun, recheckDocument, recheckDocuments } from '../src/pipeline/index.js';
+import {
+  openPipeline,
+  planRecheckRun,
+  recheckDocument,
+  recheckDocuments,
+  startPipeline,
+} from '../src/pipeline/index.js';
 import { WIDENING, type RecheckSchedule } from '../src/targets/recheck-schedule.js';
 import { plural, summarize } from './summary.js';
 
@@ -23,8 +29,7 @@ export async function recheckCommand(args: readonly string[]): Promise<number> {
   const olderThanMs =
     values['older-than'] === undefined ? undefined : parseDuration(values['older-than'], '--older-than');
   const config = configFrom(values);
-  const pipeline = openPipeline(config);
-  await readyOrClosed(pipeline);
+  const pipeline = await startPipeline(config, () => openPipeline(config), { migrate: false });
   try {
     const { store } = pipeline.ports;
     if (docId !== undefined) {

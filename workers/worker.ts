@@ -4,7 +4,7 @@ import { Worker, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../src/config.js';
 import { asError } from '../src/errors.js';
-import { migrateConfiguredDatabase, openPipeline, type OpenPipelineOptions } from '../src/pipeline/index.js';
+import { openPipeline, startPipeline, type OpenPipelineOptions } from '../src/pipeline/index.js';
 import type { Fetcher, Logger, StatusChange, TargetClaims } from '../src/ports.js';
 import { createArchiveProcessor, type ArchiveResult, type PipelineHandle } from './archive-processor.js';
 import { connectProducerRedis, createWorkerRedis, redactRedisUrl, workerConnectionOptions } from './connection.js';
@@ -28,6 +28,11 @@ export type WorkerPipeline = PipelineHandle & {
   ready?(): Promise<void>;
 };
 
+/** What every worker of this process shares with the pipeline: the Redis host gate and claims, metrics. */
+export type SharedPipelinePorts = Required<
+  Pick<OpenPipelineOptions, 'hostGate' | 'claims' | 'wrapFetcher' | 'onStatusChanges'>
+>;
+
 export interface RunWorkerOptions {
   /**
    * Besides REDIS_URL and the pipeline's settings: `queuePrefix` (CITESNAP_QUEUE_PREFIX),
@@ -47,9 +52,7 @@ export interface RunWorkerOptions {
    * Builds the pipeline from the shared host gate and target claims. Default:
    * `openPipeline(config, { hostGate, claims })`. Tests pass one built with a test config.
    */
-  openPipeline?: (
-    shared: Required<Pick<OpenPipelineOptions, 'hostGate' | 'claims' | 'wrapFetcher' | 'onStatusChanges'>>,
-  ) => WorkerPipeline;
+  openPipeline?: (shared: SharedPipelinePorts) => WorkerPipeline;
   /** BullMQ's job lock: a worker that dies has its jobs taken up about this long after. Default 30000 ms. */
   lockDurationMs?: number;
   /** How often each worker looks for stalled jobs (those whose lock expired). Default 30000 ms. */
@@ -100,10 +103,6 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunningWorke
   // Fail fast on a wrong REDIS_URL or a Redis that is not up: exit 1 with one line, not a silent retry loop.
   const probe = await connectProducerRedis(config.redisUrl, { connectionName: `${prefix}:probe` });
   probe.disconnect();
-  // With a database, its schema is made or upgraded before any job runs (contract section 12).
-  const migrated = await migrateConfiguredDatabase(config);
-  if (migrated !== undefined && migrated.applied.length > 0)
-    log.info('database.migrated', { database: migrated.database, applied: migrated.applied });
 
   // What start-up has opened so far, to close if a later step fails: the command is
   // about to return its exit code, and anything left open would keep the process alive.
@@ -118,14 +117,13 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunningWorke
   };
 
   // The metrics port first: a port that cannot be had is told before anything starts.
-  const metricsPort = options.metricsPort;
   const metricsServer =
-    metricsPort === undefined
+    options.metricsPort === undefined
       ? undefined
       : await serveWorkerMetrics({
           redisUrl: config.redisUrl,
           prefix,
-          port: metricsPort,
+          port: options.metricsPort,
           host: options.metricsHost,
           metrics,
           log,
@@ -139,17 +137,8 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunningWorke
     wrapFetcher: (fetcher: Fetcher) => instrumentFetcher(fetcher, metrics),
     onStatusChanges: (changes: readonly StatusChange[]) => metrics.recordStatusChanges(changes),
   };
-  const pipeline = await startStep(() =>
-    options.openPipeline
-      ? options.openPipeline(shares)
-      : openPipeline(config, {
-          ...shares,
-          claimLeaseMs: options.claimTtlMs ?? WORKER_DEFAULTS.claimTtlMs,
-        }),
-  );
+  const pipeline = await startStep(() => startWorkerPipeline(options, shares, log));
   opened.push(() => pipeline.close());
-  // A misconfigured WARC store stops the worker before it takes a job.
-  await startStep(() => pipeline.ready?.());
   // Document locks guard records: in the database beside them when there is one (its
   // lease rows, as the target claims), else in Redis.
   const documentLocks: TargetClaims = pipeline.ports.store.claims ?? claims;
@@ -218,6 +207,31 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunningWorke
     close: shutdown.close,
     closed: shutdown.closed,
   };
+}
+
+/**
+ * The pipeline the workers share, started as every command starts it (startPipeline):
+ * with a database, its schema made or upgraded before any job runs (contract section
+ * 12); a misconfigured WARC store stops the worker before it takes a job.
+ */
+function startWorkerPipeline(
+  options: RunWorkerOptions,
+  shares: SharedPipelinePorts,
+  log: Logger,
+): Promise<WorkerPipeline> {
+  const { config } = options;
+  return startPipeline(
+    config,
+    () =>
+      options.openPipeline
+        ? options.openPipeline(shares)
+        : openPipeline(config, { ...shares, claimLeaseMs: options.claimTtlMs ?? WORKER_DEFAULTS.claimTtlMs }),
+    {
+      migrate: true,
+      onMigrated: (migrated) =>
+        log.info('database.migrated', { database: migrated.database, applied: migrated.applied }),
+    },
+  );
 }
 
 /**

@@ -4,6 +4,7 @@ export type { PipelinePorts } from './check-citations.js';
 export { openPipeline, openWarcFiles, type OpenPipeline, type OpenPipelineOptions } from './open-pipeline.js';
 export { migrateConfiguredDatabase, openStore, type OpenStoreOptions } from './open-store.js';
 export { recheckDocument } from './recheck.js';
+export { startPipeline, type StartablePipeline, type StartPipelineOptions } from './start-pipeline.js';
 export {
   planRecheckRun,
   recheckDocuments,
