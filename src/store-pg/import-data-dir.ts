@@ -22,7 +22,8 @@ const CONCURRENCY = 8;
 /**
  * `citesnap import <data dir>`: loads a data dir's records (their captures' WARC
  * pointers as they are) and its target index into the database, so an archive moves
- * from one machine to many without asking any upstream again. Idempotent: a record is
+ * from one machine to many without asking any upstream again. The articles' texts
+ * (`sources/`) go along, so that serve marks the citations in them. Idempotent: a record is
  * written unless the database holds one processed at the same time or later, an index
  * entry unless it holds one checked as late; the reverse index, the target states and
  * the status changes are derived as each record is written, as for any write. Journals
@@ -57,6 +58,9 @@ export async function importDataDir(
     if (record !== undefined) {
       if (await store.importRecord(record)) result.documents += 1;
       else result.kept += 1;
+      // The article's text, which serve marks the citations in: kept once a text, as by archive.
+      const text = await source.sources?.read(record.source.sha256);
+      if (text !== undefined) await store.sources?.keep(record.source.sha256, text);
     }
     done += 1;
     onProgress?.({ documents: done, of: docIds.length });

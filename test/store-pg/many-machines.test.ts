@@ -90,7 +90,7 @@ describe('machines sharing one PostgreSQL', () => {
     expect(deleted?.capture).toEqual(northRecord?.citations[0]?.capture);
   });
 
-  it('import loads a data dir made without the database, so that show finds its documents; again, it changes nothing', async () => {
+  it('import loads a data dir made without the database, its records and article texts, so that show finds its documents; again, it changes nothing', async () => {
     const id = snowflakeIdAt('2026-09-01T00:00:00Z');
     machines.upstream.addPost({ id, handle: 'archivist', name: 'Archivist', text: 'From before the database' });
     await writeFile(join(machines.work, 'old.txt'), `As said in https://twitter.com/archivist/status/${id}`);
@@ -116,6 +116,9 @@ describe('machines sharing one PostgreSQL', () => {
     const shown = await runCli(['show', 'old'], { env });
     expect(shown.code).toBe(0);
     expect(JSON.parse(shown.stdout)).toEqual(original);
+    // The article's text came along, for serve to mark its citations in.
+    const text = await machines.withDatabase(async (store) => store.sources?.read(original.source.sha256));
+    expect(text).toBe(`As said in https://twitter.com/archivist/status/${id}`);
     const again = await runCli(['import', oldDataDir], { env });
     expect(again.stdout).toMatch(/^imported 0 documents \(1 already there\), 0 target index entries into /);
 
