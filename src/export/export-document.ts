@@ -3,10 +3,10 @@ import { rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { dataDirWarcReader, type WarcFileReader } from '../capture/warc-reader.js';
 import { UsageError } from '../errors.js';
-import { validateDocId, WARC_FILE_FOLDER } from '../model/index.js';
+import { validateDocId } from '../model/index.js';
 import type { DocumentRecords } from '../ports.js';
 import { openDataDirStore } from '../record/data-dir-store.js';
-import { FolderWarcStore } from '../warc-store/index.js';
+import { dataDirWarcFileNames } from '../warc-store/index.js';
 import { writeWacz, type WaczSummary } from './wacz.js';
 
 export interface ExportDocumentOptions {
@@ -53,10 +53,4 @@ export async function exportDocument(options: ExportDocumentOptions): Promise<Wa
     await rm(temporary, { force: true });
     throw error;
   }
-}
-
-/** The names of the data dir's own `warc` folder's files, the default store. */
-export function dataDirWarcFileNames(dataDir: string): () => Promise<string[]> {
-  const folder = new FolderWarcStore(join(dataDir, WARC_FILE_FOLDER));
-  return () => folder.list();
 }

@@ -10,11 +10,11 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import send from 'send';
 import { dataDirWarcReader, type WarcFileReader } from '../capture/warc-reader.js';
-import { dataDirWarcFileNames } from '../export/export-document.js';
 import { messageOf, RecordUnreadableError } from '../errors.js';
 import type { DocumentRecord } from '../model/index.js';
 import { openDataDirStore } from '../record/data-dir-store.js';
 import { serializeRecord } from '../record/serialize.js';
+import { dataDirWarcFileNames } from '../warc-store/index.js';
 import type { DocumentRecords, SourceTexts, Store } from '../ports.js';
 import { markArticle } from './article-text.js';
 import { readPhoto } from './photos.js';
