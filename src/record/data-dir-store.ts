@@ -38,13 +38,14 @@ export interface DataDirStoreOptions {
 }
 
 /**
- * The store in a data dir: one JSON file a record under `documents/` and one small
- * file a target under `index/`, each replaced by an atomic rename, and what is derived
- * from the records in plain files beside them (data-dir-index.ts: the reverse index,
- * the targets' schedule state, the status-change log). No file is ever written in
- * place, so several processes, and several machines that mount one file system, share
- * the folder (contract section 12); the only locks are the claims on targets being
- * checked (data-dir-claims.ts), which no read or write of a file waits for.
+ * The store in a data dir: one JSON file a record under `documents/`, replaced by an
+ * atomic rename; one small file a target under `index/`, written only by the holder of
+ * the target's claim (data-dir-target-index.ts); and what is derived from the records
+ * in plain files beside them (data-dir-index.ts: the reverse index, the targets'
+ * schedule state, the status-change log). A file another process may write at the same
+ * time is only ever replaced whole, so several processes, and several machines that
+ * mount one file system, share the folder (contract section 12); the only locks are the
+ * claims on targets being checked (data-dir-claims.ts), which no read waits for.
  */
 export function openDataDirStore(options: DataDirStoreOptions): Store {
   const index = new DataDirIndex({ dataDir: options.dataDir });

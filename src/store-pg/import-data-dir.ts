@@ -1,8 +1,9 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { errnoCode, RecordUnreadableError, UsageError } from '../errors.js';
 import type { DocumentRecord, TargetIndexEntry } from '../model/index.js';
 import { openDataDirStore } from '../record/data-dir-store.js';
+import { outcomeOfTargetFile } from '../record/data-dir-target-index.js';
 import type { PostgresStore } from './postgres-store.js';
 
 export interface ImportResult {
@@ -103,19 +104,8 @@ async function listNames(folder: string): Promise<string[]> {
   }
 }
 
-/** A target's outcome (`link:`, `post:`, `cdx:`); undefined for a journal or a file a crash cut short. */
+/** A target file's outcome (`link:`, `post:`, `cdx:`); undefined for one holding only a journal, or cut short by a crash. */
 async function readTargetEntry(path: string): Promise<TargetIndexEntry | undefined> {
-  let value: unknown;
-  try {
-    value = JSON.parse(await readFile(path, 'utf8'));
-  } catch {
-    return undefined;
-  }
-  if (typeof value !== 'object' || value === null) return undefined;
-  const entry = value as Partial<TargetIndexEntry>;
-  const kind = (entry.outcome as { kind?: unknown } | undefined)?.kind;
-  if (typeof entry.key !== 'string' || typeof entry.checkedAt !== 'string') return undefined;
-  if (kind !== 'link' && kind !== 'post' && kind !== 'cdx') return undefined;
-  if (!Number.isFinite(Date.parse(entry.checkedAt))) return undefined;
-  return entry as TargetIndexEntry;
+  const entry = outcomeOfTargetFile(await readFile(path, 'utf8'), basename(path));
+  return entry !== undefined && Number.isFinite(Date.parse(entry.checkedAt)) ? entry : undefined;
 }

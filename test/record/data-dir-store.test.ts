@@ -1,11 +1,11 @@
-import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/ports.js';
 import { openDataDirStore } from '../../src/record/data-dir-store.js';
 import { sidecarPathFor } from '../../src/record/serialize.js';
-import type { DocumentRecord } from '../../src/model/index.js';
+import type { CheckJournalEntry, DocumentRecord, TargetIndexEntry } from '../../src/model/index.js';
 import { storeContract } from './store-contract.js';
 
 const opened: Store[] = [];
@@ -118,5 +118,92 @@ describe('DataDirDocuments with a damaged record', () => {
     await store.write(record('edited', 'x'));
     await writeFile(store.locationOf('edited'), text);
     await expect(store.read('edited')).rejects.toThrow(message);
+  });
+});
+
+describe("a target's file in the data dir's index", () => {
+  const checkedAt = '2026-11-29T00:00:00.000Z';
+  const outcome: TargetIndexEntry = {
+    key: 'post:20',
+    checkedAt,
+    outcome: { kind: 'post', check: { checkedAt, status: 'deleted', sources: [] } as never },
+  };
+  const journal = (answers: number): CheckJournalEntry => ({
+    key: 'journal:post:20',
+    checkedAt,
+    outcome: {
+      answers: Array.from({ length: answers }, (_, n) => ({
+        url: `https://cdn.syndication.twimg.com/tweet-result?id=20&n=${n}`,
+        recorded: { at: checkedAt, warc: { file: 'warc/x.warc.gz', offset: n, length: 1 }, sha256: 'ef'.repeat(32) },
+      })),
+    },
+  });
+  const filesIn = async (dataDir: string) =>
+    (await readdir(join(dataDir, 'index'), { recursive: true, withFileTypes: true }))
+      .filter((entry) => entry.isFile())
+      .map((entry) => join(entry.parentPath, entry.name));
+
+  it('holds the outcome and the journal of a check in progress in one file, the outcome ending the journal', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'citesnap-store-'));
+    const store = openDataDirStore({ dataDir });
+    opened.push(store);
+    await store.targets.put(outcome);
+    await store.journals.put(journal(1));
+    await store.journals.put(journal(2));
+    expect(await store.targets.get('post:20')).toEqual(outcome);
+    expect(await store.journals.get('journal:post:20')).toEqual(journal(2));
+    expect(await filesIn(dataDir)).toHaveLength(1);
+
+    const newer = { ...outcome, checkedAt: '2026-11-30T00:00:00.000Z' };
+    await store.targets.put(newer);
+    expect(await store.journals.get('journal:post:20')).toBeUndefined();
+    await store.journals.delete('journal:post:20'); // the checker ends the journal after the outcome: nothing left to do
+    expect(await store.targets.get('post:20')).toEqual(newer);
+    const [file] = await filesIn(dataDir);
+    expect((await readFile(file ?? '', 'utf8')).trim().split('\n')).toHaveLength(1);
+  });
+
+  it('removes a journal without touching the outcome, and the file of a target with neither', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'citesnap-store-'));
+    const store = openDataDirStore({ dataDir });
+    opened.push(store);
+    await store.targets.put(outcome);
+    await store.journals.put(journal(1));
+    await store.journals.delete('journal:post:20');
+    expect(await store.journals.get('journal:post:20')).toBeUndefined();
+    expect(await store.targets.get('post:20')).toEqual(outcome);
+
+    await store.journals.put({ ...journal(1), key: 'journal:post:21' });
+    expect(await filesIn(dataDir)).toHaveLength(2);
+    await store.journals.delete('journal:post:21');
+    expect(await filesIn(dataDir)).toHaveLength(1);
+  });
+
+  it('reads past a line a crash cut short, and an append after it is whole', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'citesnap-store-'));
+    const store = openDataDirStore({ dataDir });
+    opened.push(store);
+    await store.targets.put(outcome);
+    await store.journals.put(journal(1));
+    const [file = ''] = await filesIn(dataDir);
+    // A process killed mid-append leaves a line without its end.
+    await appendFile(file, `\n${JSON.stringify(journal(2)).slice(0, 40)}`);
+    expect(await store.journals.get('journal:post:20')).toEqual(journal(1));
+    await store.journals.put(journal(3));
+    expect(await store.journals.get('journal:post:20')).toEqual(journal(3));
+    expect(await store.targets.get('post:20')).toEqual(outcome);
+  });
+
+  it('reads a target file of the layout before journals shared it (one outcome, no newline at its end)', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'citesnap-store-'));
+    const store = openDataDirStore({ dataDir });
+    opened.push(store);
+    await store.targets.put(outcome);
+    const [file = ''] = await filesIn(dataDir);
+    await writeFile(file, JSON.stringify(outcome));
+    expect(await store.targets.get('post:20')).toEqual(outcome);
+    await store.journals.put(journal(1));
+    expect(await store.journals.get('journal:post:20')).toEqual(journal(1));
+    expect(await store.targets.get('post:20')).toEqual(outcome);
   });
 });
