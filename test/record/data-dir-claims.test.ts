@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { link, mkdir, mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -79,5 +80,37 @@ describe('DataDirClaims', () => {
     await (
       await other.acquire('post:1')
     )();
+  });
+
+  it('links every claim to one holder file, renewed by one touch, and unlinks each on release', async () => {
+    const claims = new DataDirClaims({ dataDir });
+    const releases = await Promise.all(['post:1', 'post:2', 'link:https://t.co/a'].map((key) => claims.acquire(key)));
+    const [holder = ''] = await readdir(join(dataDir, 'claims', 'holders'));
+    const holderPath = join(dataDir, 'claims', 'holders', holder);
+    // The holder's own name and one link a claim: no inode made or freed a claim.
+    expect((await stat(holderPath)).nlink).toBe(4);
+    for (const release of releases) await release();
+    expect((await stat(holderPath)).nlink).toBe(1);
+    await claims.close();
+    expect(await readdir(join(dataDir, 'claims', 'holders'))).toEqual([]);
+  });
+
+  it('takes over the claims of a holder long dead, and removes its holder file', async () => {
+    const holders = join(dataDir, 'claims', 'holders');
+    await mkdir(holders, { recursive: true });
+    const dead = join(holders, 'gone-1-x');
+    await writeFile(dead, '{}\n');
+    // A claim on post:9 as its process left it: a link to its holder, last touched a minute ago.
+    const hash = createHash('sha256').update('post:9').digest('hex');
+    await mkdir(join(dataDir, 'claims', hash.slice(0, 2)));
+    await link(dead, join(dataDir, 'claims', hash.slice(0, 2), hash));
+    const aMinuteAgo = new Date(Date.now() - 60_000);
+    await utimes(dead, aMinuteAgo, aMinuteAgo);
+
+    const claims = new DataDirClaims({ dataDir, leaseMs: 2000 });
+    const release = await claims.acquire('post:9');
+    expect(await readdir(holders)).not.toContain('gone-1-x');
+    await release();
+    await claims.close();
   });
 });
