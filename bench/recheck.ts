@@ -6,7 +6,8 @@
 //    each document 3 distinct posts drawn with a Zipf popularity (s = 1: the most cited
 //    post is in about 1 document of 8), every citation checked 8 days ago and still up.
 //    The records are written straight to a data dir (the archive itself is what
-//    bench/capture measures); the data dir is copied afresh for every run.
+//    bench/capture measures); the data dir is copied afresh for every run, and the copies
+//    removed after the last (see run()).
 // 2. The scheduled `recheck` run (widening schedule: everything first checked 8 days ago
 //    is due) through the queue, with 1 and then 2 real worker processes, with the
 //    default per-host limit (CITESNAP_HOST_CONCURRENCY 4) and with a raised one (64)
@@ -28,9 +29,9 @@
 // BENCH_SKIP_RUNS=1 prints the table only, BENCH_WORKER_NODE_ARGS flags for the workers'
 // node (`--cpu-prof --cpu-prof-dir=/tmp/profiles` to profile them: what to change is
 // judged by the profile and the CPU figures, the wall times move with the machine's load).
-import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
 import os, { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { Job, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Citation, DocumentRecord } from '../src/model/index.js';
@@ -79,6 +80,10 @@ async function runs(): Promise<void> {
     }
   } finally {
     await fake.close();
+    for (const folder of await readdir(tmpdir())) {
+      if (folder.startsWith(`${basename(template)}-run-`))
+        await rm(join(tmpdir(), folder), { recursive: true, force: true });
+    }
     await rm(template, { recursive: true, force: true });
   }
   console.log(`load average ${os.loadavg()[0]!.toFixed(1)} at the end`);
@@ -169,12 +174,16 @@ async function writeArchive(dataDir: string, ids: readonly string[]): Promise<nu
 }
 
 async function run(options: {
+  /** The data dir every run starts from; each run's copy is made under it, removed with it after the last run. */
   template: string;
   fake: FakeUpstream;
   workers: number;
   hostConcurrency: number;
 }): Promise<RunResult> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'bench-recheck-'));
+  // Beside the template, not removed until every run is done: on ext4 without a journal
+  // (this machine's disk) a file freed slows file creation for minutes after (see
+  // bench/capture.ts), so removing one run's copy would slow the next run's writes.
+  const dataDir = await mkdtemp(`${options.template}-run-`);
   await cp(options.template, dataDir, { recursive: true });
   const prefix = `citesnap-bench-recheck-${Date.now()}`;
   const connection = redisOptionsFromUrl(REDIS_URL);
@@ -230,7 +239,6 @@ async function run(options: {
   await events.close();
   await queue.obliterate({ force: true });
   await queue.close();
-  await rm(dataDir, { recursive: true, force: true });
 
   const busiest = Math.max(
     ...Object.entries(after.hosts).map(([host, traffic]) => traffic.requests - (before.hosts[host]?.requests ?? 0)),

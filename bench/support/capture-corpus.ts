@@ -73,6 +73,8 @@ export function mergedScenario(corpora: readonly Corpus[]): Corpus['scenario'] {
 export interface RunningFakeUpstream {
   routes: string;
   httpPort: number;
+  /** Its process id, to read its CPU time. */
+  pid: number;
   /** Requests so far, in all and by host. */
   stats(): Promise<{ requests: number; hosts: Record<string, { requests: number }> }>;
   /** Stops it; resolves once it has exited (and been reaped, so its CPU time is counted before the next run's). */
@@ -100,9 +102,11 @@ export async function startFakeUpstream(scenarioPath: string, latencyMs: number)
     child.once('exit', (code) => reject(new Error(`the fake upstream exited with ${code}`)));
   });
   const { routes, httpPort } = JSON.parse(firstLine) as { routes: string; httpPort: number };
+  if (child.pid === undefined) throw new Error('the fake upstream did not start');
   return {
     routes,
     httpPort,
+    pid: child.pid,
     stats: async () =>
       (await (await fetch(`http://127.0.0.1:${httpPort}/__fake/stats`)).json()) as {
         requests: number;
