@@ -79,8 +79,8 @@ class MeasuredRequestLimit implements HostGate {
     this.#gate = new InProcessHostGate({ hostConcurrency: limit });
   }
 
-  async acquire(_host: string, signal?: AbortSignal): Promise<HostPlace> {
-    const place = await this.#gate.acquire('every host', signal);
+  async acquire(_host: string, signal?: AbortSignal, order?: number): Promise<HostPlace> {
+    const place = await this.#gate.acquire('every host', signal, order);
     const start = performance.now();
     this.#count(+1);
     return hostPlace(() => {

@@ -6,7 +6,11 @@ import type { CheckJournalEntry, DocumentRecord, RecordedExchange, Status, Targe
 
 /** What resolution and capture need of the HTTP client: one request, no redirects followed. */
 export interface Fetcher {
-  fetch(url: string, init?: { userAgent?: string; headers?: Record<string, string> }): Promise<HttpExchange>;
+  /** `order`: where the request waits at a full host gate, lower first (see HostGate.acquire). */
+  fetch(
+    url: string,
+    init?: { userAgent?: string; headers?: Record<string, string>; order?: number },
+  ): Promise<HttpExchange>;
 }
 
 /**

@@ -156,9 +156,9 @@ export class WorkerMetrics {
  */
 export function instrumentHostGate(gate: HostGate, metrics: WorkerMetrics): HostGate {
   return {
-    async acquire(host, signal) {
+    async acquire(host, signal, order) {
       const asked = performance.now();
-      const release = await gate.acquire(host, signal);
+      const release = await gate.acquire(host, signal, order);
       const granted = performance.now();
       metrics.hostGateWait.observe((granted - asked) / 1000);
       metrics.hostGateRequests.inc({ host: metrics.hostLabel(host) });

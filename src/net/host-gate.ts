@@ -33,8 +33,18 @@ export interface HostGate {
    * the host not slowed down. Resolves to the release function, to call once the
    * response is done with (calling it again does nothing). Rejects with the
    * signal's reason when `signal` aborts first.
+   *
+   * `order` ranks the requests waiting for `host`: lower first, the same in arrival
+   * order, none after every ranked one. The pipeline passes the order in which its
+   * documents started, so that the requests of the document that started first go
+   * first: documents then finish one after the other, in the order they started, and
+   * the next ones are read and extracted while the others' requests keep the places
+   * full. Served first come, first served, documents started together all finish
+   * together, and the places stand idle while the next ones start (bench/capture
+   * measured 53 of 64 places held on average, 60 with the order). The Redis gate
+   * shared by workers serves first come, first served across processes, and ignores it.
    */
-  acquire(host: string, signal?: AbortSignal): Promise<HostPlace>;
+  acquire(host: string, signal?: AbortSignal, order?: number): Promise<HostPlace>;
   /**
    * Holds back new requests to `host` for `delayMs` from now (after a 429 or 503).
    * A shorter slowdown never cuts a longer one short.
@@ -51,11 +61,12 @@ export interface InProcessHostGateOptions {
 
 interface Waiter {
   admit(): void;
+  order: number;
 }
 
 interface HostState {
   inFlight: number;
-  /** First come, first served. */
+  /** By order, then first come, first served. */
   waiting: Waiter[];
   /** Epoch milliseconds until which no request may start. */
   slowedUntil: number;
@@ -77,7 +88,7 @@ export class InProcessHostGate implements HostGate {
     this.#clock = clock;
   }
 
-  acquire(host: string, signal?: AbortSignal): Promise<HostPlace> {
+  acquire(host: string, signal?: AbortSignal, order = Number.POSITIVE_INFINITY): Promise<HostPlace> {
     if (signal?.aborted) return Promise.reject(asError(signal.reason));
     const state = this.#stateOf(host);
     if (state.waiting.length === 0 && this.#mayStart(state)) {
@@ -91,13 +102,14 @@ export class InProcessHostGate implements HostGate {
         reject(asError(signal?.reason));
       };
       const waiter: Waiter = {
+        order,
         admit: () => {
           signal?.removeEventListener('abort', onAbort);
           resolve(this.#releaseFunction(host, state));
         },
       };
       signal?.addEventListener('abort', onAbort, { once: true });
-      state.waiting.push(waiter);
+      state.waiting.splice(placeInLine(state.waiting, order), 0, waiter);
       this.#update(host, state);
     });
   }
@@ -155,4 +167,16 @@ export class InProcessHostGate implements HostGate {
       this.#hosts.delete(host);
     }
   }
+}
+
+/** The index before which a waiter of `order` goes: after every waiter of the same order or lower. */
+function placeInLine(waiting: readonly Waiter[], order: number): number {
+  let low = 0;
+  let high = waiting.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (waiting[middle]!.order <= order) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }

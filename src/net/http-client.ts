@@ -71,6 +71,8 @@ export interface FetchInit {
   userAgent?: string;
   /** A request body, sent as UTF-8. */
   body?: string;
+  /** Where the request waits at a full host gate: lower first (see HostGate.acquire). */
+  order?: number;
 }
 
 /** Statuses with which a host asks for less traffic: retried, and they slow the host down. */
@@ -87,6 +89,7 @@ interface PreparedRequest {
   method: HttpMethod;
   headers: [string, string][];
   body: Buffer | undefined;
+  order: number | undefined;
 }
 
 /**
@@ -196,7 +199,7 @@ export class HttpClient {
       throw new FetchError('BLOCKED_SCHEME', `${label}: only http and https URLs are fetched`);
     }
     const body = init.body === undefined ? undefined : Buffer.from(init.body, 'utf8');
-    return { target, label, method, headers: this.#headersFor(init), body };
+    return { target, label, method, headers: this.#headersFor(init), body, order: init.order };
   }
 
   #headersFor(init: FetchInit): [string, string][] {
@@ -227,7 +230,7 @@ export class HttpClient {
    * timeout: GET and HEAD are tried again, under a new place.
    */
   async #attempt(request: PreparedRequest): Promise<RecordedExchange> {
-    const place = await this.#hostGate.acquire(request.target.hostname);
+    const place = await this.#hostGate.acquire(request.target.hostname, undefined, request.order);
     try {
       return await this.#dispatch(request, place.lost);
     } catch (error) {
@@ -267,7 +270,7 @@ export class HttpClient {
 
   /** Sends the request through the guarded agent; `onStart` receives undici's controller, to abort it. */
   #dispatchWith(
-    { target, method, headers, body }: Omit<PreparedRequest, 'label'>,
+    { target, method, headers, body }: Omit<PreparedRequest, 'label' | 'order'>,
     { resolve, reject }: { resolve: (exchange: RecordedExchange) => void; reject: (error: unknown) => void },
     onStart: (controller: Dispatcher.DispatchController) => void,
   ): void {

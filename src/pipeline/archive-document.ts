@@ -18,11 +18,16 @@ export interface ArchiveRequest {
  * extract -> resolve -> capture -> record. Running it again for the same document
  * within the refresh window reuses every check and leaves the same citations.
  */
+/** The documents this process has started: each one's requests wait behind those of the ones before it (HostGate.acquire). */
+let documentsStarted = 0;
+
 export async function archiveDocument(request: ArchiveRequest, ports: PipelinePorts): Promise<DocumentRecord> {
   const { source } = request;
   const extracted = source.mediaType === 'text/html' ? extractFromHtml(source.text) : extractFromText(source.text);
   const previous = await ports.store.documents.read(request.docId);
-  const citations = await checkCitations(extracted.citations, previousById(previous), ports, () => false);
+  const citations = await checkCitations(extracted.citations, previousById(previous), ports, () => false, {
+    order: documentsStarted++,
+  });
   const sha256 = sha256Hex(source.bytes);
   // Before the record, so that a record never names a text that was not kept.
   await ports.store.sources?.keep(sha256, source.text);

@@ -37,6 +37,8 @@ export interface CheckCitationsOptions {
    * again leaves the same citations.
    */
   rechecking?: boolean;
+  /** Where this document's requests wait at a full host gate, lower first (HostGate.acquire): the order documents started in. */
+  order?: number;
 }
 
 /**
@@ -57,7 +59,7 @@ export async function checkCitations(
   const checkPost = (target: { id: string; handle?: string }): Promise<TimedPostCheck> => {
     let check = postChecks.get(target.id);
     if (check === undefined) {
-      check = limit(() => ports.checker.checkPost(target, force(postTargetKey(target.id))));
+      check = limit(() => ports.checker.checkPost(target, force(postTargetKey(target.id)), options.order));
       // Awaited below; marked handled now so a failure while links resolve is not "unhandled".
       check.catch(() => undefined);
       postChecks.set(target.id, check);
@@ -73,7 +75,8 @@ export async function checkCitations(
   const linkChecks = new Map(
     await Promise.all(
       linksToCheck(extracted).map(
-        async (url) => [url, await limit(() => ports.checker.checkLink(url, force(linkTargetKey(url))))] as const,
+        async (url) =>
+          [url, await limit(() => ports.checker.checkLink(url, force(linkTargetKey(url)), options.order))] as const,
       ),
     ),
   );
@@ -81,10 +84,10 @@ export async function checkCitations(
   const { citations: resolved, unidentified } = await identifyUnknownPosts(resolveCitations(extracted, linkChecks), {
     lookupCdx: (target) =>
       limit(() =>
-        ports.checker.lookupCdx(
-          target,
-          options.reuseLookupsSince === undefined ? {} : { reuseCheckedSince: options.reuseLookupsSince },
-        ),
+        ports.checker.lookupCdx(target, {
+          ...(options.reuseLookupsSince === undefined ? {} : { reuseCheckedSince: options.reuseLookupsSince }),
+          ...(options.order === undefined ? {} : { order: options.order }),
+        }),
       ),
     checkPost,
     clock: ports.clock,

@@ -59,8 +59,9 @@ export type Force = boolean | { unlessCheckedSince: number };
 
 /** What the pipeline asks of a target checker (TargetChecker, or a test's). */
 export interface CheckTargets {
-  checkLink(url: string, force?: Force): Promise<LinkCheck>;
-  checkPost(target: { id: string; handle?: string }, force?: Force): Promise<TimedPostCheck>;
+  /** `order`: where the check's requests wait at a full host gate, lower first (HostGate.acquire). */
+  checkLink(url: string, force?: Force, order?: number): Promise<LinkCheck>;
+  checkPost(target: { id: string; handle?: string }, force?: Force, order?: number): Promise<TimedPostCheck>;
 }
 
 /**
@@ -82,8 +83,8 @@ export class TargetChecker implements CheckTargets {
 
   constructor(private readonly options: TargetCheckerOptions) {}
 
-  async checkLink(url: string, force: Force = false): Promise<LinkCheck> {
-    const outcome = await this.check(linkTargetKey(url), force, async ({ fetcher, record }) => {
+  async checkLink(url: string, force: Force = false, order?: number): Promise<LinkCheck> {
+    const outcome = await this.check(linkTargetKey(url), { force, order }, async ({ fetcher, record }) => {
       const checkedAt = this.options.clock.now().toISOString();
       const resolution = await resolveLink(url, {
         fetcher,
@@ -97,8 +98,12 @@ export class TargetChecker implements CheckTargets {
     return outcome.check;
   }
 
-  async checkPost(target: { id: string; handle?: string }, force: Force = false): Promise<TimedPostCheck> {
-    const outcome = await this.check(postTargetKey(target.id), force, async ({ fetcher, record }) => {
+  async checkPost(
+    target: { id: string; handle?: string },
+    force: Force = false,
+    order?: number,
+  ): Promise<TimedPostCheck> {
+    const outcome = await this.check(postTargetKey(target.id), { force, order }, async ({ fetcher, record }) => {
       const checkedAt = this.options.clock.now().toISOString();
       const check = await capturePost(target, { fetcher, record });
       return { kind: 'post', check: { ...check, checkedAt } };
@@ -116,22 +121,26 @@ export class TargetChecker implements CheckTargets {
    */
   async lookupCdx(
     target: { handle: string; date: string; window: SnowflakeWindow },
-    options: { reuseCheckedSince?: number } = {},
+    options: { reuseCheckedSince?: number; order?: number } = {},
   ): Promise<CdxLookup> {
     const key = cdxTargetKey(target.handle, target.date);
     const fresh = async ({ fetcher, record }: CheckPorts): Promise<TargetOutcome> => ({
       kind: 'cdx',
       check: await lookupCdxPosts(target, { fetcher, record, clock: this.options.clock }),
     });
-    const outcome = await this.check(key, false, fresh, options.reuseCheckedSince);
+    const outcome = await this.check(key, { force: false, order: options.order }, fresh, options.reuseCheckedSince);
     if (outcome.kind !== 'cdx') throw new Error(`index entry ${key} holds a ${outcome.kind}`);
     return outcome.check;
   }
 
-  /** `reuseCheckedSince` (with `force` false): an entry made at or after it is reused even past the refresh window. */
+  /**
+   * `reuseCheckedSince` (with `force` false): an entry made at or after it is reused even
+   * past the refresh window. `order` goes with every request of a fresh check; a check
+   * joined by a later document keeps the order of the one that started it.
+   */
   private async check(
     key: string,
-    force: Force,
+    { force, order }: { force: Force; order: number | undefined },
     fresh: (ports: CheckPorts) => Promise<TargetOutcome>,
     reuseCheckedSince?: number,
   ): Promise<TargetOutcome> {
@@ -155,7 +164,11 @@ export class TargetChecker implements CheckTargets {
           stored = await this.readIndex(key);
           if (this.isReusable(stored, force, reuseCheckedSince)) return stored.outcome;
         }
-        const ports: CheckPorts = { fetcher: this.options.fetcher, record: this.options.record };
+        const { fetcher } = this.options;
+        const ports: CheckPorts = {
+          fetcher: order === undefined ? fetcher : { fetch: (url, init) => fetcher.fetch(url, { ...init, order }) },
+          record: this.options.record,
+        };
         const journal = await this.beginJournal(key, force, stored?.checkedAt);
         const outcome = await fresh(journal === undefined ? ports : journal.ports(ports));
         const entry = { key, checkedAt: outcome.check.checkedAt, outcome };

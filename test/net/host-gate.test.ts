@@ -33,6 +33,21 @@ describe('InProcessHostGate', () => {
     expect(admitted).toEqual(['third', 'fourth']);
   });
 
+  it('admits the waiting by order, lower first, the same order and none first come first served', async () => {
+    const gate = new InProcessHostGate({ hostConcurrency: 1 });
+    const release = await gate.acquire('x.com');
+    const admitted: string[] = [];
+    const wait = (name: string, order?: number) =>
+      gate.acquire('x.com', undefined, order).then((next) => {
+        admitted.push(name);
+        next();
+      });
+    const waiting = [wait('none'), wait('doc 2 first', 2), wait('doc 1', 1), wait('doc 2 second', 2), wait('doc 0', 0)];
+    release();
+    await Promise.all(waiting);
+    expect(admitted).toEqual(['doc 0', 'doc 1', 'doc 2 first', 'doc 2 second', 'none']);
+  });
+
   describe('on fake time', () => {
     beforeEach(() => {
       // setImmediate stays real: settlesNow() needs a real turn of the event loop.
