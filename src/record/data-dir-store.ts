@@ -25,7 +25,7 @@ import { readTextFile, writeFileAtomic } from './atomic-file.js';
 import { DataDirClaims } from './data-dir-claims.js';
 import { DataDirDocumentList } from './data-dir-document-list.js';
 import { DataDirIndex } from './data-dir-index.js';
-import { DataDirCheckJournals, DataDirTargetIndex } from './data-dir-target-index.js';
+import { openDataDirTargetFiles } from './data-dir-target-index.js';
 import { serializeRecord } from './serialize.js';
 import { DataDirSourceTexts } from './data-dir-source-texts.js';
 
@@ -77,8 +77,7 @@ export function openDataDirStore(options: DataDirStoreOptions): Store {
   });
   return {
     documents,
-    targets: new DataDirTargetIndex({ dataDir: options.dataDir }),
-    journals: new DataDirCheckJournals({ dataDir: options.dataDir }),
+    ...openDataDirTargetFiles({ dataDir: options.dataDir }),
     citing,
     changes,
     sources: new DataDirSourceTexts({ dataDir: options.dataDir }),

@@ -13,6 +13,9 @@ const appendToFile = promisify(appendFile);
 const makeDirectory = promisify(mkdir);
 const unlinkFile = promisify(unlink);
 
+/** Targets remembered as written with an outcome alone (see #outcomeOnly). */
+const OUTCOME_ONLY_KEPT = 1_024;
+
 /** A journal's key is its target's with this prefix (targets/check-journal.ts). */
 const JOURNAL_PREFIX = 'journal:';
 
@@ -43,6 +46,13 @@ const JOURNAL_PREFIX = 'journal:';
  */
 class DataDirTargetFiles {
   readonly directory: string;
+  /**
+   * Targets whose file this process last wrote with an outcome alone: the checker ends
+   * a check's journal right after putting its outcome, still holding the claim, so the
+   * file holds no journal to remove and is not read again to find that out. Bounded:
+   * an entry is used at once or never.
+   */
+  readonly #outcomeOnly = new Set<string>();
 
   constructor(options: { dataDir: string }) {
     this.directory = join(options.dataDir, 'index');
@@ -57,15 +67,21 @@ class DataDirTargetFiles {
   }
 
   async putOutcome(entry: TargetIndexEntry): Promise<void> {
+    this.#outcomeOnly.delete(entry.key);
     await this.#write(entry.key, `${JSON.stringify(entry)}\n`, writeWholeFile);
+    this.#outcomeOnly.add(entry.key);
+    if (this.#outcomeOnly.size > OUTCOME_ONLY_KEPT)
+      this.#outcomeOnly.delete(this.#outcomeOnly.values().next().value ?? '');
   }
 
   async appendJournal(targetKey: string, entry: CheckJournalEntry): Promise<void> {
+    this.#outcomeOnly.delete(targetKey);
     await this.#write(targetKey, `\n${JSON.stringify(entry)}\n`, appendToFile);
   }
 
   /** Keeps the outcome; a file left with nothing goes. */
   async removeJournal(targetKey: string): Promise<void> {
+    if (this.#outcomeOnly.delete(targetKey)) return;
     const { outcome, journal } = await this.#read(targetKey);
     if (journal === undefined) return;
     if (outcome !== undefined) {
@@ -149,42 +165,23 @@ export function outcomeOfTargetFile(text: string, fileName: string): TargetIndex
   return undefined;
 }
 
-/** The targets' newest outcomes. */
-export class DataDirTargetIndex implements TargetIndex {
-  readonly #files: DataDirTargetFiles;
-
-  constructor(options: { dataDir: string }) {
-    this.#files = new DataDirTargetFiles(options);
-  }
-
-  get(key: string): Promise<TargetIndexEntry | undefined> {
-    return this.#files.outcome(key);
-  }
-
-  put(entry: TargetIndexEntry): Promise<void> {
-    return this.#files.putOutcome(entry);
-  }
-}
-
-/** The journals of checks in progress, in their targets' files. */
-export class DataDirCheckJournals implements CheckJournals {
-  readonly #files: DataDirTargetFiles;
-
-  constructor(options: { dataDir: string }) {
-    this.#files = new DataDirTargetFiles(options);
-  }
-
-  get(key: string): Promise<CheckJournalEntry | undefined> {
-    return this.#files.journal(targetKeyOf(key));
-  }
-
-  put(entry: CheckJournalEntry): Promise<void> {
-    return this.#files.appendJournal(targetKeyOf(entry.key), entry);
-  }
-
-  delete(key: string): Promise<void> {
-    return this.#files.removeJournal(targetKeyOf(key));
-  }
+/**
+ * The targets' newest outcomes and the journals of checks in progress, two facets of
+ * one set of files (and of one process's knowledge of them).
+ */
+export function openDataDirTargetFiles(options: { dataDir: string }): {
+  targets: TargetIndex;
+  journals: CheckJournals;
+} {
+  const files = new DataDirTargetFiles(options);
+  return {
+    targets: { get: (key) => files.outcome(key), put: (entry) => files.putOutcome(entry) },
+    journals: {
+      get: (key) => files.journal(targetKeyOf(key)),
+      put: (entry) => files.appendJournal(targetKeyOf(entry.key), entry),
+      delete: (key) => files.removeJournal(targetKeyOf(key)),
+    },
+  };
 }
 
 function hashOf(targetKey: string): string {
