@@ -41,7 +41,7 @@ export interface HostGate {
    * the next ones are read and extracted while the others' requests keep the places
    * full. Served first come, first served, documents started together all finish
    * together, and the places stand idle while the next ones start (bench/capture
-   * measured 53 of 64 places held on average, 60 with the order). The Redis gate
+   * measured 53 of 64 places held on average, 61 with the order). The Redis gate
    * shared by workers serves first come, first served across processes, and ignores it.
    */
   acquire(host: string, signal?: AbortSignal, order?: number): Promise<HostPlace>;

@@ -13,14 +13,14 @@ export interface ArchiveRequest {
   sidecar?: boolean;
 }
 
+/** The documents this process has started: each one's requests wait behind those of the ones before it (HostGate.acquire). */
+let documentsStarted = 0;
+
 /**
  * The whole pipeline for one document, used alike by the CLI and the queue worker:
  * extract -> resolve -> capture -> record. Running it again for the same document
  * within the refresh window reuses every check and leaves the same citations.
  */
-/** The documents this process has started: each one's requests wait behind those of the ones before it (HostGate.acquire). */
-let documentsStarted = 0;
-
 export async function archiveDocument(request: ArchiveRequest, ports: PipelinePorts): Promise<DocumentRecord> {
   const { source } = request;
   const extracted = source.mediaType === 'text/html' ? extractFromHtml(source.text) : extractFromText(source.text);
