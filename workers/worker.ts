@@ -285,7 +285,7 @@ function createQueueWorkers(parts: {
   });
   const maintenance = new Worker<unknown, MaintenanceResult>(QUEUE.maintenance, maintain, {
     ...workerOptions,
-    concurrency: 1,
+    concurrency: WORKER_DEFAULTS.maintenanceConcurrency,
     ...RETENTION.maintenance,
   });
   watchWorker(documents, QUEUE.documents, log);
