@@ -55,6 +55,8 @@ export class DataDirClaims implements TargetClaims {
   #holder: Promise<Holder> | undefined;
   #touching: NodeJS.Timeout | undefined;
   #touchedAt = 0;
+  /** Since when no two touches were more than half a lease apart: a claim made since then was never stale. */
+  #freshSince = 0;
   #closed = false;
 
   constructor(options: DataDirClaimsOptions) {
@@ -76,12 +78,15 @@ export class DataDirClaims implements TargetClaims {
       retryMs = Math.min(LAST_RETRY_MS, retryMs * 2);
     }
     const inode = holder.inode;
+    const linkedAt = Date.now();
     const release = async () => {
       if (this.#held.get(key) !== release) return;
       this.#held.delete(key);
-      // A claim lost to another taker is theirs now: remove only this holder's link.
-      const now = await lstat(path).catch(() => undefined);
-      if (now?.ino === inode) await unlink(path).catch(() => undefined);
+      // A claim lost to another taker is theirs now: remove only this holder's link. One
+      // whose holder was touched all along was never stale, so no one else took it.
+      const neverStale = linkedAt >= this.#freshSince && Date.now() - this.#touchedAt <= this.#leaseMs / 2;
+      if (!neverStale && (await lstat(path).catch(() => undefined))?.ino !== inode) return;
+      await unlink(path).catch(() => undefined);
     };
     this.#held.set(key, release);
     if (this.#closed) {
@@ -123,6 +128,7 @@ export class DataDirClaims implements TargetClaims {
     await writeFile(holder.path, `${JSON.stringify({ host: hostname(), pid: process.pid })}\n`);
     holder.inode = (await stat(holder.path)).ino;
     this.#touchedAt = Date.now();
+    this.#freshSince = this.#touchedAt;
   }
 
   /**
@@ -181,6 +187,7 @@ export class DataDirClaims implements TargetClaims {
     const now = new Date();
     try {
       await utimes(holder.path, now, now);
+      if (now.getTime() - this.#touchedAt > this.#leaseMs / 2) this.#freshSince = now.getTime();
       this.#touchedAt = now.getTime();
     } catch (error) {
       if (errnoCode(error) !== 'ENOENT') throw error;
