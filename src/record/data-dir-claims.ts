@@ -23,13 +23,13 @@ import type { TargetClaims } from '../ports.js';
  * Why not proper-lockfile, which the first release used (a folder made by mkdir a
  * claim, touched by its holder): every claim then creates and deletes an inode, and on
  * ext4 an inode deleted in the last minutes makes every later file creation slower
- * (the allocator skips it, reading its deletion time): at 64 checks in flight claims
- * alone deleted 1,300 inodes a second. A link and an unlink of a name allocate and
+ * (the allocator skips it, reading its deletion time): in bench:capture at 64 requests
+ * in flight, claims alone deleted about 700 inodes a second. A link and an unlink of a name allocate and
  * free no inode, and one touch renews every claim a process holds.
  *
  * Losing a claim (a holder stalled past `leaseMs`, two takers of one stale claim at the
- * same instant) costs at most one target checked twice, never a record: the index
- * entry is replaced whole, and WARC files are each process's own.
+ * same instant) costs at most one target checked twice, never a record: a target file
+ * two holders wrote at once reads as a miss, and WARC files are each process's own.
  */
 export interface DataDirClaimsOptions {
   dataDir: string;

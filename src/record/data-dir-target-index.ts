@@ -1,58 +1,65 @@
 import { createHash } from 'node:crypto';
-import { appendFile, mkdir, unlink, writeFile } from 'node:fs';
+import { appendFile, mkdir, stat, unlink } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { errnoCode, storageWriteError } from '../errors.js';
 import type { CheckJournalEntry, TargetIndexEntry } from '../model/index.js';
 import type { CheckJournals, TargetIndex } from '../ports.js';
-import { readTextFile } from './atomic-file.js';
+import { readTextFile, writeFileAtomic } from './atomic-file.js';
 
 // The callback API of node:fs, as in atomic-file.ts: no FileHandle a write.
-const writeWholeFile = promisify(writeFile);
+const statFile = promisify(stat);
 const appendToFile = promisify(appendFile);
 const makeDirectory = promisify(mkdir);
 const unlinkFile = promisify(unlink);
 
-/** Targets remembered as written with an outcome alone (see #outcomeOnly). */
-const OUTCOME_ONLY_KEPT = 1_024;
+/** Targets a process remembers something of (see DataDirTargetFiles). */
+const REMEMBERED = 4_096;
+/** A target file past this many bytes is replaced whole by its next outcome (a post's outcome is 1 to 2 KB). */
+const COMPACT_AT = 16_384;
 
 /** A journal's key is its target's with this prefix (targets/check-journal.ts). */
 const JOURNAL_PREFIX = 'journal:';
 
 /**
  * One small file a target under `<dataDir>/index/`, holding both its newest outcome
- * and the journal of a check of it in progress, as JSON lines:
+ * and the journal of a check of it in progress, as JSON lines, appended to:
  *
- * - an outcome replaces the file: the check it records has ended, so the journal of
- *   that check goes with the file's old content (the checker puts the outcome, then
- *   ends the journal: nothing is left to remove by then);
- * - a journal entry (the whole list of a check's answers so far) is appended, and
- *   the newest one is the journal; the first one makes the file of a new target.
+ * - a journal entry (the whole list of a check's answers so far) when an answer comes;
+ *   the first one makes the file of a new target;
+ * - the outcome when the check ends, which ends its journal: the file's newest outcome
+ *   is the target's, and a journal entry counts only after it.
  *
  * Why this shape: each target check used to write three files through a temp file and
- * a rename (the journal once an answer, the outcome, then an unlink of the journal),
- * and on this machine's ext4 creating a file costs 150 us of kernel CPU, a rename 70.
- * Now a check creates at most one file (a new target's), rewritten in place after.
+ * a rename (the journal at each answer, the outcome) and then unlink the journal. Each
+ * rename over a file and each unlink frees an inode, and on ext4 every inode freed in
+ * the last minutes makes each later file creation slower (see data-dir-claims.ts). Now
+ * a check creates at most one file (a new target's) and frees none; once a file is past
+ * COMPACT_AT (a few checks of the target), the next outcome replaces it whole, through
+ * a temp file and a rename.
  *
- * Why no temp file and rename: a target's file is written only by the holder of its
- * claim, and read with no claim only to decide whether to claim it. A reader that
- * sees the file mid-write (empty, or cut short) reads no outcome, claims the target,
- * and reads it again once the writer is done. A crash mid-write leaves a damaged
- * line, read as none: the outcome is fetched again, or the journal's newest answer
- * asked again (it is noted before its WARC record is written, so no record is then
- * stored twice). Appends begin with a newline, so a line a crash cut short is never
- * glued to the next one. Entries are not flushed to disk: the index only saves
- * requests (records and WARC files are flushed).
+ * Why appends are safe without a lock: a target's file is written only by the holder
+ * of its claim, and read with no claim only to decide whether to claim it. A reader
+ * sees whole lines and at most a last one cut short, which it skips. A crash loses at
+ * most the line being written: a journal entry cut short leaves the answer unnoted,
+ * and as it is noted before its WARC record is written, that record was never written;
+ * an outcome cut short leaves the check's journal, so the next check replays its
+ * answers from the WARC files instead of storing them again. Appends begin with a
+ * newline, so a line a crash cut short is never glued to the next one. Nothing here
+ * is flushed to disk: the index only saves requests (records and WARC files are
+ * flushed).
  */
 class DataDirTargetFiles {
   readonly directory: string;
   /**
-   * Targets whose file this process last wrote with an outcome alone: the checker ends
-   * a check's journal right after putting its outcome, still holding the claim, so the
-   * file holds no journal to remove and is not read again to find that out. Bounded:
-   * an entry is used at once or never.
+   * Targets whose newest line this process wrote is an outcome: the checker ends a
+   * check's journal right after putting its outcome, still holding the claim, so there
+   * is no journal left to end, and the file is not read to find that out. Bounded: an
+   * entry is used at once or never.
    */
-  readonly #outcomeOnly = new Set<string>();
+  readonly #journalEnded = new Set<string>();
+  /** Each target file's length as this process last read it (bounded), to know when to compact it. */
+  readonly #lengths = new Map<string, number>();
 
   constructor(options: { dataDir: string }) {
     this.directory = join(options.dataDir, 'index');
@@ -67,45 +74,53 @@ class DataDirTargetFiles {
   }
 
   async putOutcome(entry: TargetIndexEntry): Promise<void> {
-    this.#outcomeOnly.delete(entry.key);
-    await this.#write(entry.key, `${JSON.stringify(entry)}\n`, writeWholeFile);
-    this.#outcomeOnly.add(entry.key);
-    if (this.#outcomeOnly.size > OUTCOME_ONLY_KEPT)
-      this.#outcomeOnly.delete(this.#outcomeOnly.values().next().value ?? '');
+    const line = `\n${JSON.stringify(entry)}\n`;
+    const path = this.#pathOf(entry.key);
+    this.#journalEnded.delete(entry.key);
+    const length = this.#lengths.get(entry.key) ?? (await sizeOf(path));
+    this.#lengths.delete(entry.key);
+    if (length + line.length > COMPACT_AT) await writeFileAtomic(path, line, { durable: false });
+    else await this.#append(entry.key, line);
+    remember(this.#journalEnded, entry.key);
   }
 
   async appendJournal(targetKey: string, entry: CheckJournalEntry): Promise<void> {
-    this.#outcomeOnly.delete(targetKey);
-    await this.#write(targetKey, `\n${JSON.stringify(entry)}\n`, appendToFile);
+    this.#journalEnded.delete(targetKey);
+    await this.#append(targetKey, `\n${JSON.stringify(entry)}\n`);
   }
 
-  /** Keeps the outcome; a file left with nothing goes. */
+  /** Ends the journal, keeping the outcome; a file left with nothing goes. */
   async removeJournal(targetKey: string): Promise<void> {
-    if (this.#outcomeOnly.delete(targetKey)) return;
+    if (this.#journalEnded.delete(targetKey)) return;
     const { outcome, journal } = await this.#read(targetKey);
     if (journal === undefined) return;
     if (outcome !== undefined) {
       await this.putOutcome(outcome);
       return;
     }
-    await unlinkFile(this.#pathOf(targetKey)).catch((error: unknown) => {
-      if (errnoCode(error) !== 'ENOENT') throw storageWriteError(this.#pathOf(targetKey), error);
+    const path = this.#pathOf(targetKey);
+    await unlinkFile(path).catch((error: unknown) => {
+      if (errnoCode(error) !== 'ENOENT') throw storageWriteError(path, error);
     });
   }
 
   async #read(targetKey: string): Promise<{ outcome?: TargetIndexEntry; journal?: CheckJournalEntry }> {
     const text = await readTextFile(this.#pathOf(targetKey));
-    return text === undefined ? {} : parseTargetFile(text, targetKey);
+    if (text === undefined) return {};
+    this.#lengths.delete(targetKey);
+    this.#lengths.set(targetKey, Buffer.byteLength(text));
+    if (this.#lengths.size > REMEMBERED) this.#lengths.delete(this.#lengths.keys().next().value ?? '');
+    return parseTargetFile(text, targetKey);
   }
 
-  async #write(targetKey: string, text: string, write: (path: string, text: string) => Promise<void>): Promise<void> {
+  async #append(targetKey: string, text: string): Promise<void> {
     const path = this.#pathOf(targetKey);
     try {
-      await write(path, text).catch(async (error: unknown) => {
+      await appendToFile(path, text).catch(async (error: unknown) => {
         // Most writes go to a fan-out folder that exists: make it only when it is missing.
         if (errnoCode(error) !== 'ENOENT') throw error;
         await makeDirectory(dirname(path), { recursive: true });
-        await write(path, text);
+        await appendToFile(path, text);
       });
     } catch (error) {
       throw storageWriteError(path, error);
@@ -119,8 +134,24 @@ class DataDirTargetFiles {
   }
 }
 
+/** Adds `key` to a bounded set, forgetting the oldest past REMEMBERED. */
+function remember(keys: Set<string>, key: string): void {
+  keys.add(key);
+  if (keys.size > REMEMBERED) keys.delete(keys.values().next().value ?? '');
+}
+
+/** The file's size in bytes, 0 when there is none. */
+async function sizeOf(path: string): Promise<number> {
+  try {
+    return (await statFile(path)).size;
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return 0;
+    throw error;
+  }
+}
+
 /**
- * A target file's newest outcome and newest journal entry. Lines that do not parse
+ * A target file's newest outcome, and its newest journal entry after that outcome. Lines that do not parse
  * (cut short by a crash) or name another key (a hash collision, practically
  * impossible, but a wrong target would be a wrong archive) are skipped. A file of the
  * layout before journals shared it holds one outcome line, and reads the same.
@@ -139,8 +170,11 @@ export function parseTargetFile(
     } catch {
       continue;
     }
-    if (isTargetEntryOf(value, targetKey)) outcome = value;
-    else if (isJournalEntryOf(value, `${JOURNAL_PREFIX}${targetKey}`)) journal = value;
+    if (isTargetEntryOf(value, targetKey)) {
+      outcome = value;
+      // An outcome ends the check whose journal came before it.
+      journal = undefined;
+    } else if (isJournalEntryOf(value, `${JOURNAL_PREFIX}${targetKey}`)) journal = value;
   }
   return { ...(outcome === undefined ? {} : { outcome }), ...(journal === undefined ? {} : { journal }) };
 }

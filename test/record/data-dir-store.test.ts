@@ -159,8 +159,37 @@ describe("a target's file in the data dir's index", () => {
     expect(await store.journals.get('journal:post:20')).toBeUndefined();
     await store.journals.delete('journal:post:20'); // the checker ends the journal after the outcome: nothing left to do
     expect(await store.targets.get('post:20')).toEqual(newer);
-    const [file] = await filesIn(dataDir);
-    expect((await readFile(file ?? '', 'utf8')).trim().split('\n')).toHaveLength(1);
+  });
+
+  it('keeps a target file small: past 16 KiB the next outcome replaces it whole', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'citesnap-store-'));
+    const store = openDataDirStore({ dataDir });
+    opened.push(store);
+    const sizes: number[] = [];
+    for (let day = 1; day <= 60; day++) {
+      const checked = `2026-10-${String(1 + (day % 28)).padStart(2, '0')}T00:00:00.000Z`;
+      await store.journals.put(journal(3));
+      await store.targets.put({ ...outcome, checkedAt: checked });
+      expect(await store.targets.get('post:20')).toEqual({ ...outcome, checkedAt: checked });
+      const [file = ''] = await filesIn(dataDir);
+      sizes.push((await readFile(file)).byteLength);
+    }
+    expect(Math.max(...sizes)).toBeLessThan(16_384 + 2_000);
+    // It was replaced whole at least once (it shrank), and so more than once over 60 checks.
+    expect(sizes.filter((size, day) => day > 0 && size < (sizes[day - 1] ?? 0)).length).toBeGreaterThan(1);
+  });
+
+  it('leaves the journal of a check whose outcome a crash cut short, so the next check replays it', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'citesnap-store-'));
+    const store = openDataDirStore({ dataDir });
+    opened.push(store);
+    await store.targets.put(outcome);
+    await store.journals.put(journal(2));
+    const [file = ''] = await filesIn(dataDir);
+    const newer = { ...outcome, checkedAt: '2026-11-30T00:00:00.000Z' };
+    await appendFile(file, `\n${JSON.stringify(newer).slice(0, 60)}`);
+    expect(await store.targets.get('post:20')).toEqual(outcome);
+    expect(await store.journals.get('journal:post:20')).toEqual(journal(2));
   });
 
   it('removes a journal without touching the outcome, and the file of a target with neither', async () => {
