@@ -58,7 +58,11 @@ class DataDirTargetFiles {
    * entry is used at once or never.
    */
   readonly #journalEnded = new Set<string>();
-  /** Each target file's length as this process last read it (bounded), to know when to compact it. */
+  /**
+   * Each target file's length as this process last read it (bounded), to know when to
+   * replace it whole; the journal lines appended since are not counted, so a file may
+   * pass COMPACT_AT by one check's lines.
+   */
   readonly #lengths = new Map<string, number>();
 
   constructor(options: { dataDir: string }) {
@@ -151,10 +155,11 @@ async function sizeOf(path: string): Promise<number> {
 }
 
 /**
- * A target file's newest outcome, and its newest journal entry after that outcome. Lines that do not parse
- * (cut short by a crash) or name another key (a hash collision, practically
- * impossible, but a wrong target would be a wrong archive) are skipped. A file of the
- * layout before journals shared it holds one outcome line, and reads the same.
+ * A target file's newest outcome, and its newest journal entry after that outcome.
+ * Lines that do not parse (cut short by a crash) or name another key (a hash
+ * collision, practically impossible, but a wrong target would be a wrong archive) are
+ * skipped. A file of the layout before journals shared it holds one outcome line, and
+ * reads the same.
  */
 export function parseTargetFile(
   text: string,
