@@ -85,7 +85,8 @@ class DataDirTargetFiles {
     this.#lengths.delete(entry.key);
     if (length + line.length > COMPACT_AT) await writeFileAtomic(path, line, { durable: false });
     else await this.#append(entry.key, line);
-    remember(this.#journalEnded, entry.key);
+    this.#journalEnded.add(entry.key);
+    forgetOldest(this.#journalEnded);
   }
 
   async appendJournal(targetKey: string, entry: CheckJournalEntry): Promise<void> {
@@ -113,7 +114,7 @@ class DataDirTargetFiles {
     if (text === undefined) return {};
     this.#lengths.delete(targetKey);
     this.#lengths.set(targetKey, Buffer.byteLength(text));
-    if (this.#lengths.size > REMEMBERED) this.#lengths.delete(this.#lengths.keys().next().value ?? '');
+    forgetOldest(this.#lengths);
     return parseTargetFile(text, targetKey);
   }
 
@@ -138,10 +139,9 @@ class DataDirTargetFiles {
   }
 }
 
-/** Adds `key` to a bounded set, forgetting the oldest past REMEMBERED. */
-function remember(keys: Set<string>, key: string): void {
-  keys.add(key);
-  if (keys.size > REMEMBERED) keys.delete(keys.values().next().value ?? '');
+/** Past REMEMBERED keys, forgets the one added first (both collections keep insertion order). */
+function forgetOldest(keys: Set<string> | Map<string, unknown>): void {
+  if (keys.size > REMEMBERED) keys.delete(keys.keys().next().value ?? '');
 }
 
 /** The file's size in bytes, 0 when there is none. */

@@ -13,6 +13,14 @@ afterEach(async () => {
   for (const store of opened.splice(0)) await store.close();
 });
 
+/** A store in a new data dir, closed after the test. */
+async function freshStore(): Promise<{ dataDir: string; store: Store }> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'citesnap-store-'));
+  const store = openDataDirStore({ dataDir });
+  opened.push(store);
+  return { dataDir, store };
+}
+
 /** The records of a data dir store, closed after the test. */
 function documentsIn(dataDir: string): Store['documents'] {
   const store = openDataDirStore({ dataDir });
@@ -144,9 +152,7 @@ describe("a target's file in the data dir's index", () => {
       .map((entry) => join(entry.parentPath, entry.name));
 
   it('holds the outcome and the journal of a check in progress in one file, the outcome ending the journal', async () => {
-    const dataDir = await mkdtemp(join(tmpdir(), 'citesnap-store-'));
-    const store = openDataDirStore({ dataDir });
-    opened.push(store);
+    const { dataDir, store } = await freshStore();
     await store.targets.put(outcome);
     await store.journals.put(journal(1));
     await store.journals.put(journal(2));
@@ -162,9 +168,7 @@ describe("a target's file in the data dir's index", () => {
   });
 
   it('keeps a target file small: past 16 KiB the next outcome replaces it whole', async () => {
-    const dataDir = await mkdtemp(join(tmpdir(), 'citesnap-store-'));
-    const store = openDataDirStore({ dataDir });
-    opened.push(store);
+    const { dataDir, store } = await freshStore();
     const sizes: number[] = [];
     for (let day = 1; day <= 60; day++) {
       const checked = `2026-10-${String(1 + (day % 28)).padStart(2, '0')}T00:00:00.000Z`;
@@ -180,9 +184,7 @@ describe("a target's file in the data dir's index", () => {
   });
 
   it('leaves the journal of a check whose outcome a crash cut short, so the next check replays it', async () => {
-    const dataDir = await mkdtemp(join(tmpdir(), 'citesnap-store-'));
-    const store = openDataDirStore({ dataDir });
-    opened.push(store);
+    const { dataDir, store } = await freshStore();
     await store.targets.put(outcome);
     await store.journals.put(journal(2));
     const [file = ''] = await filesIn(dataDir);
@@ -193,9 +195,7 @@ describe("a target's file in the data dir's index", () => {
   });
 
   it('removes a journal without touching the outcome, and the file of a target with neither', async () => {
-    const dataDir = await mkdtemp(join(tmpdir(), 'citesnap-store-'));
-    const store = openDataDirStore({ dataDir });
-    opened.push(store);
+    const { dataDir, store } = await freshStore();
     await store.targets.put(outcome);
     await store.journals.put(journal(1));
     await store.journals.delete('journal:post:20');
@@ -209,9 +209,7 @@ describe("a target's file in the data dir's index", () => {
   });
 
   it('reads past a line a crash cut short, and an append after it is whole', async () => {
-    const dataDir = await mkdtemp(join(tmpdir(), 'citesnap-store-'));
-    const store = openDataDirStore({ dataDir });
-    opened.push(store);
+    const { dataDir, store } = await freshStore();
     await store.targets.put(outcome);
     await store.journals.put(journal(1));
     const [file = ''] = await filesIn(dataDir);
@@ -224,9 +222,7 @@ describe("a target's file in the data dir's index", () => {
   });
 
   it('reads a target file of the layout before journals shared it (one outcome, no newline at its end)', async () => {
-    const dataDir = await mkdtemp(join(tmpdir(), 'citesnap-store-'));
-    const store = openDataDirStore({ dataDir });
-    opened.push(store);
+    const { dataDir, store } = await freshStore();
     await store.targets.put(outcome);
     const [file = ''] = await filesIn(dataDir);
     await writeFile(file, JSON.stringify(outcome));
