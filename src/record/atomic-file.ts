@@ -41,7 +41,7 @@ async function writeThroughTemp(path: string, content: string | Uint8Array, opti
   const directory = dirname(path);
   const temp = join(directory, `.${basename(path)}.${process.pid}.${randomUUID()}.tmp`);
   const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
-  const fd = await openCreatingDirectory(temp);
+  const { fd } = await openCreatingDirectory(temp, 'wx');
   try {
     await writeFully(fd, bytes);
     if (options.durable !== false) await syncFile(fd);
@@ -61,24 +61,46 @@ async function writeThroughTemp(path: string, content: string | Uint8Array, opti
 
 /**
  * Creates `path` with `content` unless a file of that name exists (an exclusive
- * create: two processes creating it leave one). True when this call created it. The
- * folder is made when missing. Not flushed: for marker files, whose content, if any,
- * a crash may lose without harm.
+ * create: two processes creating it leave one). `created` when this call created it;
+ * `madeFolder` when it also made the folder, which then held nothing else of anyone's
+ * a moment before. Not flushed: for marker files, whose content, if any, a crash may
+ * lose without harm.
  */
-export async function createFileOnce(path: string, content: string | Uint8Array = ''): Promise<boolean> {
-  let fd: number;
+export async function createFileOnce(
+  path: string,
+  content: string | Uint8Array = '',
+): Promise<{ created: boolean; madeFolder: boolean }> {
+  let opened: { fd: number; madeFolder: boolean };
   try {
-    fd = await openCreatingDirectory(path);
+    opened = await openCreatingDirectory(path, 'wx');
   } catch (error) {
-    if (errnoCode(error) === 'EEXIST') return false;
+    if (errnoCode(error) === 'EEXIST') return { created: false, madeFolder: false };
     throw error;
   }
   try {
-    await writeFully(fd, typeof content === 'string' ? Buffer.from(content, 'utf8') : content);
+    await writeFully(opened.fd, typeof content === 'string' ? Buffer.from(content, 'utf8') : content);
   } finally {
-    await closeFile(fd);
+    await closeFile(opened.fd);
   }
-  return true;
+  return { created: true, madeFolder: opened.madeFolder };
+}
+
+/**
+ * Appends `text` to `path` (made, with its folder, when missing), in one write: the
+ * files appended to are small logs of lines, written whole by one writer at a time
+ * or merged line by line by their readers. Not flushed: for derived data.
+ */
+export async function appendToFile(path: string, text: string): Promise<void> {
+  try {
+    const { fd } = await openCreatingDirectory(path, 'a');
+    try {
+      await writeFully(fd, Buffer.from(text, 'utf8'));
+    } finally {
+      await closeFile(fd);
+    }
+  } catch (error) {
+    throw storageWriteError(path, error);
+  }
 }
 
 /** The file's text, or undefined when there is no such file. */
@@ -100,13 +122,16 @@ async function writeFully(fd: number, bytes: Uint8Array): Promise<void> {
   }
 }
 
-/** Most writes go to a folder that exists: make it only when the open says it is missing. */
-async function openCreatingDirectory(path: string): Promise<number> {
+/**
+ * Most writes go to a folder that exists: make it only when the open says it is
+ * missing. `madeFolder`: this call made it (mkdir names the first folder it made).
+ */
+async function openCreatingDirectory(path: string, flags: 'wx' | 'a'): Promise<{ fd: number; madeFolder: boolean }> {
   try {
-    return await openFile(path, 'wx');
+    return { fd: await openFile(path, flags), madeFolder: false };
   } catch (error) {
     if (errnoCode(error) !== 'ENOENT') throw error;
-    await makeDirectory(dirname(path), { recursive: true });
-    return openFile(path, 'wx');
+    const made = await makeDirectory(dirname(path), { recursive: true });
+    return { fd: await openFile(path, flags), madeFolder: made !== undefined };
   }
 }

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { errnoCode, storageWriteError } from '../errors.js';
 import { DOC_ID_PATTERN, type Citation, type DocumentRecord, type Status } from '../model/index.js';
 import type { StatusChange, TargetState } from '../ports.js';
-import { createFileOnce, readTextFile, writeFileAtomic } from './atomic-file.js';
+import { appendToFile, createFileOnce, readTextFile, writeFileAtomic } from './atomic-file.js';
 
 /**
  * What the data dir derives from its records (contract section 10), in plain files,
@@ -20,7 +20,11 @@ import { createFileOnce, readTextFile, writeFileAtomic } from './atomic-file.js'
  *   citations of every document that cites it; no doc id starts with `_`, so the two
  *   never share a name. One folder a target, not two: a new target's folders cost
  *   more CPU than every file in them (an empty marker in a new folder pair 0.83 ms,
- *   in an existing folder 0.25 ms);
+ *   in an existing folder 0.25 ms). The state file is a log of JSON lines, each a
+ *   state merged by one writer, appended to; its reader merges them all, so two
+ *   writers appending at once lose nothing, and a new state frees no inode (a file
+ *   replaced by a rename does: see data-dir-claims.ts). Past STATE_COMPACT_AT bytes the
+ *   next write replaces it with one line;
  * - the status-change log: one small file a change, in day folders,
  *   `changes/<YYYY-MM-DD>/<time>-<hash>.json`, its name derived from the change, so a
  *   change written twice is one file; `changes --since` reads only the days it needs.
@@ -44,6 +48,13 @@ export class DataDirIndex {
    * may have lost one's merge, which costs a target asked a run early, as it did before.
    */
   readonly #knownStates = new Map<string, TargetState>();
+  /**
+   * Targets whose folder this process made for a marker and whose state it has not
+   * written since: their state file is new, so it is not read first (bounded like
+   * #knownStates). Another process citing the same target at the same moment may have
+   * appended a line already; the reader merges it with this one's.
+   */
+  readonly #newTargets = new Set<string>();
 
   constructor(options: { dataDir: string }) {
     this.#citing = join(options.dataDir, 'citing');
@@ -148,6 +159,7 @@ export class DataDirIndex {
   ): Promise<{ documents: number; targets: number; changes: number }> {
     const aside = `.rebuild-${process.pid}-${randomUUID()}`;
     this.#knownStates.clear();
+    this.#newTargets.clear();
     for (const folder of [this.#citing, this.#changes]) {
       await rename(folder, `${folder}${aside}`).catch((error: unknown) => {
         if (errnoCode(error) !== 'ENOENT') throw error;
@@ -179,9 +191,10 @@ export class DataDirIndex {
   async #mark(key: string, docId: string): Promise<void> {
     const path = join(this.#targetFolder(key), docId);
     // An empty file: one already there (this document cited the target before) is as good.
-    await createFileOnce(path).catch((error: unknown) => {
+    const { madeFolder } = await createFileOnce(path).catch((error: unknown) => {
       throw storageWriteError(path, error);
     });
+    if (madeFolder) rememberBounded(this.#newTargets, key);
   }
 
   async #ensureMarked(key: string, docId: string): Promise<void> {
@@ -215,11 +228,15 @@ export class DataDirIndex {
     const mine = stateOfCitation(key, citation);
     const known = this.#knownStates.get(key);
     if (known !== undefined && sameState(mergeStates(mine, known), known)) return;
-    const stored = await readState(path);
-    const merged = stored === undefined ? mine : mergeStates(mine, stored);
-    if (stored === undefined || !sameState(stored, merged)) {
-      // Derived and rebuilt by reindex: replaced atomically, not flushed to disk.
-      await writeFileAtomic(path, `${JSON.stringify(merged)}\n`, { durable: false });
+    const stored = this.#newTargets.delete(key) ? undefined : await readStateFile(path);
+    const merged = stored === undefined ? mine : mergeStates(mine, stored.state);
+    // Derived and rebuilt by reindex: not flushed to disk. Lines begin with a newline,
+    // so one a crash cut short is never glued to the next.
+    const line = `\n${JSON.stringify(merged)}\n`;
+    if (stored === undefined || !sameState(stored.state, merged)) {
+      if (stored !== undefined && stored.bytes + line.length > STATE_COMPACT_AT) {
+        await writeFileAtomic(path, line, { durable: false });
+      } else await appendToFile(path, line);
     }
     this.#knownStates.delete(key);
     this.#knownStates.set(key, merged);
@@ -241,6 +258,13 @@ export class DataDirIndex {
 
 /** Target states a process keeps in memory (see #knownStates): a few hundred kilobytes. */
 const KNOWN_STATES = 4_096;
+/** A state file past this many bytes (a state line is 150 to 300) is replaced by one line at its next write. */
+const STATE_COMPACT_AT = 4_096;
+
+function rememberBounded(keys: Set<string>, key: string): void {
+  keys.add(key);
+  if (keys.size > KNOWN_STATES) keys.delete(keys.keys().next().value ?? '');
+}
 
 function sameState(a: TargetState, b: TargetState): boolean {
   return (
@@ -355,10 +379,31 @@ function optionalTime(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }
 
-/** A target state file, or undefined when it is missing or damaged (reindex makes it again). */
+/** A target's state, or undefined when its file is missing or damaged (reindex makes it again). */
 async function readState(path: string): Promise<TargetState | undefined> {
-  const value = await readJson(path);
-  if (value === undefined || typeof value.key !== 'string') return undefined;
+  return (await readStateFile(path))?.state;
+}
+
+/**
+ * A state file's lines merged into one state (later lines win ties), and the file's
+ * length; lines that do not parse (cut short by a crash) or name another key are
+ * skipped. A file of the layout before appends holds one line, and reads the same.
+ */
+async function readStateFile(path: string): Promise<{ state: TargetState; bytes: number } | undefined> {
+  const text = await readTextFile(path);
+  if (text === undefined) return undefined;
+  let state: TargetState | undefined;
+  for (const line of text.split('\n')) {
+    const value = line === '' ? undefined : parseJsonObject(line);
+    const lineState = value === undefined ? undefined : stateOf(value);
+    if (lineState === undefined || (state !== undefined && lineState.key !== state.key)) continue;
+    state = state === undefined ? lineState : mergeStates(lineState, state);
+  }
+  return state === undefined ? undefined : { state, bytes: Buffer.byteLength(text) };
+}
+
+function stateOf(value: Record<string, unknown>): TargetState | undefined {
+  if (typeof value.key !== 'string') return undefined;
   const status = statusOf(value.status);
   if (status === undefined) return undefined;
   return {
@@ -390,7 +435,10 @@ async function readChange(path: string): Promise<StatusChange | undefined> {
 
 async function readJson(path: string): Promise<Record<string, unknown> | undefined> {
   const text = await readTextFile(path);
-  if (text === undefined) return undefined;
+  return text === undefined ? undefined : parseJsonObject(text);
+}
+
+function parseJsonObject(text: string): Record<string, unknown> | undefined {
   try {
     const value: unknown = JSON.parse(text);
     if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;

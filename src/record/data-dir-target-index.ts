@@ -1,16 +1,14 @@
 import { createHash } from 'node:crypto';
-import { appendFile, mkdir, stat, unlink } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { stat, unlink } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { errnoCode, storageWriteError } from '../errors.js';
 import type { CheckJournalEntry, TargetIndexEntry } from '../model/index.js';
 import type { CheckJournals, TargetIndex } from '../ports.js';
-import { readTextFile, writeFileAtomic } from './atomic-file.js';
+import { appendToFile, readTextFile, writeFileAtomic } from './atomic-file.js';
 
 // The callback API of node:fs, as in atomic-file.ts: no FileHandle a write.
 const statFile = promisify(stat);
-const appendToFile = promisify(appendFile);
-const makeDirectory = promisify(mkdir);
 const unlinkFile = promisify(unlink);
 
 /** Targets a process remembers something of (see DataDirTargetFiles). */
@@ -59,21 +57,38 @@ class DataDirTargetFiles {
    */
   readonly #journalEnded = new Set<string>();
   /**
-   * Each target file's length as this process last read it (bounded), to know when to
-   * replace it whole; the journal lines appended since are not counted, so a file may
-   * pass COMPACT_AT by one check's lines.
+   * Each target file's length as this process last read it, plus what it appended
+   * since (bounded), to know when to replace it whole without a stat. Another
+   * process's lines are not counted: those of a claim this one lost, so rare.
    */
   readonly #lengths = new Map<string, number>();
+  /**
+   * The journal found by the newest read of a target's outcome, until its own read
+   * takes it: a check reads the outcome after taking the claim and the journal right
+   * after, with nothing written between (only the claim's holder writes the file), so
+   * the file is read once for both. Any write of the target drops it. Bounded: a read
+   * whose outcome is reused leaves one that is never taken.
+   */
+  readonly #journalsRead = new Map<string, CheckJournalEntry | undefined>();
 
   constructor(options: { dataDir: string }) {
     this.directory = join(options.dataDir, 'index');
   }
 
   async outcome(key: string): Promise<TargetIndexEntry | undefined> {
-    return (await this.#read(key)).outcome;
+    const { outcome, journal } = await this.#read(key);
+    this.#journalsRead.delete(key);
+    this.#journalsRead.set(key, journal);
+    forgetOldest(this.#journalsRead);
+    return outcome;
   }
 
   async journal(targetKey: string): Promise<CheckJournalEntry | undefined> {
+    if (this.#journalsRead.has(targetKey)) {
+      const journal = this.#journalsRead.get(targetKey);
+      this.#journalsRead.delete(targetKey);
+      return journal;
+    }
     return (await this.#read(targetKey)).journal;
   }
 
@@ -82,9 +97,11 @@ class DataDirTargetFiles {
     const path = this.#pathOf(entry.key);
     this.#journalEnded.delete(entry.key);
     const length = this.#lengths.get(entry.key) ?? (await sizeOf(path));
-    this.#lengths.delete(entry.key);
-    if (length + line.length > COMPACT_AT) await writeFileAtomic(path, line, { durable: false });
-    else await this.#append(entry.key, line);
+    if (length + Buffer.byteLength(line) > COMPACT_AT) {
+      this.#forgetRead(entry.key);
+      await writeFileAtomic(path, line, { durable: false });
+      this.#noteLength(entry.key, Buffer.byteLength(line));
+    } else await this.#append(entry.key, line);
     this.#journalEnded.add(entry.key);
     forgetOldest(this.#journalEnded);
   }
@@ -104,6 +121,7 @@ class DataDirTargetFiles {
       return;
     }
     const path = this.#pathOf(targetKey);
+    this.#forgetRead(targetKey);
     await unlinkFile(path).catch((error: unknown) => {
       if (errnoCode(error) !== 'ENOENT') throw storageWriteError(path, error);
     });
@@ -111,25 +129,28 @@ class DataDirTargetFiles {
 
   async #read(targetKey: string): Promise<{ outcome?: TargetIndexEntry; journal?: CheckJournalEntry }> {
     const text = await readTextFile(this.#pathOf(targetKey));
-    if (text === undefined) return {};
-    this.#lengths.delete(targetKey);
-    this.#lengths.set(targetKey, Buffer.byteLength(text));
-    forgetOldest(this.#lengths);
-    return parseTargetFile(text, targetKey);
+    this.#noteLength(targetKey, text === undefined ? 0 : Buffer.byteLength(text));
+    return text === undefined ? {} : parseTargetFile(text, targetKey);
   }
 
   async #append(targetKey: string, text: string): Promise<void> {
-    const path = this.#pathOf(targetKey);
-    try {
-      await appendToFile(path, text).catch(async (error: unknown) => {
-        // Most writes go to a fan-out folder that exists: make it only when it is missing.
-        if (errnoCode(error) !== 'ENOENT') throw error;
-        await makeDirectory(dirname(path), { recursive: true });
-        await appendToFile(path, text);
-      });
-    } catch (error) {
-      throw storageWriteError(path, error);
-    }
+    const known = this.#lengths.get(targetKey);
+    this.#forgetRead(targetKey);
+    await appendToFile(this.#pathOf(targetKey), text);
+    if (known !== undefined) this.#noteLength(targetKey, known + Buffer.byteLength(text));
+  }
+
+  /** Remembers the file's length in bytes, as read or as written by this process. */
+  #noteLength(targetKey: string, length: number): void {
+    this.#lengths.delete(targetKey);
+    this.#lengths.set(targetKey, length);
+    forgetOldest(this.#lengths);
+  }
+
+  /** Before a write: what this process read of the file is no longer all of it. */
+  #forgetRead(targetKey: string): void {
+    this.#lengths.delete(targetKey);
+    this.#journalsRead.delete(targetKey);
   }
 
   #pathOf(targetKey: string): string {

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -122,6 +122,55 @@ describe('the reverse index', () => {
         firstCheckedAt: Date.parse(DAY1),
         lastCheckedAt: Date.parse(DAY3),
         status: 'archived',
+        changedAtLastCheck: true,
+      },
+    ]);
+  });
+
+  it("merges the first states of a new target that two processes wrote at once, losing neither's check", async () => {
+    const { store, dataDir, index } = await newStore();
+    const other = openDataDirStore({ dataDir });
+    opened.push(other);
+    // This process makes the target's folder for its marker; before it writes the state, another writes its own.
+    const mine = record('a', [post('1', [[DAY1, 'archived']])]);
+    await index.noteCitations(mine, undefined);
+    await other.documents.write(record('b', [post('1', [[DAY2, 'deleted']])]));
+    await index.recordWritten(mine, undefined, () => Promise.resolve(mine));
+    expect(await store.citing.targetStates()).toEqual([
+      {
+        key: 'post:1',
+        firstCheckedAt: Date.parse(DAY1),
+        lastCheckedAt: Date.parse(DAY2),
+        status: 'deleted',
+        changedAtLastCheck: false,
+      },
+    ]);
+  });
+
+  it('appends a target state, and past 4 KiB replaces the file by one line', async () => {
+    const { store, dataDir } = await newStore();
+    const checks: [string, Status][] = [];
+    const sizes: number[] = [];
+    for (let day = 0; day < 100; day++) {
+      checks.push([
+        new Date(Date.parse(DAY1) + day * 86_400_000).toISOString(),
+        day % 2 === 0 ? 'archived' : 'deleted',
+      ]);
+      await store.documents.write(record('a', [post('1', checks)]));
+      const [fanOut] = (await readdir(join(dataDir, 'citing'))).filter((name) => !name.startsWith('.'));
+      const [hash] = await readdir(join(dataDir, 'citing', fanOut!));
+      sizes.push((await readFile(join(dataDir, 'citing', fanOut!, hash!, '_state.json'))).byteLength);
+    }
+    // Each write appended a line (the file grew) until it was replaced by one, more than once in 100.
+    expect(sizes.filter((size, day) => day > 0 && size > (sizes[day - 1] ?? 0)).length).toBeGreaterThan(90);
+    expect(sizes.filter((size, day) => day > 0 && size < (sizes[day - 1] ?? 0)).length).toBeGreaterThan(1);
+    expect(Math.max(...sizes)).toBeLessThan(4_096 + 300);
+    expect(await store.citing.targetStates()).toEqual([
+      {
+        key: 'post:1',
+        firstCheckedAt: Date.parse(DAY1),
+        lastCheckedAt: Date.parse(checks.at(-1)![0]),
+        status: 'deleted',
         changedAtLastCheck: true,
       },
     ]);

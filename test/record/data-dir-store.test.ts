@@ -221,6 +221,21 @@ describe("a target's file in the data dir's index", () => {
     expect(await store.targets.get('post:20')).toEqual(outcome);
   });
 
+  it('reads the file once for an outcome and the journal after it, and a write since is seen', async () => {
+    const { store } = await freshStore();
+    await store.targets.put(outcome);
+    await store.journals.put(journal(1));
+    // A check reads the outcome after taking the claim, then the journal.
+    expect(await store.targets.get('post:20')).toEqual(outcome);
+    expect(await store.journals.get('journal:post:20')).toEqual(journal(1));
+    expect(await store.targets.get('post:20')).toEqual(outcome);
+    await store.journals.put(journal(2));
+    expect(await store.journals.get('journal:post:20')).toEqual(journal(2));
+    expect(await store.targets.get('post:20')).toEqual(outcome);
+    await store.targets.put({ ...outcome, checkedAt: '2026-11-30T00:00:00.000Z' });
+    expect(await store.journals.get('journal:post:20')).toBeUndefined();
+  });
+
   it('reads a target file of the layout before journals shared it (one outcome, no newline at its end)', async () => {
     const { dataDir, store } = await freshStore();
     await store.targets.put(outcome);
