@@ -24,7 +24,7 @@ const { values } = parseArgs({
 const DOCUMENTS = Number(values.documents);
 const LATENCY_MS = Number(values['latency-ms']);
 const HOST_CONCURRENCY = 4;
-const BIN = 'bin/citesnap.js';
+const BIN = 'bin/citesnap.cjs';
 
 if (!existsSync('dist/cli/main.js')) throw new Error('run `npm run build` first: the bench runs the built command');
 

@@ -3,6 +3,7 @@
 // response, as the real services' latency would be.
 //
 //   npm run bench:capture -- [--documents N] [--concurrency N] [--latency-ms N] [--warm-up N] [--cpu-profile FILE]
+//                            [--keep-data-dir]
 //
 // The concurrency in use is a cap on requests in flight at once, over all hosts,
 // given to the pipeline through its HostGate port; documents are fed in faster than
@@ -24,10 +25,13 @@
 // pipeline's steady state rather than its start-up. `--cpu-profile FILE` writes a CPU
 // profile of the measured pass alone (open it in Chrome DevTools or VS Code).
 //
-// The data dir is made under TMPDIR. On ext4 without a journal (this machine's disk),
-// every inode freed makes file creation slower for the next one to six minutes (the
-// allocator skips it, reading its deletion time): the cleanup of one run slows a run
-// started right after it, so leave six minutes between runs on such a disk.
+// Run through npm, it has the thread pool the citesnap launcher gives the CLI
+// (bin/thread-pool.cjs). The data dir is made under TMPDIR. On ext4 without a journal
+// (this machine's disk), every inode freed makes file creation slower for the next one
+// to six minutes (the allocator skips it, reading its deletion time): the cleanup of
+// one run slows a run started right after it, so leave six minutes between runs on
+// such a disk, or keep each run's data dir (`--keep-data-dir`, which prints where) and
+// remove them all afterwards.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,6 +51,7 @@ const { values } = parseArgs({
     'latency-ms': { type: 'string', default: '50' },
     'warm-up': { type: 'string', default: '50' },
     'cpu-profile': { type: 'string' },
+    'keep-data-dir': { type: 'boolean', default: false },
   },
 });
 const DOCUMENTS = Number(values.documents);
@@ -176,7 +181,8 @@ async function main(): Promise<void> {
   } finally {
     await pipeline.close();
     await upstream.stop();
-    await rm(work, { recursive: true, force: true });
+    if (values['keep-data-dir']) console.log(`data dir kept        ${work}`);
+    else await rm(work, { recursive: true, force: true });
   }
 }
 

@@ -14,7 +14,7 @@
 //
 //   npm run bench:serve -- [--documents N] [--requests N] [--bin PATH]
 //
-// --bin serves with another build of citesnap (its bin/citesnap.js), e.g. a version from
+// --bin serves with another build of citesnap (its bin/citesnap.cjs), e.g. a version from
 // before a change (`git archive <commit> | tar -x -C /tmp/base`, a node_modules link, `npx
 // tsc -p tsconfig.build.json` there), against the same archive.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -38,7 +38,7 @@ const { values } = parseArgs({
   options: {
     documents: { type: 'string', default: '500' },
     requests: { type: 'string', default: '50' },
-    bin: { type: 'string', default: 'bin/citesnap.js' },
+    bin: { type: 'string', default: 'bin/citesnap.cjs' },
   },
 });
 const DOCUMENTS = Number(values.documents);

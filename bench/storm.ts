@@ -1,6 +1,6 @@
 // Workers killed outright, again and again (issue 8), against the fake upstreams:
 //
-//   npm run bench:storm          (builds first: the workers run the built bin/citesnap.js)
+//   npm run bench:storm          (builds first: the workers run the built bin/citesnap.cjs)
 //
 // Enqueues STORM_DOCS documents (default 200) for STORM_WORKERS `citesnap worker`
 // processes (3, each --concurrency 4, every other setting its default), then SIGKILLs
@@ -145,7 +145,7 @@ async function run(name: string, kills: number): Promise<RunFigures> {
   };
   // The built command, as an operator runs it: a worker restarts in about a second,
   // where compiling the TypeScript on the fly would take several on a busy machine.
-  const spawnWorker = (): TestProcess => spawnTsx('bin/citesnap.js', ['worker', '--concurrency', '4'], env);
+  const spawnWorker = (): TestProcess => spawnTsx('bin/citesnap.cjs', ['worker', '--concurrency', '4'], env);
   const startWorker = async (): Promise<TestProcess> => {
     const worker = spawnWorker();
     await worker.event('worker.started');

@@ -22,7 +22,7 @@ const { values } = parseArgs({
 });
 const DOCUMENTS = Number(values.documents);
 const LATENCY_MS = Number(values['latency-ms']);
-const BIN = 'bin/citesnap.js';
+const BIN = 'bin/citesnap.cjs';
 
 if (!existsSync('dist/cli/main.js')) throw new Error('run `npm run build` first: the bench runs the built command');
 

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-export const BIN = fileURLToPath(new URL('../../bin/citesnap.js', import.meta.url));
+export const BIN = fileURLToPath(new URL('../../bin/citesnap.cjs', import.meta.url));
 
 export interface CliResult {
   code: number | null;
