@@ -34,7 +34,14 @@ const FLOORS = {
   model: { paths: ['src/model', 'src/errors.ts'], may: [] },
   // Small helpers with no stage of their own.
   util: {
-    paths: ['src/url.ts', 'src/html.ts', 'src/duration.ts', 'src/version.ts', 'src/bounded-read.ts'],
+    paths: [
+      'src/url.ts',
+      'src/html.ts',
+      'src/duration.ts',
+      'src/version.ts',
+      'src/bounded-read.ts',
+      'src/forget-oldest.ts',
+    ],
     may: ['model'],
   },
   net: { paths: ['src/net'], may: ['model', 'util'] },

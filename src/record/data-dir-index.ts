@@ -5,6 +5,7 @@ import { errnoCode, storageWriteError } from '../errors.js';
 import { DOC_ID_PATTERN, type Citation, type DocumentRecord, type Status } from '../model/index.js';
 import type { StatusChange, TargetState } from '../ports.js';
 import { appendToFile, createFileOnce, readTextFile, writeFileAtomic } from './atomic-file.js';
+import { forgetOldest } from '../forget-oldest.js';
 
 /**
  * What the data dir derives from its records (contract section 10), in plain files,
@@ -194,7 +195,10 @@ export class DataDirIndex {
     const { madeFolder } = await createFileOnce(path).catch((error: unknown) => {
       throw storageWriteError(path, error);
     });
-    if (madeFolder) rememberBounded(this.#newTargets, key);
+    if (madeFolder) {
+      this.#newTargets.add(key);
+      forgetOldest(this.#newTargets, KNOWN_STATES);
+    }
   }
 
   async #ensureMarked(key: string, docId: string): Promise<void> {
@@ -240,7 +244,7 @@ export class DataDirIndex {
     }
     this.#knownStates.delete(key);
     this.#knownStates.set(key, merged);
-    if (this.#knownStates.size > KNOWN_STATES) this.#knownStates.delete(this.#knownStates.keys().next().value ?? '');
+    forgetOldest(this.#knownStates, KNOWN_STATES);
   }
 
   /** Logs the status changes among a citation's checks from index `from` on; returns those not logged before. */
@@ -258,13 +262,8 @@ export class DataDirIndex {
 
 /** Target states a process keeps in memory (see #knownStates): a few hundred kilobytes. */
 const KNOWN_STATES = 4_096;
-/** A state file past this many bytes (a state line is 150 to 300) is replaced by one line at its next write. */
+/** A state file past this many bytes (a state line is about 100 to 300) is replaced by one line at its next write. */
 const STATE_COMPACT_AT = 4_096;
-
-function rememberBounded(keys: Set<string>, key: string): void {
-  keys.add(key);
-  if (keys.size > KNOWN_STATES) keys.delete(keys.keys().next().value ?? '');
-}
 
 function sameState(a: TargetState, b: TargetState): boolean {
   return (

@@ -6,6 +6,7 @@ import { errnoCode, storageWriteError } from '../errors.js';
 import type { CheckJournalEntry, TargetIndexEntry } from '../model/index.js';
 import type { CheckJournals, TargetIndex } from '../ports.js';
 import { appendToFile, readTextFile, writeFileAtomic } from './atomic-file.js';
+import { forgetOldest } from '../forget-oldest.js';
 
 // The callback API of node:fs, as in atomic-file.ts: no FileHandle a write.
 const statFile = promisify(stat);
@@ -79,7 +80,7 @@ class DataDirTargetFiles {
     const { outcome, journal } = await this.#read(key);
     this.#journalsRead.delete(key);
     this.#journalsRead.set(key, journal);
-    forgetOldest(this.#journalsRead);
+    forgetOldest(this.#journalsRead, REMEMBERED);
     return outcome;
   }
 
@@ -103,7 +104,7 @@ class DataDirTargetFiles {
       this.#noteLength(entry.key, Buffer.byteLength(line));
     } else await this.#append(entry.key, line);
     this.#journalEnded.add(entry.key);
-    forgetOldest(this.#journalEnded);
+    forgetOldest(this.#journalEnded, REMEMBERED);
   }
 
   async appendJournal(targetKey: string, entry: CheckJournalEntry): Promise<void> {
@@ -144,7 +145,7 @@ class DataDirTargetFiles {
   #noteLength(targetKey: string, length: number): void {
     this.#lengths.delete(targetKey);
     this.#lengths.set(targetKey, length);
-    forgetOldest(this.#lengths);
+    forgetOldest(this.#lengths, REMEMBERED);
   }
 
   /** Before a write: what this process read of the file is no longer all of it. */
@@ -158,11 +159,6 @@ class DataDirTargetFiles {
     // Two levels of fan-out keep directories small for millions of targets.
     return join(this.directory, hash.slice(0, 2), `${hash}.json`);
   }
-}
-
-/** Past REMEMBERED keys, forgets the one added first (both collections keep insertion order). */
-function forgetOldest(keys: Set<string> | Map<string, unknown>): void {
-  if (keys.size > REMEMBERED) keys.delete(keys.keys().next().value ?? '');
 }
 
 /** The file's size in bytes, 0 when there is none. */

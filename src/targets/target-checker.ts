@@ -16,6 +16,7 @@ import { linkCheckOf } from '../capture/capture-page.js';
 import { lookupCdxPosts } from '../capture/cdx.js';
 import type { CheckJournal, CheckPorts } from './check-journal.js';
 import { isReusable } from './reuse.js';
+import { forgetOldest } from '../forget-oldest.js';
 
 export interface TargetCheckerOptions {
   fetcher: Fetcher;
@@ -200,7 +201,7 @@ export class TargetChecker implements CheckTargets {
     if (known !== undefined && Date.parse(known.checkedAt) > Date.parse(entry.checkedAt)) return;
     this.seen.delete(entry.key);
     this.seen.set(entry.key, entry);
-    if (this.seen.size > SEEN_ENTRIES) this.seen.delete(this.seen.keys().next().value ?? '');
+    forgetOldest(this.seen, SEEN_ENTRIES);
   }
 
   /** `outcomeCheckedAt`: when the index's entry for `key` was checked, as read just before (matters only to a plain check, the one that may replay). */
