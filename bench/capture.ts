@@ -181,7 +181,7 @@ async function main(): Promise<void> {
   } finally {
     await pipeline.close();
     await upstream.stop();
-    if (values['keep-data-dir']) console.log(`data dir kept        ${work}`);
+    if (values['keep-data-dir']) console.log(`${'data dir kept'.padEnd(22)} ${work}`);
     else await rm(work, { recursive: true, force: true });
   }
 }
