@@ -111,6 +111,21 @@ describe('a recheck run shared by worker processes', () => {
     );
   });
 
+  it('lets one worker take two parts at once: a part waiting on a held page does not hold up the next', async () => {
+    const worker = startWorker();
+    await worker.event('worker.started');
+    site.holding = true;
+    const parts = await planEverything();
+    const partsStarted = () =>
+      worker.lines().filter((line) => line.event === 'job.started' && line.job === JOB.recheckTargets);
+    // Neither part can end while the pages are held: one job at a time would never start the second.
+    await worker.event('job.started', (line) => partsStarted().indexOf(line) === 1);
+    expect(await fleet.queue.getActiveCount()).toBe(2);
+    site.releaseAll();
+    for (const part of parts) await part.waitUntilFinished(fleet.events);
+    await expectEveryCitationRechecked();
+  });
+
   it('leaves no target unchecked when a worker is killed with SIGKILL mid-part and another takes over', async () => {
     site.requests.length = 0;
     const doomed = startWorker();
