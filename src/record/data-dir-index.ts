@@ -23,9 +23,12 @@ import { forgetOldest } from '../forget-oldest.js';
  *   more CPU than every file in them (an empty marker in a new folder pair 0.83 ms,
  *   in an existing folder 0.25 ms). The state file is a log of JSON lines, each a
  *   state merged by one writer, appended to; its reader merges them all, so two
- *   writers appending at once lose nothing, and a new state frees no inode (a file
- *   replaced by a rename does: see data-dir-claims.ts). Past STATE_COMPACT_AT bytes the
- *   next write replaces it with one line;
+ *   writers appending at once on one machine lose nothing, and a new state frees no
+ *   inode (a file replaced by a rename does: see data-dir-claims.ts). Past
+ *   STATE_COMPACT_AT bytes the next write replaces it with one line, which may drop a
+ *   line appended meanwhile, as may two machines appending at once over NFS (the last
+ *   one's line is whole): a state written by a race only ever lags, as it did when every
+ *   write was a rename;
  * - the status-change log: one small file a change, in day folders,
  *   `changes/<YYYY-MM-DD>/<time>-<hash>.json`, its name derived from the change, so a
  *   change written twice is one file; `changes --since` reads only the days it needs.
