@@ -46,6 +46,22 @@ function record(docId: string, citations: Citation[]): DocumentRecord {
 const DAY1 = '2026-11-01T03:00:00.000Z';
 const DAY2 = '2026-11-02T03:00:00.000Z';
 
+/** The state of post 1 cited by one document checked on DAY1 and another on DAY2, when it was found deleted. */
+const POST_1_DELETED_ON_DAY2 = {
+  key: 'post:1',
+  firstCheckedAt: Date.parse(DAY1),
+  lastCheckedAt: Date.parse(DAY2),
+  status: 'deleted',
+  changedAtLastCheck: false,
+};
+
+/** The folder of the one target a data dir's reverse index holds. */
+async function onlyTargetFolder(dataDir: string): Promise<string> {
+  const [fanOut = ''] = (await readdir(join(dataDir, 'citing'))).filter((name) => !name.startsWith('.'));
+  const [hash = ''] = await readdir(join(dataDir, 'citing', fanOut));
+  return join(dataDir, 'citing', fanOut, hash);
+}
+
 describe('the reverse index', () => {
   it('a process that died between noting the targets and writing the record leaves a document too many, never one too few', async () => {
     const { store, index } = await newStore();
@@ -82,9 +98,7 @@ describe('the reverse index', () => {
   it('rebuilds a damaged target state on reindex, and reads it as missing meanwhile', async () => {
     const { store, dataDir } = await newStore();
     await store.documents.write(record('a', [post('1', [[DAY1, 'archived']])]));
-    const [fanOut] = (await readdir(join(dataDir, 'citing'))).filter((name) => !name.startsWith('.'));
-    const [hash] = await readdir(join(dataDir, 'citing', fanOut!));
-    await writeFile(join(dataDir, 'citing', fanOut!, hash!, '_state.json'), '{"key": "post:1", "first');
+    await writeFile(join(await onlyTargetFolder(dataDir), '_state.json'), '{"key": "post:1", "first');
     expect(await store.citing.targetStates()).toEqual([]);
     await store.citing.rebuild();
     expect((await store.citing.targetStates()).map((state) => state.key)).toEqual(['post:1']);
@@ -98,15 +112,7 @@ describe('the reverse index', () => {
     await other.documents.write(record('b', [post('1', [[DAY2, 'deleted']])]));
     // A check this process has merged already changes nothing, and does not undo the other's.
     await store.documents.write(record('c', [post('1', [[DAY1, 'archived']])]));
-    expect(await store.citing.targetStates()).toEqual([
-      {
-        key: 'post:1',
-        firstCheckedAt: Date.parse(DAY1),
-        lastCheckedAt: Date.parse(DAY2),
-        status: 'deleted',
-        changedAtLastCheck: false,
-      },
-    ]);
+    expect(await store.citing.targetStates()).toEqual([POST_1_DELETED_ON_DAY2]);
     const DAY3 = '2026-11-03T03:00:00.000Z';
     await store.documents.write(
       record('d', [
@@ -136,15 +142,7 @@ describe('the reverse index', () => {
     await index.noteCitations(mine, undefined);
     await other.documents.write(record('b', [post('1', [[DAY2, 'deleted']])]));
     await index.recordWritten(mine, undefined, () => Promise.resolve(mine));
-    expect(await store.citing.targetStates()).toEqual([
-      {
-        key: 'post:1',
-        firstCheckedAt: Date.parse(DAY1),
-        lastCheckedAt: Date.parse(DAY2),
-        status: 'deleted',
-        changedAtLastCheck: false,
-      },
-    ]);
+    expect(await store.citing.targetStates()).toEqual([POST_1_DELETED_ON_DAY2]);
   });
 
   it('appends a target state, and past 4 KiB replaces the file by one line', async () => {
@@ -157,9 +155,7 @@ describe('the reverse index', () => {
         day % 2 === 0 ? 'archived' : 'deleted',
       ]);
       await store.documents.write(record('a', [post('1', checks)]));
-      const [fanOut] = (await readdir(join(dataDir, 'citing'))).filter((name) => !name.startsWith('.'));
-      const [hash] = await readdir(join(dataDir, 'citing', fanOut!));
-      sizes.push((await readFile(join(dataDir, 'citing', fanOut!, hash!, '_state.json'))).byteLength);
+      sizes.push((await readFile(join(await onlyTargetFolder(dataDir), '_state.json'))).byteLength);
     }
     // Each write appended a line (the file grew) until it was replaced by one, more than once in 100.
     expect(sizes.filter((size, day) => day > 0 && size > (sizes[day - 1] ?? 0)).length).toBeGreaterThan(90);
@@ -180,19 +176,9 @@ describe('the reverse index', () => {
     const { store, dataDir } = await newStore();
     await store.documents.write(record('a', [post('1', [[DAY1, 'archived']])]));
     await store.documents.write(record('b.v2', [post('1', [[DAY2, 'deleted']])]));
-    const [fanOut] = (await readdir(join(dataDir, 'citing'))).filter((name) => !name.startsWith('.'));
-    const [hash] = await readdir(join(dataDir, 'citing', fanOut!));
-    expect((await readdir(join(dataDir, 'citing', fanOut!, hash!))).sort()).toEqual(['_state.json', 'a', 'b.v2']);
+    expect((await readdir(await onlyTargetFolder(dataDir))).sort()).toEqual(['_state.json', 'a', 'b.v2']);
     expect(await store.citing.documentsCiting('post:1')).toEqual(['a', 'b.v2']);
-    expect(await store.citing.targetStates()).toEqual([
-      {
-        key: 'post:1',
-        firstCheckedAt: Date.parse(DAY1),
-        lastCheckedAt: Date.parse(DAY2),
-        status: 'deleted',
-        changedAtLastCheck: false,
-      },
-    ]);
+    expect(await store.citing.targetStates()).toEqual([POST_1_DELETED_ON_DAY2]);
   });
 
   it('rebuilds an index of the older layout (markers under documents/, target.json) from the records', async () => {
