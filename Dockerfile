@@ -25,7 +25,7 @@ COPY --from=build /app/dist ./dist
 COPY --from=build /app/bin ./bin
 # The database's schema, applied by `citesnap migrate` (and worker and archive at start).
 COPY migrations ./migrations
-RUN ln -s /app/bin/citesnap.js /usr/local/bin/citesnap \
+RUN ln -s /app/bin/citesnap.cjs /usr/local/bin/citesnap \
  && mkdir -p /data \
  && chown node:node /data
 USER node

@@ -14,9 +14,10 @@
 //
 //   npm run bench:serve -- [--documents N] [--requests N] [--bin PATH]
 //
-// --bin serves with another build of citesnap (its bin/citesnap.cjs), e.g. a version from
-// before a change (`git archive <commit> | tar -x -C /tmp/base`, a node_modules link, `npx
-// tsc -p tsconfig.build.json` there), against the same archive.
+// --bin serves with another build of citesnap (its bin/citesnap.cjs, or bin/citesnap.js
+// before the launcher was CommonJS), e.g. a version from before a change (`git archive
+// <commit> | tar -x -C /tmp/base`, a node_modules link, `npx tsc -p tsconfig.build.json`
+// there), against the same archive.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';

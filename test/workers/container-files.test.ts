@@ -87,6 +87,12 @@ describe('Dockerfile', () => {
     expect(dockerfile).toMatch(/^CMD \["worker"/m);
   });
 
+  it("links the citesnap command to the package's own bin", () => {
+    const linked = /^RUN ln -s \/app\/(\S+) \/usr\/local\/bin\/citesnap\b/m.exec(dockerfile)?.[1];
+    const { bin } = JSON.parse(read('package.json')) as { bin: { citesnap: string } };
+    expect(linked).toBe(bin.citesnap);
+  });
+
   it('copies what the build needs, which .dockerignore leaves in', () => {
     const ignored = read('.dockerignore')
       .split('\n')
