@@ -265,8 +265,12 @@ export class DataDirIndex {
 
 /** Target states a process keeps in memory (see #knownStates): a few hundred kilobytes. */
 const KNOWN_STATES = 4_096;
-/** A state file past this many bytes (a state line is about 100 to 300) is replaced by one line at its next write. */
-const STATE_COMPACT_AT = 4_096;
+/**
+ * A state file past this many bytes (a state line is about 100 to 300) is replaced by
+ * one line at its next write: one rename every few checks of a target, and planning,
+ * which reads every state file, reads a few lines of each.
+ */
+const STATE_COMPACT_AT = 1_024;
 
 function sameState(a: TargetState, b: TargetState): boolean {
   return (
