@@ -24,8 +24,8 @@ import type { TargetClaims } from '../ports.js';
  * claim, touched by its holder): every claim then creates and deletes an inode, and on
  * ext4 an inode deleted in the last minutes makes every later file creation slower
  * (the allocator skips it, reading its deletion time): in bench:capture at 64 requests
- * in flight, claims alone deleted about 700 inodes a second. A link and an unlink of a name allocate and
- * free no inode, and one touch renews every claim a process holds.
+ * in flight, claims alone deleted about 700 inodes a second. A link and an unlink of a
+ * name allocate and free no inode, and one touch renews every claim a process holds.
  *
  * Losing a claim (a holder stalled past `leaseMs`, two takers of one stale claim at the
  * same instant) costs at most one target checked twice, never a record: a target file

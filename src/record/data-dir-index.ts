@@ -9,8 +9,9 @@ import { forgetOldest } from '../forget-oldest.js';
 
 /**
  * What the data dir derives from its records (contract section 10), in plain files,
- * each written atomically (temp file and rename) or created whole, so that several
- * processes, and several machines mounting one file system, share it without a lock:
+ * each written atomically (temp file and rename), created whole, or (the state files)
+ * appended to by whole lines that the reader merges, so that several processes, and
+ * several machines mounting one file system, share it without a lock:
  *
  * - the reverse index: an empty marker file a (target, document) pair,
  *   `citing/<2 hex>/<sha256 of the target key>/<docId>`, created before the record is
@@ -241,7 +242,7 @@ export class DataDirIndex {
     // so one a crash cut short is never glued to the next.
     const line = `\n${JSON.stringify(merged)}\n`;
     if (stored === undefined || !sameState(stored.state, merged)) {
-      if (stored !== undefined && stored.bytes + line.length > STATE_COMPACT_AT) {
+      if (stored !== undefined && stored.bytes + Buffer.byteLength(line) > STATE_COMPACT_AT) {
         await writeFileAtomic(path, line, { durable: false });
       } else await appendToFile(path, line);
     }

@@ -43,9 +43,10 @@ export interface DataDirStoreOptions {
  * the target's claim (data-dir-target-index.ts); and what is derived from the records
  * in plain files beside them (data-dir-index.ts: the reverse index, the targets'
  * schedule state, the status-change log). A file another process may write at the same
- * time is only ever replaced whole, so several processes, and several machines that
- * mount one file system, share the folder (contract section 12); the only locks are the
- * claims on targets being checked (data-dir-claims.ts), which no read waits for.
+ * time is replaced whole, or appended to by whole lines that its reader merges (a
+ * target's state), so several processes, and several machines that mount one file
+ * system, share the folder (contract section 12); the only locks are the claims on
+ * targets being checked (data-dir-claims.ts), which no read waits for.
  */
 export function openDataDirStore(options: DataDirStoreOptions): Store {
   const index = new DataDirIndex({ dataDir: options.dataDir });

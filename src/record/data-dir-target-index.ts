@@ -59,8 +59,10 @@ class DataDirTargetFiles {
   readonly #journalEnded = new Set<string>();
   /**
    * Each target file's length as this process last read it, plus what it appended
-   * since (bounded), to know when to replace it whole without a stat. Another
-   * process's lines are not counted: those of a claim this one lost, so rare.
+   * since (bounded), to know when to replace it whole without a stat. A check reads
+   * the file before it writes, so lines another process wrote since (a later check of
+   * the target) are counted then; only a forced check, which does not read, may let a
+   * file pass COMPACT_AT by a few lines.
    */
   readonly #lengths = new Map<string, number>();
   /**
