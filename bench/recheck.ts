@@ -29,9 +29,9 @@
 // BENCH_SKIP_RUNS=1 prints the table only, BENCH_WORKER_NODE_ARGS flags for the workers'
 // node (`--cpu-prof --cpu-prof-dir=/tmp/profiles` to profile them: what to change is
 // judged by the profile and the CPU figures, the wall times move with the machine's load).
-import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
 import os, { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { Job, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Citation, DocumentRecord } from '../src/model/index.js';
@@ -64,7 +64,9 @@ async function runs(): Promise<void> {
   const ids = Array.from({ length: TARGETS }, (_, n) => String(1_750_000_000_000_000_000n + BigInt(n)));
   for (const id of ids) fake.addPost({ id, handle: 'bench', name: 'Bench', text: `post ${id}` });
 
-  const template = await mkdtemp(join(tmpdir(), 'bench-recheck-template-'));
+  // The template and every run's copy, removed together after the last run (see run()).
+  const work = await mkdtemp(join(tmpdir(), 'bench-recheck-'));
+  const template = join(work, 'template');
   const setupStarted = performance.now();
   const citedBy = await writeArchive(template, ids);
   const mostCited = Math.max(...citedBy);
@@ -76,15 +78,11 @@ async function runs(): Promise<void> {
   const results: RunResult[] = [];
   try {
     for (const hostConcurrency of HOST_LIMITS) {
-      for (const workers of WORKER_COUNTS) results.push(await run({ template, fake, workers, hostConcurrency }));
+      for (const workers of WORKER_COUNTS) results.push(await run({ work, template, fake, workers, hostConcurrency }));
     }
   } finally {
     await fake.close();
-    for (const folder of await readdir(tmpdir())) {
-      if (folder.startsWith(`${basename(template)}-run-`))
-        await rm(join(tmpdir(), folder), { recursive: true, force: true });
-    }
-    await rm(template, { recursive: true, force: true });
+    await rm(work, { recursive: true, force: true });
   }
   console.log(`load average ${os.loadavg()[0]!.toFixed(1)} at the end`);
   console.log(
@@ -174,16 +172,18 @@ async function writeArchive(dataDir: string, ids: readonly string[]): Promise<nu
 }
 
 async function run(options: {
-  /** The data dir every run starts from; each run's copy is made under it, removed with it after the last run. */
+  /** The folder each run's copy is made in, removed after the last run. */
+  work: string;
+  /** The data dir every run starts from. */
   template: string;
   fake: FakeUpstream;
   workers: number;
   hostConcurrency: number;
 }): Promise<RunResult> {
-  // Beside the template, not removed until every run is done: on ext4 without a journal
-  // (this machine's disk) a file freed slows file creation for minutes after (see
-  // bench/capture.ts), so removing one run's copy would slow the next run's writes.
-  const dataDir = await mkdtemp(`${options.template}-run-`);
+  // Not removed until every run is done: on ext4 without a journal (this machine's
+  // disk) a file freed slows file creation for minutes after (see bench/capture.ts), so
+  // removing one run's copy would slow the next run's writes.
+  const dataDir = await mkdtemp(join(options.work, 'run-'));
   await cp(options.template, dataDir, { recursive: true });
   const prefix = `citesnap-bench-recheck-${Date.now()}`;
   const connection = redisOptionsFromUrl(REDIS_URL);
